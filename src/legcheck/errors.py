@@ -1,0 +1,63 @@
+"""Typed errors a user can cause, each with the process exit code the CLI maps it to.
+
+Exit codes (the contract scripts rely on):
+
+=====  ==========================================================
+ 0     success
+ 1     internal error (a bug: please report it)
+ 2     command-line usage error (click's own code)
+ 3     photo unreadable or unsupported (not an image, truncated, empty,
+       over the pixel limit, HEIC without the ``heic`` extra)
+ 4     calibration board not found, or too few of its corners seen
+ 5     a heel tab missing or duplicated
+ 6     camera profile invalid, or made for another camera / image size
+ 7     calibration photos unusable (fewer than 5 good views)
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+
+class LegcheckError(Exception):
+    """Base class of every error a user can cause.
+
+    Parameters
+    ----------
+    message : str
+        One line that names the problem and what to do about it.
+    """
+
+    exit_code = 1
+    code = "internal"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, "exit_code": self.exit_code, "message": self.message}}
+
+
+class ImageReadError(LegcheckError):
+    exit_code = 3
+    code = "image_unreadable"
+
+
+class BoardNotFoundError(LegcheckError):
+    exit_code = 4
+    code = "board_not_found"
+
+
+class HeelNotFoundError(LegcheckError):
+    exit_code = 5
+    code = "heel_not_found"
+
+
+class CameraProfileError(LegcheckError):
+    exit_code = 6
+    code = "camera_profile"
+
+
+class CalibrationError(LegcheckError):
+    exit_code = 7
+    code = "calibration_failed"

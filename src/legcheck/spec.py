@@ -1,0 +1,133 @@
+"""Physical specifications of the printed targets and the table frame.
+
+Frames (see ``docs/conventions.md``):
+
+- **board frame** (OpenCV ChArUco): origin at the outer corner of the squares on
+  the HEAD edge, on the left as printed; x to the right as printed, y down the
+  page (away from HEAD), z into the table. Millimetres.
+- **table frame**: same origin, x towards the patient's right, y towards the
+  patient's head, z up from the table. ``table = BOARD2TABLE @ board``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+#: Rotation taking board-frame vectors to table-frame vectors (y and z negated).
+BOARD2TABLE = np.diag([1.0, -1.0, -1.0])
+
+DICTIONARIES = ("DICT_4X4_50", "DICT_4X4_100", "DICT_5X5_50", "DICT_5X5_100", "DICT_5X5_250",
+                "DICT_6X6_50", "DICT_6X6_100", "DICT_6X6_250")
+
+
+@dataclass(frozen=True)
+class BoardSpec:
+    """A ChArUco calibration board.
+
+    Attributes
+    ----------
+    squares_x, squares_y : int
+        Number of chessboard squares across (board x) and down (board y).
+    square_mm, marker_mm : float
+        Side of a chessboard square and of an ArUco marker, millimetres.
+    dictionary : str
+        OpenCV predefined dictionary name.
+    """
+
+    squares_x: int = 7
+    squares_y: int = 5
+    square_mm: float = 36.0
+    marker_mm: float = 27.0
+    dictionary: str = "DICT_5X5_100"
+    kind: str = "charuco"
+
+    def __post_init__(self):
+        if self.squares_x < 3 or self.squares_y < 3:
+            raise ValueError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
+        if not 0 < self.marker_mm < self.square_mm:
+            raise ValueError(f"marker_mm must be in (0, square_mm), got {self.marker_mm}")
+        if self.dictionary not in DICTIONARIES:
+            raise ValueError(f"dictionary must be one of {', '.join(DICTIONARIES)}, got {self.dictionary!r}")
+
+    @property
+    def width_mm(self) -> float:
+        return self.squares_x * self.square_mm
+
+    @property
+    def height_mm(self) -> float:
+        return self.squares_y * self.square_mm
+
+    @property
+    def n_markers(self) -> int:
+        return (self.squares_x * self.squares_y) // 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def black_squares(self):
+        """(col, row) of the black chessboard squares (OpenCV default layout: (0, 0) is black)."""
+        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x) if (c % 2) == (r % 2)]
+
+    def marker_squares(self):
+        """(col, row) of the squares holding markers, in marker-id order (row-major)."""
+        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x) if (c % 2) != (r % 2)]
+
+    def inner_corners_board_mm(self) -> np.ndarray:
+        """ChArUco corner positions, shape (N, 3), board frame, in OpenCV id order (row-major)."""
+        xs = np.arange(1, self.squares_x) * self.square_mm
+        ys = np.arange(1, self.squares_y) * self.square_mm
+        gx, gy = np.meshgrid(xs, ys)
+        return np.stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)], axis=1)
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """The pair of printed heel tabs: one ArUco marker each.
+
+    Attributes
+    ----------
+    left_id, right_id : int
+        Marker ids of the LEFT and RIGHT heel tab.
+    tab_mm : float
+        Marker side, outer black edge to outer black edge, millimetres.
+    margin_mm : float
+        Printed white margin around the marker (the detector needs a quiet zone).
+    dictionary : str
+        OpenCV predefined dictionary name (the board's).
+    """
+
+    left_id: int = 40
+    right_id: int = 41
+    tab_mm: float = 40.0
+    margin_mm: float = 8.0
+    dictionary: str = "DICT_5X5_100"
+
+    def __post_init__(self):
+        if self.left_id == self.right_id:
+            raise ValueError("left_id and right_id must differ")
+        if self.tab_mm <= 0:
+            raise ValueError(f"tab_mm must be positive, got {self.tab_mm}")
+
+    def corners_tab_mm(self) -> np.ndarray:
+        """Marker outer corners in the tab frame, shape (4, 3): TL, TR, BR, BL (OpenCV order), centre at 0."""
+        h = self.tab_mm / 2
+        return np.array([[-h, -h, 0], [h, -h, 0], [h, h, 0], [-h, h, 0]], dtype=np.float64)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_BOARD = BoardSpec()
+DEFAULT_TABS = TabSpec()
+
+
+def board_to_table(points_board_mm: np.ndarray) -> np.ndarray:
+    """Board-frame points (N, 3) to table-frame points (N, 3)."""
+    return np.asarray(points_board_mm, dtype=np.float64) @ BOARD2TABLE.T
+
+
+def table_to_board(points_table_mm: np.ndarray) -> np.ndarray:
+    """Table-frame points (N, 3) to board-frame points (N, 3) (the map is its own inverse)."""
+    return np.asarray(points_table_mm, dtype=np.float64) @ BOARD2TABLE.T
