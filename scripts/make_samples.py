@@ -1,0 +1,97 @@
+"""Regenerate sample_images/ and calibration/ from the renderer (deterministic).
+
+sample_images/calibration_photos/  board photos of the sample phone
+calibration/sample_phone.json       its profile, made by `legcheck calibrate` from them
+calibration/targets/                the printable board and heel tabs
+sample_images/*.jpg + .json         leg-check photos with their ground truth
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from legcheck.camera import CameraProfile, FILM_DIAGONAL_MM  # noqa: E402
+from legcheck.render import Scene, TabPlacement, write_scene  # noqa: E402
+from legcheck.targets import write_targets  # noqa: E402
+
+PHONE = dict(width=4032, height=3024, focal_px=3100.0, principal_px=(2021.0, 1505.0),
+             dist=(0.08, -0.16, 0.0004, -0.0003, 0.05))
+F35 = round(PHONE["focal_px"] / math.hypot(4032, 3024) * FILM_DIAGONAL_MM)
+EXIF = {0x010F: "legcheck", 0x0110: "Sample Phone", "exif": {0xA405: F35}}
+
+CAL_VIEWS = [  # elevation, azimuth, roll, distance, target x, target y
+    (62, 0, 0, 400, 126, -90), (58, 25, 10, 420, 60, -60), (66, -25, -12, 420, 190, -120),
+    (75, 10, 25, 380, 40, -140), (78, -10, -25, 380, 210, -40), (55, 35, 5, 450, 126, -90),
+    (85, 0, 90, 430, 126, -90), (60, -35, -5, 450, 110, -70), (70, 15, -35, 390, 150, -100),
+]
+
+MEASURE = [  # name, elevation, distance, left (x, y, z), right (x, y, z), tilts, extra
+    ("overhead_right_short_6mm", 85, 800, (45, 84, 95), (205, 90, 110), (20, 10), {}),
+    ("view70_left_short_3.5mm", 70, 850, (40, 103.5, 120), (215, 100, 105), (30, 25), {}),
+    ("view60_right_short_2mm", 60, 900, (55, 70, 80), (200, 72, 88), (35, 35), {"table": "blue vinyl"}),
+    ("oblique50_left_short_8mm", 50, 900, (50, 98, 100), (210, 90, 100), (40, 40), {"table": "grey cloth"}),
+    ("view75_even", 75, 750, (48, 95.4, 130), (208, 95, 125), (15, 20), {"table": "black vinyl"}),
+]
+
+
+def main():
+    samples = REPO / "sample_images"
+    cal_dir = samples / "calibration_photos"
+    cal_dir.mkdir(parents=True, exist_ok=True)
+    for i, (el, az, roll, d, tx, ty) in enumerate(CAL_VIEWS):
+        s = Scene(**PHONE, elevation_deg=el, azimuth_deg=az, roll_deg=roll, distance_mm=d, target_mm=(tx, ty, 0.0),
+                  show_tabs=(), jpeg_quality=85, noise=0.005, blur_px=0.8, seed=100 + i, table="brown vinyl")
+        write_scene(s, cal_dir / f"board_{i + 1:02d}.jpg", exif=EXIF)
+    for i, (name, el, d, left, right, (tl, tr), extra) in enumerate(MEASURE):
+        s = Scene(**PHONE, elevation_deg=el, distance_mm=d, target_mm=(126.0, 20.0, 50.0),
+                  left_tab=TabPlacement(left, tilt_deg=tl, yaw_deg=6, roll_deg=-4),
+                  right_tab=TabPlacement(right, tilt_deg=tr, yaw_deg=-5, roll_deg=3, side_tilt_deg=5),
+                  jpeg_quality=88, seed=200 + i, **extra)
+        write_scene(s, samples / f"{name}.jpg", exif=EXIF)
+    # A portrait photo: the phone held sideways stores landscape pixels with EXIF orientation 6.
+    sensor = CameraProfile.from_arrays((4032, 3024), [[PHONE["focal_px"], 0, PHONE["principal_px"][0]],
+                                                      [0, PHONE["focal_px"], PHONE["principal_px"][1]], [0, 0, 1]], PHONE["dist"])
+    rot = sensor.reoriented(6)
+    s = Scene(width=3024, height=4032, focal_px=rot.K[0, 0], principal_px=(rot.K[0, 2], rot.K[1, 2]), dist=rot.dist_coeffs,
+              elevation_deg=80, distance_mm=800, target_mm=(126.0, 10.0, 50.0),
+              left_tab=TabPlacement((50, 80, 100), tilt_deg=20), right_tab=TabPlacement((200, 84.5, 95), tilt_deg=20),
+              jpeg_quality=88, seed=300)
+    write_scene(s, samples / "portrait_right_short_4.5mm.jpg", exif=EXIF, stored_orientation=6)
+    write_targets(REPO / "calibration" / "targets")
+    subprocess.run([sys.executable, str(REPO / "cli.py"), "calibrate", *sorted(map(str, cal_dir.glob("*.jpg"))),
+                    "--out", str(REPO / "calibration" / "sample_phone.json")], check=True)
+
+
+
+
+def docs_images():
+    """The README's two pictures: the set-up as rendered, and the annotated result."""
+    from legcheck._cv import cv2
+    from legcheck.pipeline import annotate, measure_photo
+
+    cv = cv2()
+    img_dir = REPO / "docs" / "img"
+    img_dir.mkdir(parents=True, exist_ok=True)
+    photo = REPO / "sample_images" / "view70_left_short_3.5mm.jpg"
+    bgr = cv.imread(str(photo))
+    cv.imwrite(str(img_dir / "setup.jpg"), cv.resize(bgr, (1200, 900), interpolation=cv.INTER_AREA),
+               [cv.IMWRITE_JPEG_QUALITY, 85])
+    result = measure_photo(photo, camera=REPO / "calibration" / "sample_phone.json")
+    tmp = img_dir / "annotated_full.jpg"
+    annotate(result, tmp)
+    ann = cv.imread(str(tmp))
+    tmp.unlink()
+    cv.imwrite(str(img_dir / "annotated.jpg"), cv.resize(ann, (1200, 900), interpolation=cv.INTER_AREA),
+               [cv.IMWRITE_JPEG_QUALITY, 85])
+
+
+if __name__ == "__main__":
+    main()
+    docs_images()
