@@ -161,28 +161,42 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
     click.echo(f"Wrote {out_path}")
 
 
+def measure_options(fn):
+    """Everything that changes how a photo is measured (shared by measure and check)."""
+    opts = [
+        click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
+                     help="Camera profile JSON from 'legcheck calibrate' (more accurate)."),
+        click.option("--even-below", type=click.FloatRange(min=0), default=1.0, show_default=True,
+                     help="Report 'even' when the difference is under this many mm."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return board_options(tab_options(fn))
+
+
+def run_measure(photo, kw):
+    """Measure with the options of :func:`measure_options` (consumed from ``kw``)."""
+    from .pipeline import measure_photo
+
+    board = _board(kw)
+    tabs = _tabs(kw)
+    return measure_photo(photo, camera=kw.pop("camera_path"), board=board, tabs=tabs,
+                         even_below_mm=kw.pop("even_below")), board
+
+
 @cli.command()
 @click.argument("photo", type=click.Path())
-@click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
-              help="Camera profile JSON from 'legcheck calibrate' (more accurate).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as one JSON object.")
 @click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the annotated photo (default: PHOTO.annotated.jpg beside it).")
 @click.option("--no-annotate", is_flag=True, help="Do not write an annotated photo.")
-@click.option("--even-below", type=float, default=1.0, show_default=True,
-              help="Report 'even' when the difference is under this many mm.")
-@board_options
-@tab_options
+@measure_options
 @handles_errors
-def measure(photo, camera_path, as_json, annotate_path, no_annotate, even_below, **kw):
+def measure(photo, as_json, annotate_path, no_annotate, **kw):
     """Measure the apparent leg-length difference in one PHOTO."""
-    from .pipeline import annotate, measure_photo
+    from .pipeline import annotate
 
-    board = _board(kw)
-    tabs = _tabs(kw)
-    if even_below < 0:
-        raise click.BadParameter("--even-below must be >= 0")
-    result = measure_photo(photo, camera=camera_path, board=board, tabs=tabs, even_below_mm=even_below)
+    result, board = run_measure(photo, kw)
     m = result.measurement
     if not no_annotate:
         out = Path(annotate_path) if annotate_path else Path(photo).with_name(Path(photo).stem + ".annotated.jpg")
@@ -199,6 +213,9 @@ def measure(photo, camera_path, as_json, annotate_path, no_annotate, even_below,
         click.echo(json.dumps(m.to_json()))
     else:
         click.echo(m.summary())
+
+
+from . import cli_records  # noqa: E402,F401  (registers the visit-log commands)
 
 
 def main():

@@ -12,6 +12,12 @@ Exit codes (the contract scripts rely on):
  5     a heel tab missing or duplicated
  6     camera profile invalid, or made for another camera / image size
  7     calibration photos unusable (fewer than 5 good views)
+ 8     record not found (unknown chart number, visit or check id)
+ 9     record conflict (chart number taken, visit of another patient,
+       amending a check that was already amended)
+ 10    database unusable (written by a newer legcheck, not a legcheck
+       database, damaged, or locked for too long)
+ 11    ``db check`` found a problem (integrity, foreign keys, photo hashes)
 =====  ==========================================================
 """
 
@@ -61,3 +67,23 @@ class CameraProfileError(LegcheckError):
 class CalibrationError(LegcheckError):
     exit_code = 7
     code = "calibration_failed"
+
+
+class RecordNotFoundError(LegcheckError):
+    exit_code = 8
+    code = "not_found"
+
+
+class RecordConflictError(LegcheckError):
+    exit_code = 9
+    code = "conflict"
+
+
+class DatabaseError(LegcheckError):
+    exit_code = 10
+    code = "database"
+
+
+class IntegrityCheckError(LegcheckError):
+    exit_code = 11
+    code = "integrity"

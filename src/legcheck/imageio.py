@@ -76,7 +76,8 @@ class Photo:
         return int(self.pixels.shape[0])
 
     def info(self) -> dict:
-        return {"path": self.path, "width": self.width, "height": self.height, "sha256": self.sha256}
+        return {"path": self.path, "width": self.width, "height": self.height, "sha256": self.sha256,
+                "orientation": self.exif.orientation}
 
 
 def _read_bytes(path: Path) -> bytes:
