@@ -33,7 +33,7 @@ def main():
         err = m["lld_mm"] - truth["lld_mm"]
         worst = max(worst, abs(err))
         side = "even" if m["short_leg"] == "even" else f"{m['short_leg']} short"
-        print(f"{photo.name:<36} measured {m['lld_mm']:+6.2f} ± {m['uncertainty_mm']:.2f} mm ({side:<11}) "
+        print(f"{photo.name:<36} {m['method']:<8} {m['lld_mm']:+6.2f} ± {m['uncertainty_mm']:.2f} mm ({side:<11}) "
               f"true {truth['lld_mm']:+6.2f}  error {err:+.2f} mm  view {m['view_elevation_deg']:.0f} deg")
         for w in m["warnings"]:
             print(f"{'':<38}! {w}")

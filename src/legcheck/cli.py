@@ -168,6 +168,12 @@ def measure_options(fn):
                      help="Camera profile JSON from 'legcheck calibrate' (more accurate)."),
         click.option("--even-below", type=click.FloatRange(min=0), default=1.0, show_default=True,
                      help="Report 'even' when the difference is under this many mm."),
+        click.option("--method", type=click.Choice(("auto", "tabs", "contour", "manual")), default="auto",
+                     show_default=True, help="Heel tabs, heel contours, or your points (auto: tabs if present)."),
+        click.option("--left-heel", default=None, metavar="X,Y", help="LEFT heel point, photo pixels (manual mode)."),
+        click.option("--right-heel", default=None, metavar="X,Y", help="RIGHT heel point, photo pixels (manual mode)."),
+        click.option("--heel-height-mm", type=click.FloatRange(min=1, max=399), default=100.0, show_default=True,
+                     help="Heel landmark height above the table (contour and manual modes)."),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -180,8 +186,27 @@ def run_measure(photo, kw):
 
     board = _board(kw)
     tabs = _tabs(kw)
+    left, right = _point(kw.pop("left_heel"), "--left-heel"), _point(kw.pop("right_heel"), "--right-heel")
+    method = kw.pop("method")
+    if (left is None) != (right is None):
+        raise click.UsageError("give both --left-heel and --right-heel")
+    if left is not None and method not in ("auto", "manual"):
+        raise click.UsageError(f"--left-heel/--right-heel are manual points; they do not go with --method {method}")
+    if method == "manual" and left is None:
+        raise click.UsageError("--method manual needs --left-heel X,Y and --right-heel X,Y")
     return measure_photo(photo, camera=kw.pop("camera_path"), board=board, tabs=tabs,
-                         even_below_mm=kw.pop("even_below")), board
+                         even_below_mm=kw.pop("even_below"), method=method, left_heel_px=left, right_heel_px=right,
+                         heel_height_mm=kw.pop("heel_height_mm")), board
+
+
+def _point(value, name):
+    if value is None:
+        return None
+    try:
+        x, y = (float(v) for v in value.replace(" ", "").split(","))
+    except ValueError:
+        raise click.BadParameter(f"{name} must be X,Y in pixels, e.g. 1520.5,980") from None
+    return x, y
 
 
 @cli.command()

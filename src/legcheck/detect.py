@@ -158,7 +158,7 @@ def find_tabs(gray: np.ndarray, markers: Markers, tabs: TabSpec, K: np.ndarray, 
     for side, mid in (("left", tabs.left_id), ("right", tabs.right_id)):
         idx = np.nonzero(markers.ids == mid)[0]
         if len(idx) > 1:
-            raise HeelNotFoundError(f"the {side.upper()} heel tab (marker {mid}) appears {len(idx)} times; "
+            raise _tab_error("duplicate", f"the {side.upper()} heel tab (marker {mid}) appears {len(idx)} times; "
                                     f"keep exactly one {side.upper()} tab in the photo")
         if len(idx) == 1:
             found[side] = markers.corners_px[idx[0]]
@@ -168,9 +168,17 @@ def find_tabs(gray: np.ndarray, markers: Markers, tabs: TabSpec, K: np.ndarray, 
     missing = [s for s in ("left", "right") if s not in found]
     if missing:
         names = " and ".join(f"{s.upper()} (marker {tabs.left_id if s == 'left' else tabs.right_id})" for s in missing)
-        raise HeelNotFoundError(f"heel tab not found: {names}; stick both printed tabs on the heels, "
-                                "facing the camera, and keep them in the photo")
+        raise _tab_error("none" if len(missing) == 2 else "missing",
+                         f"heel tab not found: {names}; stick both printed tabs on the heels, "
+                         "facing the camera, and keep them in the photo")
     return {side: _refine_tab(gray, side, tabs, coarse, K, dist) for side, coarse in found.items()}
+
+
+def _tab_error(kind: str, message: str) -> HeelNotFoundError:
+    """A HeelNotFoundError that says whether no tab, one tab, or a duplicate was seen."""
+    exc = HeelNotFoundError(message)
+    exc.kind = kind
+    return exc
 
 
 def _refine_tab(gray, side, tabs: TabSpec, coarse, K, dist) -> TabCorners:

@@ -116,3 +116,19 @@ def project_table(points_table_mm: np.ndarray, board2cam: Pose, K: np.ndarray, d
     cv = cv2()
     board = np.asarray(points_table_mm, dtype=np.float64).reshape(-1, 3) @ BOARD2TABLE.T
     return cv.projectPoints(board, board2cam.rvec, board2cam.t, K, dist)[0].reshape(-1, 2)
+
+
+def backproject_to_height(px: np.ndarray, K: np.ndarray, dist: np.ndarray, board2cam: Pose, height_mm) -> np.ndarray:
+    """Photo pixels (N, 2) to table-frame points (N, 3) on the horizontal planes z = height_mm.
+
+    ``height_mm`` is a scalar or one height per point. Each pixel's ray (through the camera
+    centre, from the board's pose) is intersected with its plane.
+    """
+    norm = undistort_px(px, K, dist)
+    rays_cam = np.c_[norm, np.ones(len(norm))]
+    cam2table = cam_to_table(board2cam)
+    rays = rays_cam @ cam2table.R.T
+    origin = cam2table.t
+    h = np.broadcast_to(np.asarray(height_mm, dtype=np.float64), (len(norm),))
+    t = (h - origin[2]) / rays[:, 2]
+    return origin + t[:, None] * rays

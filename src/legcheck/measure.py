@@ -207,3 +207,79 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
                  "focal_px": round(float(camera.K[0, 0]), 2),
                  "camera_distance_mm": round(float(np.linalg.norm(nominal.board2cam.t)), 1)},
     )
+
+
+#: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
+#: patient differ (same shoes, level table: within about ±3.5 mm, 95 %), both as 1-sigma.
+HEEL_HEIGHT_SIGMA_MM = 30.0 / Z95
+HEEL_DIFF_SIGMA_MM = 1.8
+#: How well a heel landmark is defined on the outline, mm, 1-sigma (kept in every point-mode bound).
+LANDMARK_FLOOR_MM = 0.15
+
+
+def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, camera: CameraProfile,
+                        heel_height_mm: float, method: str, even_below_mm: float = 1.0, seed: int = 0,
+                        warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS) -> Measurement:
+    """Leg-length discrepancy from one image point per heel (contour or manual mode).
+
+    Each heel point is where its camera ray meets the plane ``z = heel_height_mm``. The
+    uncertainty draws the board pose, the intrinsics, each point (``sigma_px``, pixels), the
+    common heel height (±30 mm, 95 %) and the difference between the two heels' heights
+    (:data:`HEEL_DIFF_SIGMA_MM`): at an oblique view the heights leak into the table axis,
+    so the bound widens there.
+
+    Parameters
+    ----------
+    points_px : dict
+        ``{"left": (x, y), "right": (x, y)}`` photo pixels (as displayed).
+    sigma_px : dict
+        1-sigma of each point, pixels.
+    """
+    from .geometry import backproject_to_height
+
+    K0, dist = camera.K, camera.dist
+    board2cam, rms = solve_board_pose(board.board_mm, board.corners_px, K0, dist)
+    pts = np.array([points_px["left"], points_px["right"]], dtype=np.float64)
+    heels = backproject_to_height(pts, K0, dist, board2cam, heel_height_mm)
+    lld = float(heels[0, 1] - heels[1, 1])
+    rng = np.random.default_rng(seed)
+    n = len(board.corners_px)
+    sig_board = max(rms / np.sqrt(2.0) * np.sqrt(2 * n / max(2 * n - 6, 1)), 0.03)
+    sfx, sfy, scx, scy = camera.std_intrinsics
+    sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
+    out = np.empty(draws)
+    for i in range(draws):
+        K = K0.copy()
+        ef = rng.normal()
+        K[0, 0] += ef * sfx
+        K[1, 1] += ef * sfy
+        K[0, 2] += rng.normal() * scx
+        K[1, 2] += rng.normal() * scy
+        b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
+                                  K, dist, guess=board2cam)
+        h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
+        d = rng.normal() * HEEL_DIFF_SIGMA_MM
+        p = pts + rng.normal(size=pts.shape) * sig[:, None]
+        hh = backproject_to_height(p, K, dist, b2c, np.array([h + d / 2, h - d / 2]))
+        out[i] = hh[0, 1] - hh[1, 1]
+    sigma = float(np.sqrt(np.var(out) + (np.mean(out) - lld) ** 2 + LANDMARK_FLOOR_MM ** 2 + FLOOR_SIGMA_MM ** 2))
+    unc = Z95 * sigma
+    elevation = view_elevation_deg(board2cam)
+    warn = list(warnings) + view_warnings(elevation)
+    if rms > 1.0:
+        warn.append(f"the board fits poorly ({rms:.2f} px RMS): it may not lie flat, "
+                    "or the camera profile may not suit this photo")
+    if unc > 2.0:
+        warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' height above the table is assumed "
+                    f"({heel_height_mm:.0f} mm); photograph from more directly above the heels, or use heel tabs")
+    return Measurement(
+        lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
+        left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),
+        camera_source=camera.source, board_reprojection_px=rms, view_elevation_deg=elevation,
+        warnings=tuple(warn), confidence=float(confidence), even_below_mm=even_below_mm,
+        details={"board_corners": int(len(board.ids)), "heel_height_mm": float(heel_height_mm),
+                 "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
+                 "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
+                 "focal_px": round(float(K0[0, 0]), 2),
+                 "camera_distance_mm": round(float(np.linalg.norm(board2cam.t)), 1)},
+    )

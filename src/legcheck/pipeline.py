@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .camera import CameraProfile, adapt_profile
-from .errors import CameraProfileError
+from .errors import CameraProfileError, HeelNotFoundError
 from .measure import Measurement
 from .spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 
@@ -51,9 +51,22 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
     return camera, extra
 
 
+#: Typical height of the heel landmark above the table, prone, mm. The leg's depth at the ankle
+#: is 70-90 mm in adults and the back of the heel sits a little above the ankle's back when the
+#: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±30 mm carried in
+#: the uncertainty covers bare feet of small adults (~70 mm) to large shoes (~130 mm).
+DEFAULT_HEEL_HEIGHT_MM = 100.0
+METHODS = ("auto", "tabs", "contour", "manual")
+
+
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
-                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0) -> MeasureResult:
-    """Measure the leg-length discrepancy in one photo (heel-tab mode).
+                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0, method: str = "auto",
+                  left_heel_px=None, right_heel_px=None,
+                  heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM) -> MeasureResult:
+    """Measure the leg-length discrepancy in one photo.
+
+    ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
+    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given.
 
     Parameters
     ----------
@@ -64,33 +77,85 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     board, tabs : BoardSpec, TabSpec
     even_below_mm : float
         |lld_mm| under this is reported as "even".
+    method : {"auto", "tabs", "contour", "manual"}
+    left_heel_px, right_heel_px : (float, float), optional
+        Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation).
+    heel_height_mm : float
+        Height of the heel landmark above the table, for contour and manual modes.
 
     Raises
     ------
     LegcheckError
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
+    from .contour import find_heels
     from .detect import find_board, find_markers, find_tabs
+    from .geometry import solve_board_pose
     from .imageio import load_photo, to_gray
-    from .measure import measure_from_tabs
+    from .measure import measure_from_points, measure_from_tabs
 
     if even_below_mm < 0:
         raise ValueError(f"even_below_mm must be >= 0, got {even_below_mm}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    manual = left_heel_px is not None or right_heel_px is not None
+    if manual and (left_heel_px is None or right_heel_px is None):
+        raise ValueError("give both left_heel_px and right_heel_px")
+    if manual and method not in ("auto", "manual"):
+        raise ValueError(f"heel points given but method is {method!r}")
+    if method == "manual" and not manual:
+        raise ValueError("method 'manual' needs left_heel_px and right_heel_px")
+    if not 0 < heel_height_mm < 400:
+        raise ValueError(f"heel_height_mm must be in (0, 400), got {heel_height_mm}")
     profile = CameraProfile.load(camera) if isinstance(camera, (str, Path)) else camera
     photo = load_photo(path)
     gray = to_gray(photo.pixels)
     markers, scale = find_markers(gray, board.dictionary)
     board_corners = find_board(gray, board, markers, scale)
     cam, warnings = _choose_camera(photo, board_corners, profile)
-    tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
-    found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
-    m = measure_from_tabs(board_corners, found, tabs, cam, even_below_mm=even_below_mm,
-                          seed=int(photo.sha256[:8], 16), warnings=warnings)
-    m = replace(m, image=photo.info())
-    from .geometry import solve_board_pose
-
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
-    return MeasureResult(m, photo, cam, board2cam, {s: t.corners_px for s, t in found.items()})
+    seed = int(photo.sha256[:8], 16)
+    if manual:
+        pts = {"left": _check_point(left_heel_px, photo, "left"), "right": _check_point(right_heel_px, photo, "right")}
+        m = measure_from_points(board_corners, pts, {"left": MANUAL_SIGMA_PX, "right": MANUAL_SIGMA_PX}, cam,
+                                heel_height_mm, "manual", even_below_mm, seed, warnings)
+        outlines = {}
+    else:
+        found = None
+        if method in ("auto", "tabs"):
+            tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
+            try:
+                found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
+            except HeelNotFoundError as exc:
+                if method == "tabs" or getattr(exc, "kind", "") != "none":
+                    raise
+        if found is not None:
+            m = measure_from_tabs(board_corners, found, tabs, cam, even_below_mm=even_below_mm, seed=seed,
+                                  warnings=warnings)
+            outlines = {s: t.corners_px for s, t in found.items()}
+        else:
+            pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
+            m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
+                                    {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
+                                    even_below_mm, seed, list(warnings) + list(pair.warnings), pair.confidence)
+            outlines = {s: h.outline_px for s, h in pair.heels.items()}
+    m = replace(m, image=photo.info())
+    return MeasureResult(m, photo, cam, board2cam, outlines)
+
+
+#: 1-sigma of a heel point placed by hand, pixels.
+MANUAL_SIGMA_PX = 1.0
+
+
+def _check_point(p, photo, side):
+    try:
+        x, y = (float(v) for v in p)
+    except (TypeError, ValueError):
+        raise ValueError(f"{side} heel point must be two numbers x,y") from None
+    if not (0 <= x < photo.width and 0 <= y < photo.height):
+        raise HeelNotFoundError(f"the {side.upper()} heel point ({x:g}, {y:g}) is outside the "
+                                f"{photo.width}x{photo.height} photo; give pixels of the photo as displayed")
+    return (x, y)
 
 
 def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD) -> None:

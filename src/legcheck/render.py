@@ -22,6 +22,7 @@ import numpy as np
 from ._cv import cv2
 from .geometry import Pose
 from .raster import board_rects_mm, paint_rects, tab_rects_mm
+from .render_feet import FeetSpec, ray_ellipsoids, shade, shadow_factor
 from .spec import BOARD2TABLE, DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 
 SCENE_KIND = "legcheck-scene"
@@ -39,6 +40,7 @@ TABLE_COLOURS = {
     "blue vinyl": (0.18, 0.07, 0.03),
     "grey cloth": (0.22, 0.22, 0.21),
     "white paper roll": (0.62, 0.66, 0.66),
+    "patterned beige": (0.30, 0.42, 0.50),
 }
 
 
@@ -104,6 +106,7 @@ class Scene:
     tabs: TabSpec = DEFAULT_TABS
     show_tabs: tuple = ("left", "right")
     show_board: bool = True
+    feet: FeetSpec | None = None
     #: Print another marker id on a tab card (e.g. a second LEFT tab), {"right": 40}.
     marker_ids: dict = field(default_factory=dict)
 
@@ -129,8 +132,12 @@ class Scene:
         return Pose(t2c.R @ BOARD2TABLE, t2c.t)
 
     def truth(self) -> dict:
-        left = np.asarray(self.left_tab.centre_mm, dtype=float)
-        right = np.asarray(self.right_tab.centre_mm, dtype=float)
+        if self.feet is not None:
+            left = np.asarray(self.feet.left_heel_mm, dtype=float)
+            right = np.asarray(self.feet.right_heel_mm, dtype=float)
+        else:
+            left = np.asarray(self.left_tab.centre_mm, dtype=float)
+            right = np.asarray(self.right_tab.centre_mm, dtype=float)
         b2c = self.board2cam()
         return {
             "kind": SCENE_KIND, "version": 1,
@@ -148,6 +155,7 @@ def _scene_to_json(scene: Scene) -> dict:
     d = asdict(scene)
     d["board"] = scene.board.to_dict()
     d["tabs"] = scene.tabs.to_dict()
+    d["feet"] = None if scene.feet is None else asdict(scene.feet)
     return d
 
 
@@ -165,17 +173,16 @@ def scene_from_json(d: dict) -> Scene:
         d[k] = tuple(d[k])
     if d.get("principal_px") is not None:
         d["principal_px"] = tuple(d["principal_px"])
+    if d.get("feet"):
+        f = {k: tuple(v) if isinstance(v, list) else v for k, v in d["feet"].items()}
+        d["feet"] = FeetSpec(**f)
     return Scene(**d)
 
 
 # -- rays ------------------------------------------------------------------------------------
 
-def _pixel_rays(scene: Scene, step: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised undistorted coordinates (xn, yn) of every photo pixel, each (H, W) float32.
-
-    The inverse distortion is solved on a grid every ``step`` pixels and interpolated
-    bilinearly: the field is smooth, the interpolation error is ~1e-3 px.
-    """
+def _ray_grid(scene: Scene, step: int = 8) -> np.ndarray:
+    """Normalised undistorted coordinates on a grid every ``step`` photo pixels, (rows, cols, 2) float32."""
     cv = cv2()
     W, H = scene.width, scene.height
     gx = np.arange(0, W + step, step, dtype=np.float64)
@@ -187,7 +194,28 @@ def _pixel_rays(scene: Scene, step: int = 8) -> tuple[np.ndarray, np.ndarray]:
         norm = cv.undistortPoints(px, K, np.asarray(scene.dist, dtype=np.float64), None, None, None, crit)
     else:
         norm = cv.undistortPoints(px, K, None)
-    grid = norm.reshape(len(gy), len(gx), 2).astype(np.float32)
+    return norm.reshape(len(gy), len(gx), 2).astype(np.float32)
+
+
+def _rays_at(grid: np.ndarray, u: np.ndarray, v: np.ndarray, step: int = 8):
+    """(xn, yn) at photo pixel positions (u, v) (any shape, float), interpolated from the grid."""
+    cv = cv2()
+    mx = np.atleast_2d(np.asarray(u, np.float32) / step)
+    my = np.atleast_2d(np.asarray(v, np.float32) / step)
+    xn = cv.remap(grid[..., 0], mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_REPLICATE)
+    yn = cv.remap(grid[..., 1], mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_REPLICATE)
+    return xn.reshape(np.shape(u)), yn.reshape(np.shape(u))
+
+
+def _pixel_rays(scene: Scene, step: int = 8, grid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised undistorted coordinates (xn, yn) of every photo pixel, each (H, W) float32.
+
+    The inverse distortion is solved on a grid every ``step`` pixels and interpolated
+    bilinearly: the field is smooth, the interpolation error is ~1e-3 px.
+    """
+    cv = cv2()
+    W, H = scene.width, scene.height
+    grid = _ray_grid(scene, step) if grid is None else grid
     mx = np.tile((np.arange(W, dtype=np.float32) / step)[None, :], (H, 1))
     my = np.tile((np.arange(H, dtype=np.float32) / step)[:, None], (1, W))
     xn = cv.remap(grid[..., 0], mx, my, cv.INTER_LINEAR)
@@ -272,10 +300,101 @@ def _bbox(scene: Scene, plane2cam: Pose, corners_plane_mm: np.ndarray, pad: int 
     return r0, r1, c0, c1
 
 
+def _feet_bbox(scene: Scene, points_table: np.ndarray, pad: int = 8):
+    cv = cv2()
+    t2c = scene.table2cam()
+    cam = points_table @ t2c.R.T + t2c.t
+    cam = cam[cam[:, 2] > 10]
+    if len(cam) == 0:
+        return None
+    px = cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K, np.asarray(scene.dist, float))[0].reshape(-1, 2)
+    c0, r0 = np.floor(px.min(axis=0)).astype(int) - pad
+    c1, r1 = np.ceil(px.max(axis=0)).astype(int) + pad
+    c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, scene.width), min(r1, scene.height)
+    return None if c1 <= c0 or r1 <= r0 else (r0, r1, c0, c1)
+
+
+def _box_corners(ellipsoids):
+    pts = []
+    for c, R, ax in ellipsoids:
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                for sz in (-1, 1):
+                    pts.append(c + R @ (ax * np.array([sx, sy, sz])))
+    return np.array(pts)
+
+
+def _render_feet(scene: Scene, img: np.ndarray, grid: np.ndarray, xn, yn, ss: int = 4):
+    """Cast rays at the feet and darken the table in their shadows, in place.
+
+    One ray per pixel inside the silhouettes; ``ss`` x ``ss`` rays on the pixels along
+    the silhouette edges, so the outline is exactly anti-aliased.
+    """
+    cv = cv2()
+    feet = scene.feet
+    t2c = scene.table2cam()
+    origin = -t2c.R.T @ t2c.t
+    ells = feet.all_ellipsoids()
+    corners = _box_corners(ells)
+
+    def dirs_at(u, v):
+        sx, sy = _rays_at(grid, u, v)
+        return np.stack([sx.ravel(), sy.ravel(), np.ones(sx.size, np.float32)], -1).astype(np.float64) @ t2c.R
+
+    def trace(d):
+        t, normal = ray_ellipsoids(origin, d, ells)
+        t_table = np.where(d[:, 2] < 0, -origin[2] / np.where(d[:, 2] < 0, d[:, 2], -1.0), np.inf)
+        return np.isfinite(t) & (t < t_table), normal
+
+    if feet.shadow > 0:
+        light = np.asarray(feet.light_dir, float) / np.linalg.norm(feet.light_dir)
+        shadow_pts = corners - (corners[:, 2:3] / light[2]) * light[None, :]
+        box = _feet_bbox(scene, np.concatenate([corners * [1, 1, 0], shadow_pts]))
+        if box is not None:
+            r0, r1, c0, c1 = box
+            k = 4  # the penumbra is soft: trace shadows every 4th pixel
+            vv, uu = np.mgrid[r0:r1:k, c0:c1:k].astype(np.float32)
+            d = dirs_at(uu, vv)
+            t = -origin[2] / np.where(d[:, 2] < -1e-9, d[:, 2], -1e-9)
+            f = shadow_factor(origin + t[:, None] * d, feet).reshape(uu.shape).astype(np.float32)
+            f = cv.resize(cv.GaussianBlur(f, (0, 0), 1.0), (c1 - c0, r1 - r0), interpolation=cv.INTER_LINEAR)
+            img[r0:r1, c0:c1] *= f[..., None]
+    box = _feet_bbox(scene, corners)
+    if box is None:
+        return
+    r0, r1, c0, c1 = box
+    vv, uu = np.mgrid[r0:r1, c0:c1].astype(np.float32)
+    d = dirs_at(uu, vv)
+    hit, normal = trace(d)
+    sub = img[r0:r1, c0:c1]
+    flat = sub.reshape(-1, 3)
+    under = flat.copy()
+    if np.any(hit):
+        flat[hit] = shade(normal[hit], d[hit], feet).astype(np.float32)
+    # Edge pixels: any pixel whose 3x3 neighbourhood is not all hit or all miss.
+    m = hit.reshape(uu.shape).astype(np.uint8)
+    edge = (cv.dilate(m, np.ones((3, 3), np.uint8)) != cv.erode(m, np.ones((3, 3), np.uint8))).ravel()
+    idx = np.nonzero(edge)[0]
+    if idx.size:
+        acc = np.zeros((idx.size, 3), np.float64)
+        for i in range(ss):
+            for j in range(ss):
+                du, dv = (j + 0.5) / ss - 0.5, (i + 0.5) / ss - 0.5
+                ds = dirs_at(uu.ravel()[idx] + du, vv.ravel()[idx] + dv)
+                h, nrm = trace(ds)
+                col = under[idx].astype(np.float64)
+                if np.any(h):
+                    col[h] = shade(nrm[h], ds[h], feet)
+                acc += col
+        flat[idx] = (acc / (ss * ss)).astype(np.float32)
+    img[r0:r1, c0:c1] = flat.reshape(sub.shape)
+
+
 def render_linear(scene: Scene) -> np.ndarray:
     """Noise-free linear-light BGR image (H, W, 3) float32, before blur."""
     cv = cv2()
-    xn, yn = _pixel_rays(scene)
+    grid = _ray_grid(scene)
+    xn, yn = _pixel_rays(scene, grid=grid)
     H, W = xn.shape
     rng = np.random.default_rng(scene.seed)
     table_rgb = np.array(TABLE_COLOURS[scene.table], dtype=np.float32)
@@ -283,6 +402,11 @@ def render_linear(scene: Scene) -> np.ndarray:
     mott = rng.normal(0, 0.04, (H // 64 + 1, W // 64 + 1)).astype(np.float32)
     mott = cv.resize(cv.GaussianBlur(mott, (0, 0), 2), (W, H), interpolation=cv.INTER_CUBIC)
     img = (1 + mott)[..., None] * table_rgb[None, None, :]
+    if scene.table.startswith("patterned"):
+        # A quilted diamond pattern in the covering, 40 mm period, +-18 % brightness.
+        tx, ty, tfront = _plane_coords(xn, yn, scene.board2cam())
+        pat = 0.18 * np.cos(2 * np.pi * (tx + ty) / 40.0) * np.cos(2 * np.pi * (tx - ty) / 40.0)
+        img *= (1 + pat.astype(np.float32))[..., None]
     paper_rgb, ink_rgb = np.array(PAPER_RGB, np.float32), np.array(INK_RGB, np.float32)
 
     def layer(plane2cam: Pose, corners_mm, texture, mask, origin, ppm, shade=1.0, shadow=None):
@@ -320,6 +444,8 @@ def render_linear(scene: Scene) -> np.ndarray:
         layer(b2c, corners, ink, paper, origin, ppm, shadow=shadow)
     table2cam = scene.table2cam()
     cam_centre = -table2cam.R.T @ table2cam.t
+    if scene.feet is not None:
+        _render_feet(scene, img, grid, xn, yn)
     placements = {"left": scene.left_tab, "right": scene.right_tab}
     shading = dict(zip(("left", "right"), scene.tab_shading))
     # Draw the farther tab first so a nearer one occludes it.
@@ -507,3 +633,89 @@ def _tabs_visible(scene: Scene, max_angle_deg: float = 65.0) -> bool:
         if cosang < math.cos(math.radians(max_angle_deg)):
             return False
     return True
+
+
+#: Foot colour on table covering: the combinations the renderer draws feet with.
+FOOT_TABLE_COMBOS = (
+    ("light skin", False, "burgundy vinyl"),
+    ("white sock", False, "blue vinyl"),
+    ("black shoe", True, "grey cloth"),
+    ("brown shoe", True, "white paper roll"),
+    ("dark skin", False, "patterned beige"),
+    ("grey sock", False, "brown vinyl"),
+)
+
+
+def random_feet_scene(rng: np.random.Generator, *, elevation_deg=(60.0, 90.0), distance_mm=(600.0, 1100.0),
+                      width=4032, height=3024, lld_mm=(-12.0, 12.0), combo=None, shadow=None,
+                      height_diff_mm=3.0, **overrides) -> Scene:
+    """A leg-check photo of bare, socked or shod feet (no tabs).
+
+    Both heels stand at one height in 60-140 mm; they differ by up to ``height_diff_mm``
+    (same shoes on a level table). ``combo`` indexes :data:`FOOT_TABLE_COMBOS`.
+    """
+    def pick(r):
+        return float(rng.uniform(*r)) if isinstance(r, tuple) else float(r)
+
+    board = DEFAULT_BOARD
+    colour, shoe, table = FOOT_TABLE_COMBOS[int(rng.integers(len(FOOT_TABLE_COMBOS))) if combo is None else combo]
+    lld = pick(lld_mm)
+    mid_x = board.width_mm / 2 + rng.uniform(-30, 30)
+    sep = rng.uniform(150, 230)
+    y_mid = rng.uniform(70, 140)
+    h = rng.uniform(60, 140)
+    dh = rng.uniform(-height_diff_mm, height_diff_mm)
+    shadow_amt = (rng.uniform(0.3, 0.55) if rng.random() < 0.3 else 0.0) if shadow is None else shadow
+    feet = FeetSpec(left_heel_mm=(mid_x - sep / 2, y_mid + lld / 2, h + dh / 2),
+                    right_heel_mm=(mid_x + sep / 2, y_mid - lld / 2, h - dh / 2),
+                    colour=colour, shoe=shoe, size=rng.uniform(0.9, 1.1),
+                    toe_out_deg=(rng.uniform(0, 15), rng.uniform(0, 15)),
+                    light_dir=(rng.uniform(-0.4, 0.4), rng.uniform(-0.2, 0.5), 1.0), shadow=shadow_amt)
+    f = width * rng.uniform(0.70, 0.85)
+    scene = Scene(
+        width=width, height=height, focal_px=f,
+        principal_px=((width - 1) / 2 + rng.uniform(-15, 15), (height - 1) / 2 + rng.uniform(-15, 15)),
+        elevation_deg=pick(elevation_deg), azimuth_deg=rng.uniform(-12, 12), roll_deg=rng.uniform(-8, 8),
+        distance_mm=pick(distance_mm), target_mm=(board.width_mm / 2 + rng.uniform(-20, 20), rng.uniform(-20, 40), 40.0),
+        table=table, light_gain=rng.uniform(0.8, 1.15), light_gradient=(rng.uniform(-0.25, 0.25), rng.uniform(-0.25, 0.25)),
+        vignette=rng.uniform(0.0, 0.3), blur_px=rng.uniform(0.5, 1.2), noise=rng.uniform(0.002, 0.01),
+        jpeg_quality=int(rng.integers(75, 96)), seed=int(rng.integers(0, 2**31)), show_tabs=(), feet=feet)
+    return replace(scene, **overrides)
+
+
+def feet_in_view(scene: Scene, margin_mm: float = 60.0) -> bool:
+    """Board and both heels (with ``margin_mm`` around each landmark) inside the frame."""
+    cv = cv2()
+    m = BOARD_PAPER_MARGIN_MM
+    W, H = scene.board.width_mm, scene.board.height_mm
+    pts = [np.array([[-m, m, 0], [W + m, m, 0], [W + m, -H - m, 0], [-m, -H - m, 0]], float)]
+    for heel in (scene.feet.left_heel_mm, scene.feet.right_heel_mm):
+        c = np.asarray(heel, float)
+        pts.append(c + np.array([[-margin_mm, -margin_mm, 0], [margin_mm, -margin_mm, 0],
+                                 [-margin_mm, 2 * margin_mm, 0], [margin_mm, 2 * margin_mm, 0]]))
+    allp = np.concatenate(pts)
+    t2c = scene.table2cam()
+    cam = allp @ t2c.R.T + t2c.t
+    if np.any(cam[:, 2] <= 50):
+        return False
+    px = cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K, np.asarray(scene.dist, float))[0].reshape(-1, 2)
+    return bool(np.all((px[:, 0] > 10) & (px[:, 0] < scene.width - 10) & (px[:, 1] > 10) & (px[:, 1] < scene.height - 10)))
+
+
+def random_visible_feet_scene(rng: np.random.Generator, tries: int = 200, **kw) -> Scene:
+    for _ in range(tries):
+        s = random_feet_scene(rng, **kw)
+        if feet_in_view(s):
+            return s
+    raise RuntimeError("no visible feet scene in the ranges given")
+
+
+def heel_pixels(scene: Scene) -> dict:
+    """True heel landmarks projected into the photo: {"left": (x, y), "right": (x, y)}."""
+    cv = cv2()
+    t2c = scene.table2cam()
+    out = {}
+    for side, heel in (("left", scene.feet.left_heel_mm), ("right", scene.feet.right_heel_mm)):
+        cam = (np.asarray(heel, float) @ t2c.R.T + t2c.t).reshape(1, 3)
+        out[side] = tuple(cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K, np.asarray(scene.dist, float))[0].reshape(2))
+    return out
