@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python scripts/accuracy.py
+	$(BIN)/legcheck bench --json bench/results.json --results bench/RESULTS.md
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py

@@ -240,6 +240,27 @@ def measure(photo, as_json, annotate_path, no_annotate, **kw):
         click.echo(m.summary())
 
 
+@cli.command()
+@click.option("--quick", is_flag=True, help="A small set (under a minute) printing the same table.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write everything measured as JSON.")
+@click.option("--results", "results_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the Markdown summary (bench/RESULTS.md keeps the latest full run).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@handles_errors
+def bench(quick, json_path, results_path, workers):
+    """Accuracy and speed of every measurement mode on rendered 12 MP photos."""
+    from . import bench as b
+
+    n = sum((b.QUICK if quick else b.FULL)[k] for k in ("tabs", "feet")) + 2 * (b.QUICK if quick else b.FULL)["repeats"]
+    with click.progressbar(length=n, label="Rendering and measuring", file=sys.stderr) as bar:
+        res = b.run(quick=quick, workers=workers, progress=bar.update)
+    click.echo(b.report_text(res))
+    if json_path:
+        Path(json_path).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    if results_path:
+        Path(results_path).write_text(b.results_markdown(res), encoding="utf-8")
+
+
 from . import cli_records  # noqa: E402,F401  (registers the visit-log commands)
 
 

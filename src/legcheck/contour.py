@@ -94,6 +94,22 @@ def _brightness_field(samples_px, samples_I, shape):
     return np.exp(coef[0] + coef[1] * U + coef[2] * V + coef[3] * U * U + coef[4] * V * V + coef[5] * U * V)
 
 
+def _masked_blur(values, weights, sigma):
+    """Wide normalised Gaussian blur of ``values`` over ``weights``, on an 8x reduced grid (it is smooth).
+
+    Returns (valid mask, blurred values) at full size.
+    """
+    cv = cv2()
+    h, w = values.shape
+    k = 8
+    size = (max(1, w // k), max(1, h // k))
+    num = cv.GaussianBlur(cv.resize(values * weights, size, interpolation=cv.INTER_AREA), (0, 0), sigma / k)
+    den = cv.GaussianBlur(cv.resize(weights, size, interpolation=cv.INTER_AREA), (0, 0), sigma / k)
+    num = cv.resize(num, (w, h), interpolation=cv.INTER_LINEAR)
+    den = cv.resize(den, (w, h), interpolation=cv.INTER_LINEAR)
+    return den > 0.05, num / np.maximum(den, 1e-6)
+
+
 def segment_feet(lin, table_rgb, field_I, chroma_tol, rho_lo=0.30, rho_hi=1.40):
     """Foot mask and shadow-like mask (uint8, 0/1) on the reduced linear image.
 
@@ -105,17 +121,14 @@ def segment_feet(lin, table_rgb, field_I, chroma_tol, rho_lo=0.30, rho_hi=1.40):
     smooth = cv.GaussianBlur(lin, (0, 0), 1.5)
     chroma = smooth / (smooth.sum(axis=2) + 1e-6)[..., None]
     c_t = table_rgb / table_rgb.sum()
-    dc = np.linalg.norm(chroma - c_t[None, None, :], axis=2)
+    dc = np.sqrt(np.einsum("ijk,ijk->ij", chroma - c_t, chroma - c_t))
     for _ in range(2):
         rho = I / field_I
         # Chromaticity is noisy where it is dark (a shadow): demand more difference there.
         tol = chroma_tol * np.maximum(1.0, np.sqrt(0.6 / np.maximum(rho, 1e-3)))
         fg = (dc > tol) | (rho < rho_lo) | (rho > rho_hi)
         table = (~fg).astype(np.float32)
-        sigma = max(I.shape) / 25.0
-        num = cv.GaussianBlur(I.astype(np.float32) * table, (0, 0), sigma)
-        den = cv.GaussianBlur(table, (0, 0), sigma)
-        field_I = np.where(den > 0.05, num / np.maximum(den, 1e-6), field_I)
+        field_I = np.where(*_masked_blur(I.astype(np.float32), table, max(I.shape) / 25.0), field_I)
     rho = I / field_I
     tol = chroma_tol * np.maximum(1.0, np.sqrt(0.6 / np.maximum(rho, 1e-3)))
     fg = (dc > tol) | (rho < rho_lo) | (rho > rho_hi)
@@ -158,6 +171,26 @@ def _split_touching(mask, tx):
     return (markers == 1).astype(np.uint8), (markers == 2).astype(np.uint8)
 
 
+def _table_xy_map(h, w, s, K, dist, board2cam, height_mm, step=4):
+    """Table (x, y) at ``height_mm`` of every reduced pixel, (h, w) each.
+
+    Solved exactly every ``step`` pixels and interpolated: the map is smooth, and undistorting
+    a million points one by one is most of contour mode's time otherwise.
+    """
+    cv = cv2()
+    gu = np.arange(0, w + step, step, dtype=np.float64)
+    gv = np.arange(0, h + step, step, dtype=np.float64)
+    U, V = np.meshgrid(gu, gv)
+    full = np.c_[(U.ravel() + 0.5) / s - 0.5, (V.ravel() + 0.5) / s - 0.5]
+    txy = backproject_to_height(full, K, dist, board2cam, height_mm).astype(np.float32)
+    mx = np.tile((np.arange(w, dtype=np.float32) / step)[None, :], (h, 1))
+    my = np.tile((np.arange(h, dtype=np.float32) / step)[:, None], (1, w))
+    gx = txy[:, 0].reshape(len(gv), len(gu))
+    gy = txy[:, 1].reshape(len(gv), len(gu))
+    return (cv.remap(gx, mx, my, cv.INTER_LINEAR).astype(np.float64),
+            cv.remap(gy, mx, my, cv.INTER_LINEAR).astype(np.float64))
+
+
 def find_heels(bgr, board2cam: Pose, K, dist, heel_height_mm: float, board_spec) -> HeelPair:
     """Both heel landmarks in a photo without heel tabs.
 
@@ -195,10 +228,7 @@ def find_heels(bgr, board2cam: Pose, K, dist, heel_height_mm: float, board_spec)
     poly = _table_polygon_px([[-m, m, 0], [bw + m, m, 0], [bw + m, -bh - m, 0], [-m, -bh - m, 0]], board2cam, K, dist, s)
     cv.fillPoly(fg, [np.round(poly).astype(np.int32)], 0)
     # Table coordinates of every reduced pixel at heel height, for sizes and the landmark.
-    vv, uu = np.mgrid[0:h, 0:w].astype(np.float64)
-    full = np.c_[(uu.ravel() + 0.5) / s - 0.5, (vv.ravel() + 0.5) / s - 0.5]
-    txy = backproject_to_height(full, K, dist, board2cam, heel_height_mm)
-    tx, ty = txy[:, 0].reshape(h, w), txy[:, 1].reshape(h, w)
+    tx, ty = _table_xy_map(h, w, s, K, dist, board2cam, heel_height_mm)
     mm_per_px = float(np.median(np.abs(np.diff(tx, axis=1))))
     labels, keep = _components(fg, min_area=(25.0 / mm_per_px) ** 2)
     warnings, confidence = [], 1.0

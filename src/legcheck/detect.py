@@ -65,12 +65,26 @@ def _params():
     return p
 
 
-def find_markers(gray: np.ndarray, dictionary: str, search_side_px: int = SEARCH_SIDE_PX) -> tuple[Markers, float]:
-    """Detect ArUco markers on a reduced copy; return them in full-resolution pixels and the scale used."""
+def reduced(gray: np.ndarray, search_side_px: int = SEARCH_SIDE_PX) -> np.ndarray:
+    """The reduced copy markers are searched on (long side ``search_side_px``)."""
     cv = cv2()
     h, w = gray.shape
     scale = min(1.0, search_side_px / max(h, w))
-    small = gray if scale == 1.0 else cv.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv.INTER_AREA)
+    if scale == 1.0:
+        return gray
+    return cv.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv.INTER_AREA)
+
+
+def find_markers(gray: np.ndarray, dictionary: str, search_side_px: int = SEARCH_SIDE_PX,
+                 small: np.ndarray | None = None) -> tuple[Markers, float]:
+    """Detect ArUco markers on a reduced copy; return them in full-resolution pixels and the scale used.
+
+    ``small`` is the reduced copy when the caller already made it (it is reused by :func:`find_board`).
+    """
+    cv = cv2()
+    h, w = gray.shape
+    small = reduced(gray, search_side_px) if small is None else small
+    scale = small.shape[1] / w
     det = cv.aruco.ArucoDetector(_aruco(dictionary), _params())
     corners, ids, _ = det.detectMarkers(small)
     if ids is None or len(ids) == 0:
@@ -86,7 +100,8 @@ def _charuco_board(spec: BoardSpec):
     return cv.aruco.CharucoBoard((spec.squares_x, spec.squares_y), spec.square_mm, spec.marker_mm, _aruco(spec.dictionary))
 
 
-def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float) -> BoardCorners:
+def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float,
+               small: np.ndarray | None = None) -> BoardCorners:
     """ChArUco corners, refined at full resolution.
 
     Raises
@@ -101,7 +116,8 @@ def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float
             f"calibration board not found ({int(on_board.sum())} of its {spec.n_markers} markers seen); "
             "photograph the whole board, flat, well lit and in focus")
     h, w = gray.shape
-    small = gray if scale == 1.0 else cv.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv.INTER_AREA)
+    if small is None:
+        small = reduced(gray, round(scale * max(h, w))) if scale < 1.0 else gray
     sx, sy = w / small.shape[1], h / small.shape[0]
     mc = [((c + 0.5) / np.array([sx, sy]) - 0.5).astype(np.float32).reshape(1, 4, 2) for c in markers.corners_px[on_board]]
     mids = markers.ids[on_board].astype(np.int32).reshape(-1, 1)

@@ -122,6 +122,7 @@ def _exif(data: bytes) -> ExifInfo:
 
     from PIL import Image
 
+    Image.MAX_IMAGE_PIXELS = None  # our own limit is applied by load_photo, with our own message
     try:
         with Image.open(io.BytesIO(data)) as im:
             raw_size = im.size
@@ -215,7 +216,7 @@ def load_photo(path) -> Photo:
     exif = _exif(data)
     if kind == "heic":
         return Photo(_decode_heic(data, path), str(path), sha, exif)
-    size = _header_size(data, path)
+    size = exif.raw_size or _header_size(data, path)
     if size is None:
         raise ImageReadError(f"{path}: the {kind.upper()} header is damaged; copy the photo again")
     if size[0] * size[1] > MAX_IMAGE_PIXELS:

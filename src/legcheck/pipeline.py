@@ -35,17 +35,19 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
     from .geometry import solve_board_pose
 
     size = (photo.width, photo.height)
-    estimated, warnings = estimate_camera(board.corners_px, board.board_mm, size, photo.exif.focal_35mm)
     if profile is None:
-        return estimated, warnings
+        return estimate_camera(board.corners_px, board.board_mm, size, photo.exif.focal_35mm)
     candidates = adapt_profile(profile, size, photo.exif.orientation, photo.exif.raw_size, photo.exif.camera_name)
     fits = [(solve_board_pose(board.board_mm, board.corners_px, c.K, c.dist)[1], c) for c in candidates]
     rms, camera = min(fits, key=lambda f: f[0])
-    rms_est = solve_board_pose(board.board_mm, board.corners_px, estimated.K, estimated.dist)[1]
-    if rms > 1.5 and rms > PROFILE_MISFIT_FACTOR * rms_est:
-        raise CameraProfileError(
-            f"the camera profile does not fit this photo (board error {rms:.1f} px against {rms_est:.1f} px "
-            "without it): it is for another camera or zoom; use this camera's profile or measure without --camera")
+    if rms > 1.5:
+        # A poor fit: is it the profile? Compare with the board fitted without it.
+        estimated, _ = estimate_camera(board.corners_px, board.board_mm, size, photo.exif.focal_35mm)
+        rms_est = solve_board_pose(board.board_mm, board.corners_px, estimated.K, estimated.dist)[1]
+        if rms > PROFILE_MISFIT_FACTOR * rms_est:
+            raise CameraProfileError(
+                f"the camera profile does not fit this photo (board error {rms:.1f} px against {rms_est:.1f} px "
+                "without it): it is for another camera or zoom; use this camera's profile or measure without --camera")
     extra = [] if len(candidates) == 1 else ["the photo's pixels were rotated without an EXIF tag; "
                                               "the profile's orientation was chosen by the board's fit"]
     return camera, extra
@@ -89,7 +91,7 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
     from .contour import find_heels
-    from .detect import find_board, find_markers, find_tabs
+    from .detect import find_board, find_markers, find_tabs, reduced
     from .geometry import solve_board_pose
     from .imageio import load_photo, to_gray
     from .measure import measure_from_points, measure_from_tabs
@@ -110,8 +112,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     profile = CameraProfile.load(camera) if isinstance(camera, (str, Path)) else camera
     photo = load_photo(path)
     gray = to_gray(photo.pixels)
-    markers, scale = find_markers(gray, board.dictionary)
-    board_corners = find_board(gray, board, markers, scale)
+    small = reduced(gray)
+    markers, scale = find_markers(gray, board.dictionary, small=small)
+    board_corners = find_board(gray, board, markers, scale, small=small)
     cam, warnings = _choose_camera(photo, board_corners, profile)
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
     seed = int(photo.sha256[:8], 16)
