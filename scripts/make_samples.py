@@ -90,6 +90,54 @@ def feet_samples():
         write_scene(s, samples / f"{name}.jpg", exif=EXIF)
 
 
+SERIES_DATES = ["2026-09-01", "2026-09-08", "2026-09-15", "2026-09-29", "2026-10-13", "2026-11-03"]
+# A right leg that looks 6 mm short, mostly evened at each visit and holding better over time;
+# flexed, it evens (Derifield positive).
+SERIES_LLD = {
+    ("pre", "extended"): [-6.0, -5.0, -4.2, -3.4, -2.6, -2.0],
+    ("post", "extended"): [-1.4, -0.9, -0.8, -0.6, -0.4, -0.3],
+    ("pre", "flexed"): [-0.4, 0.5, -0.3, -0.6, 0.2, -0.2],
+    ("post", "flexed"): [0.3, -0.2, 0.1, 0.0, -0.3, 0.2],
+}
+
+
+def series_samples():
+    """Six visits of one sample patient, heel tabs, pre and post, legs extended and flexed.
+
+    Half-size photos (2016x1512) of the sample phone: small to keep in the repository,
+    and measured with the full-size profile scaled to them.
+    """
+    import csv
+    import numpy as np
+
+    out = REPO / "sample_images" / "series"
+    out.mkdir(parents=True, exist_ok=True)
+    half = dict(width=2016, height=1512, focal_px=PHONE["focal_px"] / 2,
+                principal_px=((PHONE["principal_px"][0] + 0.5) / 2 - 0.5, (PHONE["principal_px"][1] + 0.5) / 2 - 0.5),
+                dist=PHONE["dist"])
+    rng = np.random.default_rng(77)
+    rows = []
+    for v, date in enumerate(SERIES_DATES):
+        for (phase, position), values in SERIES_LLD.items():
+            lld = values[v]
+            z = 95 if position == "extended" else 120  # knees bent: the heels ride higher
+            y = 95 if position == "extended" else 60
+            s = Scene(**half, elevation_deg=float(rng.uniform(70, 86)), azimuth_deg=float(rng.uniform(-6, 6)),
+                      roll_deg=float(rng.uniform(-4, 4)), distance_mm=float(rng.uniform(750, 900)),
+                      target_mm=(126.0, 20.0, 50.0),
+                      left_tab=TabPlacement((48, y + lld / 2, z), tilt_deg=float(rng.uniform(10, 35)), yaw_deg=5),
+                      right_tab=TabPlacement((206, y - lld / 2, z + float(rng.uniform(-8, 8))),
+                                             tilt_deg=float(rng.uniform(10, 35)), yaw_deg=-5),
+                      table="burgundy vinyl", jpeg_quality=85, seed=500 + len(rows))
+            name = f"visit{v + 1}_{phase}_{position}.jpg"
+            write_scene(s, out / name, exif=EXIF)
+            rows.append({"visit": v + 1, "date": date, "file": name, "phase": phase, "position": position})
+    with (out / "visits.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["visit", "date", "file", "phase", "position"])
+        w.writeheader()
+        w.writerows(rows)
+
+
 def docs_images():
     """The README's two pictures: the set-up as rendered, and the annotated result."""
     from legcheck._cv import cv2
@@ -114,4 +162,5 @@ def docs_images():
 if __name__ == "__main__":
     main()
     feet_samples()
+    series_samples()
     docs_images()

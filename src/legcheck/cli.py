@@ -268,5 +268,7 @@ def main():
     cli(prog_name="legcheck")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+if __name__ == "__main__":  # pragma: no cover - run the canonical module, whose group has every command
+    from legcheck.cli import main as _main
+
+    _main()

@@ -388,3 +388,85 @@ def db_check(as_json, db_path):
         exc = IntegrityCheckError(f"database check failed: {report['problems'][0]}; restore from a backup")
         click.echo(f"legcheck: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+
+
+# -- reports --------------------------------------------------------------------------------
+
+@cli.group()
+def report():
+    """Reports: a visit's pre/post comparison, a patient's trend."""
+
+
+def report_options(fn):
+    opts = [
+        click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="HTML file to write."),
+        click.option("--pdf", is_flag=True, help="Also write the same report as PDF (OUT with .pdf)."),
+        click.option("--csv", "as_csv", is_flag=True, help="Also write the numbers as CSV (OUT with .csv)."),
+        click.option("--paper", type=click.Choice(("a4", "letter")), default="a4", show_default=True),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _write_report(html_text, rows, out_path, pdf, as_csv):
+    from .report_html import write_pdf
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if pdf:
+        write_pdf(html_text, out.with_suffix(".pdf"))  # first: a failure leaves no half-set of files
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(html_text, encoding="utf-8")
+    tmp.replace(out)
+    written = [out] + ([out.with_suffix(".pdf")] if pdf else [])
+    if as_csv:
+        buf = io.StringIO()
+        cols = list(rows[0].keys()) if rows else ["visit_id"]
+        _emit(rows, cols, False, True, out=buf)
+        out.with_suffix(".csv").write_text(buf.getvalue(), encoding="utf-8")
+        written.append(out.with_suffix(".csv"))
+    for w in written:
+        click.echo(str(w))
+
+
+@report.command("visit")
+@click.argument("visit_id", type=int)
+@report_options
+@db_option
+@handles_errors
+def report_visit(visit_id, out_path, pdf, as_csv, paper, db_path):
+    """The visit: pre and post photos side by side, the change, Derifield, PD, drop pieces."""
+    from .report import csv_rows_visit, visit_data
+    from .report_html import visit_html
+
+    with _store(db_path) as st:
+        data = visit_data(st, visit_id)
+        text = visit_html(data, st, paper)
+    _write_report(text, csv_rows_visit(data), out_path, pdf, as_csv)
+
+
+@report.command("patient")
+@click.argument("chart")
+@click.option("--from", "date_from", default=None, help="First visit date, YYYY-MM-DD.")
+@click.option("--to", "date_to", default=None, help="Last visit date, YYYY-MM-DD.")
+@report_options
+@db_option
+@handles_errors
+def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, db_path):
+    """The series: trend chart, visits, mean pre/post, how well corrections hold."""
+    from .report import csv_rows_patient, patient_data
+    from .report_html import patient_html
+
+    def day(v, name):
+        if v is None:
+            return None
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise click.BadParameter(f"{name} must be YYYY-MM-DD") from None
+
+    with _store(db_path) as st:
+        data = patient_data(st, chart, day(date_from, "--from"), day(date_to, "--to"))
+        text = patient_html(data, paper, st)
+    _write_report(text, csv_rows_patient(data), out_path, pdf, as_csv)
