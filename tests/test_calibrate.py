@@ -4,8 +4,6 @@ ChArUco photos give back the camera they were rendered with; too few photos are 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from click.testing import CliRunner

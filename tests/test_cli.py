@@ -7,14 +7,13 @@ import json
 import shutil
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
 from legcheck.camera import CameraProfile
 from legcheck.cli import cli
-from legcheck.render import TabPlacement, write_scene
+from legcheck.render import TabPlacement
 
 from conftest import profile_of, small_scene
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from legcheck.cli import cli
 from legcheck.errors import HeelNotFoundError
 from legcheck.pipeline import measure_photo
-from legcheck.render import FOOT_TABLE_COMBOS, Scene, heel_pixels
+from legcheck.render import FOOT_TABLE_COMBOS, Scene, visible_heel_pixels
 from legcheck.render_feet import FeetSpec
 
 from conftest import profile_of, small_scene
@@ -49,29 +49,33 @@ def test_oblique_view_reports_wider_uncertainty_than_overhead(scenes):
 
 
 def test_manual_points_off_by_2px(scenes):
-    """12-megapixel photo: true heel points, then each moved 2 px in eight directions."""
+    """12-megapixel photo: the heels' visible caudal points, then each click 2 px off in eight directions."""
     scene = Scene(width=4032, height=3024, focal_px=3000.0, elevation_deg=72.0, distance_mm=700.0, show_tabs=(),
                   table="blue vinyl", seed=9, target_mm=(126.0, 40.0, 40.0),
                   feet=FeetSpec((50.0, 100.0, 95.0), (205.0, 94.0, 95.0), colour="white sock"))
     path, truth = scenes.get("feet_12mp", scene)
     prof = profile_of(scene)
-    hp = heel_pixels(scene)
+    hp = visible_heel_pixels(scene)
     exact = measure_photo(path, camera=prof, left_heel_px=hp["left"], right_heel_px=hp["right"],
                           heel_height_mm=95.0).measurement
     assert exact.method == "manual"
-    assert exact.lld_mm == pytest.approx(truth["lld_mm"], abs=0.05)
-    one, both = [], []
+    assert exact.lld_mm == pytest.approx(truth["lld_mm"], abs=0.3)
+    # Contour mode finds the same visible points to a fraction of a pixel.
+    auto = measure_photo(path, camera=prof, heel_height_mm=95.0).measurement
+    for side in ("left", "right"):
+        assert np.hypot(*np.subtract(auto.details["heel_px"][side], hp[side])) < 0.8
+    snapped, raw = [], []
     for a in np.radians(np.arange(0, 360, 45)):
         d = 2.0 * np.array([np.cos(a), np.sin(a)])
-        for moved, out in (((np.add(hp["left"], d), hp["right"]), one), ((np.add(hp["left"], d), np.subtract(hp["right"], d)), both)):
-            m = measure_photo(path, camera=prof, left_heel_px=moved[0], right_heel_px=moved[1],
-                              heel_height_mm=95.0).measurement
-            out.append(abs(m.lld_mm - truth["lld_mm"]))
+        for snap, out in ((True, snapped), (False, raw)):
+            m = measure_photo(path, camera=prof, left_heel_px=np.add(hp["left"], d), right_heel_px=np.subtract(hp["right"], d),
+                              heel_height_mm=95.0, snap=snap).measurement
+            out.append(abs(m.lld_mm - exact.lld_mm))
             assert abs(m.lld_mm - truth["lld_mm"]) <= m.uncertainty_mm
-    # One point 2 px off moves lld by under 0.5 mm (about 4 px per mm at the heel here);
-    # both 2 px off in opposite directions is twice that, and still inside the uncertainty.
-    assert max(one) <= 0.5
-    assert max(both) <= 1.0
+    # Both points 2 px off, in opposite directions: snapped onto the heel edges, lld stays within 0.5 mm;
+    # taken as clicked it can move by about 1 mm (2 px is half a millimetre at the heel here).
+    assert max(snapped) <= 0.5
+    assert max(raw) > 0.5
 
 
 def test_touching_feet_are_split_and_flagged(scenes):
@@ -111,7 +115,7 @@ def test_cli_manual_mode_and_its_errors(scenes, tmp_path):
     path, truth = scenes.get("feet_combo2_cli", scene)
     prof = tmp_path / "cam.json"
     profile_of(scene).save(prof)
-    hp = heel_pixels(scene)
+    hp = visible_heel_pixels(scene)
     run = lambda *a: CliRunner().invoke(cli, [str(x) for x in a])  # noqa: E731
     ann = tmp_path / "ann.jpg"
     res = run("measure", path, "--camera", prof, "--left-heel", f"{hp['left'][0]:.2f},{hp['left'][1]:.2f}",
@@ -119,7 +123,7 @@ def test_cli_manual_mode_and_its_errors(scenes, tmp_path):
               "--annotate", ann)
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
-    assert d["method"] == "manual" and abs(d["lld_mm"] - truth["lld_mm"]) < 0.4  # heels 1 mm apart in height
+    assert d["method"] == "manual" and abs(d["lld_mm"] - truth["lld_mm"]) <= min(d["uncertainty_mm"], 0.8)
     assert ann.stat().st_size > 10_000
     assert run("measure", path, "--left-heel", "12;34", "--right-heel", "1,2").exit_code == 2
     assert run("measure", path, "--left-heel", "10,10").exit_code == 2

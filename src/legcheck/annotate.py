@@ -45,7 +45,6 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
     o, ax, ay = P([[0, 0, 0], [80, 0, 0], [0, 80, 0]])
     cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ax).astype(int)), (0, 0, 255), lw, cv.LINE_AA, tipLength=0.2)
     cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ay).astype(int)), (0, 200, 0), lw, cv.LINE_AA, tipLength=0.2)
-    font = cv.FONT_HERSHEY_SIMPLEX
     fs = img.shape[1] / 1600
     _label(img, "x (patient's right)", ax, (0, 0, 255), fs)
     _label(img, "y (HEAD)", ay, (0, 200, 0), fs)

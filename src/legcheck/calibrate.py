@@ -12,14 +12,14 @@ without a profile.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ._cv import cv2
 from .camera import CameraProfile, focal_from_exif, nominal_camera, DEFAULT_FOCAL_35MM, FILM_DIAGONAL_MM
-from .errors import BoardNotFoundError, CalibrationError, ImageReadError, LegcheckError
+from .errors import BoardNotFoundError, CalibrationError, ImageReadError
 from .imageio import load_photo, to_gray
 from .spec import BoardSpec
 

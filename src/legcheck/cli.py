@@ -174,6 +174,8 @@ def measure_options(fn):
         click.option("--right-heel", default=None, metavar="X,Y", help="RIGHT heel point, photo pixels (manual mode)."),
         click.option("--heel-height-mm", type=click.FloatRange(min=1, max=399), default=100.0, show_default=True,
                      help="Heel landmark height above the table (contour and manual modes)."),
+        click.option("--snap/--no-snap", default=True, show_default=True,
+                     help="Move manual points onto the heel's edge when it is within a few pixels."),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -196,7 +198,7 @@ def run_measure(photo, kw):
         raise click.UsageError("--method manual needs --left-heel X,Y and --right-heel X,Y")
     return measure_photo(photo, camera=kw.pop("camera_path"), board=board, tabs=tabs,
                          even_below_mm=kw.pop("even_below"), method=method, left_heel_px=left, right_heel_px=right,
-                         heel_height_mm=kw.pop("heel_height_mm")), board
+                         heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap")), board
 
 
 def _point(value, name):

@@ -385,3 +385,59 @@ def _refine_heel(bgr, outline_px, k, K, dist, board2cam, h_mm, side, cache, shad
     win = shadow_small[max(sp[1] - r, 0):sp[1] + r + 1, max(sp[0] - r, 0):sp[0] + r + 1]
     shadowed = bool(win.size and win.mean() > 0.3)
     return (float(lm[0]), float(lm[1])), sigma_px, contrast, shadowed
+
+
+#: Manual points are snapped onto an edge no farther than this (photo pixels) along the table axis.
+SNAP_RADIUS_PX = 5.0
+
+
+def snap_to_edge(bgr, point_px, board2cam: Pose, K, dist, h_mm: float):
+    """Move a hand-placed heel point onto the heel's edge along the table axis, if one is right there.
+
+    A click on a phone screen lands a pixel or two off the edge; across the heel's caudal edge that
+    is directly an error in lld. Profiles through the point along the image direction of the table
+    axis (at heel height) find the strongest step within :data:`SNAP_RADIUS_PX`; the point moves onto
+    it (first-moment sub-pixel position) and keeps its position along the edge. With no clear step
+    there the point is kept as given.
+
+    Returns
+    -------
+    (point (x, y), moved_px or None, sigma_px)
+    """
+    cv = cv2()
+    p = np.asarray(point_px, dtype=np.float64)
+    on_table = backproject_to_height(p.reshape(1, 2), K, dist, board2cam, h_mm)[0]
+    ahead = project_table(np.array([on_table + [0.0, -5.0, 0.0]]), board2cam, K, dist)[0]
+    n = ahead - p
+    n /= max(np.linalg.norm(n), 1e-9)  # image direction of table -y (caudal) at this point
+    t = np.array([-n[1], n[0]])
+    R = SNAP_RADIUS_PX + 4.0
+    offs = np.arange(-R, R + 1e-9, 0.25)
+    lateral = np.arange(-3.0, 3.01, 1.0)
+    grid = p[None, None, :] + lateral[:, None, None] * t + offs[None, :, None] * n
+    H, W = bgr.shape[:2]
+    x0, y0 = np.floor(grid.reshape(-1, 2).min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(grid.reshape(-1, 2).max(axis=0)).astype(int) + 2
+    if x0 < 0 or y0 < 0 or x1 >= W or y1 >= H:
+        return (float(p[0]), float(p[1])), None, 1.0
+    crop = _SRGB_TO_LINEAR[bgr[y0:y1 + 1, x0:x1 + 1]]
+    mx = (grid[..., 0] - x0).astype(np.float32)
+    my = (grid[..., 1] - y0).astype(np.float32)
+    prof = np.stack([cv.remap(np.ascontiguousarray(crop[..., c]), mx, my, cv.INTER_LINEAR) for c in range(3)], -1)
+    mean = prof.mean(axis=0).astype(np.float64)  # (len(offs), 3), averaged across the lateral lines
+    grad = np.linalg.norm(np.gradient(mean, 0.25, axis=0), axis=1)
+    inside = np.abs(offs) <= SNAP_RADIUS_PX
+    k = int(np.argmax(np.where(inside, grad, -1)))
+    lo, hi = mean[: max(2, k - 12)], mean[min(len(offs) - 2, k + 12):]
+    a, b = np.median(lo, axis=0), np.median(hi, axis=0)
+    step = float(np.linalg.norm(a - b))
+    if step < 0.06 or step < 0.25 * (np.linalg.norm(a) + np.linalg.norm(b)) / 2:
+        return (float(p[0]), float(p[1])), None, 1.0
+    # First-moment edge position within +-4 px of the steepest point.
+    d = b - a
+    proj = ((mean - a) @ d) / (d @ d)
+    w = (np.abs(offs - offs[k]) <= 4.0)
+    frac = np.clip(1.0 - proj[w], -0.5, 1.5)  # 1 on the near (a) side, 0 beyond the edge
+    e = offs[w][0] + frac.sum() * 0.25 - 0.125
+    q = p + e * n
+    return (float(q[0]), float(q[1])), float(abs(e)), 0.3

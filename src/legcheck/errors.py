@@ -18,6 +18,7 @@ Exit codes (the contract scripts rely on):
  10    database unusable (written by a newer legcheck, not a legcheck
        database, damaged, or locked for too long)
  11    ``db check`` found a problem (integrity, foreign keys, photo hashes)
+ 12    a report's PDF could not be printed (Chromium missing or failed)
 =====  ==========================================================
 """
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from .camera import CameraProfile, adapt_profile
 from .errors import CameraProfileError, HeelNotFoundError
 from .measure import Measurement
@@ -64,7 +62,7 @@ METHODS = ("auto", "tabs", "contour", "manual")
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
                   tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0, method: str = "auto",
                   left_heel_px=None, right_heel_px=None,
-                  heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM) -> MeasureResult:
+                  heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM, snap: bool = True) -> MeasureResult:
     """Measure the leg-length discrepancy in one photo.
 
     ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
@@ -84,13 +82,16 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
         Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation).
     heel_height_mm : float
         Height of the heel landmark above the table, for contour and manual modes.
+    snap : bool
+        Move manual points onto the heel's edge when one lies within a few pixels along the
+        table axis (a click is rarely exactly on it); the move is reported in ``warnings``.
 
     Raises
     ------
     LegcheckError
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
-    from .contour import find_heels
+    from .contour import find_heels, snap_to_edge
     from .detect import find_board, find_markers, find_tabs, reduced
     from .geometry import solve_board_pose
     from .imageio import load_photo, to_gray
@@ -119,9 +120,18 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
     seed = int(photo.sha256[:8], 16)
     if manual:
-        pts = {"left": _check_point(left_heel_px, photo, "left"), "right": _check_point(right_heel_px, photo, "right")}
-        m = measure_from_points(board_corners, pts, {"left": MANUAL_SIGMA_PX, "right": MANUAL_SIGMA_PX}, cam,
-                                heel_height_mm, "manual", even_below_mm, seed, warnings)
+        pts, sig, notes = {}, {}, []
+        for side, given in (("left", left_heel_px), ("right", right_heel_px)):
+            p = _check_point(given, photo, side)
+            if snap:
+                q, moved, s = snap_to_edge(photo.pixels, p, board2cam, cam.K, cam.dist, heel_height_mm)
+            else:
+                q, moved, s = p, None, MANUAL_SIGMA_PX
+            pts[side], sig[side] = q, s
+            if moved is not None and moved > 0.5:
+                notes.append(f"the {side.upper()} point was moved {moved:.1f} px onto the heel's edge")
+        m = measure_from_points(board_corners, pts, sig, cam, heel_height_mm, "manual", even_below_mm, seed,
+                                list(warnings) + notes)
         outlines = {}
     else:
         found = None

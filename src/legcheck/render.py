@@ -599,7 +599,6 @@ def fit_in_view(scene: Scene) -> bool:
     W, H = scene.board.width_mm, scene.board.height_mm
     pts = [np.array([[-m, -m, 0], [W + m, -m, 0], [W + m, H + m, 0], [-m, H + m, 0]], float)]
     half = scene.tabs.tab_mm / 2 + scene.tabs.margin_mm
-    t2c = scene.table2cam()
     for tab in (scene.left_tab, scene.right_tab):
         p = tab.tab2table()
         corners = np.array([[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]], float)
@@ -718,4 +717,40 @@ def heel_pixels(scene: Scene) -> dict:
     for side, heel in (("left", scene.feet.left_heel_mm), ("right", scene.feet.right_heel_mm)):
         cam = (np.asarray(heel, float) @ t2c.R.T + t2c.t).reshape(1, 3)
         out[side] = tuple(cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K, np.asarray(scene.dist, float))[0].reshape(2))
+    return out
+
+
+def visible_heel_pixels(scene: Scene, height_mm: float | None = None) -> dict:
+    """Where a person sees each heel's caudal extreme in the photo: {"left": (x, y), "right": (x, y)}.
+
+    On the heel ellipsoid's occluding contour (the circle u . C' = 1 in its unit-sphere frame,
+    C' the camera centre there), the point whose ray meets the plane z = ``height_mm`` (default:
+    the mean heel height) furthest towards the foot end. This is the landmark contour mode looks
+    for, and what a person clicks on; from straight above it is the 3D landmark itself.
+    """
+    cv = cv2()
+    feet = scene.feet
+    t2c = scene.table2cam()
+    C = -t2c.R.T @ t2c.t
+    h = height_mm if height_mm is not None else (feet.left_heel_mm[2] + feet.right_heel_mm[2]) / 2
+    out = {}
+    for side in ("left", "right"):
+        c, R, ax = feet.ellipsoids(side)[0]  # the heel
+        Cp = (R.T @ (C - c)) / ax
+        d = np.linalg.norm(Cp)
+        n = Cp / d
+        # Circle of tangency: centre n / d, radius sqrt(1 - 1/d^2), in the plane normal to n.
+        e1 = np.cross(n, [0.0, 0.0, 1.0] if abs(n[2]) < 0.9 else [1.0, 0.0, 0.0])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(n, e1)
+        th = np.linspace(0, 2 * np.pi, 20001)
+        r = math.sqrt(max(1 - 1 / d ** 2, 0.0))
+        u = n[None, :] / d + r * (np.cos(th)[:, None] * e1 + np.sin(th)[:, None] * e2)
+        p = c + (u * ax) @ R.T
+        t = (h - C[2]) / (p[:, 2] - C[2])
+        y = C[1] + t * (p[:, 1] - C[1])
+        best = p[int(np.argmin(y))]
+        cam = (best @ t2c.R.T + t2c.t).reshape(1, 3)
+        out[side] = tuple(cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K,
+                                           np.asarray(scene.dist, float))[0].reshape(2))
     return out

@@ -11,7 +11,7 @@ Frames (see ``docs/conventions.md``):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 

@@ -76,7 +76,7 @@ def strip_jpeg(data: bytes, orientation: int) -> bytes:
 
 
 def strip_png(data: bytes) -> bytes:
-    sig, i, out = data[:8], 8, [data[:8]]
+    i, out = 8, [data[:8]]
     while i < len(data):
         length = struct.unpack(">I", data[i:i + 4])[0]
         ctype = data[i + 4:i + 8]
