@@ -425,15 +425,23 @@ def snap_to_edge(bgr, point_px, board2cam: Pose, K, dist, h_mm: float):
     my = (grid[..., 1] - y0).astype(np.float32)
     prof = np.stack([cv.remap(np.ascontiguousarray(crop[..., c]), mx, my, cv.INTER_LINEAR) for c in range(3)], -1)
     mean = prof.mean(axis=0).astype(np.float64)  # (len(offs), 3), averaged across the lateral lines
-    grad = np.linalg.norm(np.gradient(mean, 0.25, axis=0), axis=1)
-    inside = np.abs(offs) <= SNAP_RADIUS_PX
-    k = int(np.argmax(np.where(inside, grad, -1)))
-    lo, hi = mean[: max(2, k - 12)], mean[min(len(offs) - 2, k + 12):]
-    a, b = np.median(lo, axis=0), np.median(hi, axis=0)
-    step = float(np.linalg.norm(a - b))
-    if step < 0.06 or step < 0.25 * (np.linalg.norm(a) + np.linalg.norm(b)) / 2:
+    # The edge is where the colour changes most between 1-4 px before and 1-4 px after, not merely
+    # the steepest point: a heel's shading changes slowly, its silhouette at once.
+    q1, q4 = 4, 16  # 1 and 4 px in 0.25 px steps
+    best, k, a, b = 0.0, None, None, None
+    for j in np.nonzero(np.abs(offs) <= SNAP_RADIUS_PX)[0]:
+        if j - q4 < 0 or j + q4 >= len(offs):
+            continue
+        aa = np.median(mean[j - q4:j - q1], axis=0)
+        bb = np.median(mean[j + q1:j + q4], axis=0)
+        c = float(np.linalg.norm(aa - bb))
+        if c > best:
+            best, k, a, b = c, j, aa, bb
+    if k is None:
         return (float(p[0]), float(p[1])), None, 1.0
-    # First-moment edge position within +-4 px of the steepest point.
+    if best < 0.02 or best < 0.1 * (np.linalg.norm(a) + np.linalg.norm(b)) / 2:
+        return (float(p[0]), float(p[1])), None, 1.0  # no clear edge here: keep the point as given
+    # First-moment edge position within +-4 px of the step.
     d = b - a
     proj = ((mean - a) @ d) / (d @ d)
     w = (np.abs(offs - offs[k]) <= 4.0)
