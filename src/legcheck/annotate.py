@@ -42,12 +42,13 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
 
     bw, bh = board_spec.width_mm, board_spec.height_mm
     poly(P([[0, 0, 0], [bw, 0, 0], [bw, -bh, 0], [0, -bh, 0]]), (60, 220, 60), closed=True)
-    o, ax, ay = P([[0, 0, 0], [80, 0, 0], [0, 80, 0]])
+    o, ax, ay = P([[0, 0, 0], [80, 0, 0], [0, 50, 0]])
     cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ax).astype(int)), (0, 0, 255), lw, cv.LINE_AA, tipLength=0.2)
     cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ay).astype(int)), (0, 200, 0), lw, cv.LINE_AA, tipLength=0.2)
     fs = img.shape[1] / 1600
     _label(img, "x (patient's right)", ax, (0, 0, 255), fs)
-    _label(img, "y (HEAD)", ay, (0, 200, 0), fs)
+    (tw, _), _ = cv.getTextSize("y (HEAD)", cv.FONT_HERSHEY_SIMPLEX, 0.8 * fs, max(1, int(2 * fs)))
+    _label(img, "y (HEAD)", ay + [-tw - 6 * lw, 0], (0, 200, 0), fs)  # left of the arrow, clear of the LEFT heel
     heels = {"left": measurement.left_heel_mm, "right": measurement.right_heel_mm}
     xs = [heels["left"][0], heels["right"][0], 0.0, bw]
     x0, x1 = min(xs) - 60, max(xs) + 60

@@ -152,8 +152,24 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
                                     {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
                                     even_below_mm, seed, list(warnings) + list(pair.warnings), pair.confidence)
             outlines = {s: h.outline_px for s, h in pair.heels.items()}
-    m = replace(m, image=photo.info())
+    m = replace(m, image=photo.info(), details={**m.details, "roi_px": _roi(photo, board, m, board2cam, cam)})
     return MeasureResult(m, photo, cam, board2cam, outlines)
+
+
+def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
+    """Photo region (x0, y0, x1, y1) holding the board and both heels, with a margin: what a report shows."""
+    from .geometry import project_table
+
+    import numpy as np
+
+    w, h = board.width_mm, board.height_mm
+    pts = np.array([[0, 0, 0], [w, 0, 0], [w, -h, 0], [0, -h, 0], m.left_heel_mm, m.right_heel_mm], dtype=float)
+    px = project_table(pts, board2cam, cam.K, cam.dist)
+    lo, hi = px.min(axis=0), px.max(axis=0)
+    pad = np.maximum(0.25 * (hi - lo), 40.0)
+    x0, y0 = np.maximum(lo - pad, 0).astype(int)
+    x1, y1 = np.minimum(hi + pad, [photo.width - 1, photo.height - 1]).astype(int)
+    return [int(x0), int(y0), int(x1), int(y1)]
 
 
 #: 1-sigma of a heel point placed by hand, pixels.

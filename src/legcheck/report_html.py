@@ -62,8 +62,12 @@ def _page(title: str, body: str, paper: str) -> str:
             f"</body></html>\n")
 
 
-def _thumb(path: Path | None) -> str | None:
-    """A JPEG thumbnail as a data: URI (no file or network reference left in the page)."""
+def _thumb(path: Path | None, check: dict | None = None) -> str | None:
+    """A JPEG thumbnail as a data: URI (no file or network reference left in the page).
+
+    With the check it belongs to, the thumbnail is cropped to the board and heels (the
+    measurement's ``roi_px``), so on a phone the heels are not a few pixels wide.
+    """
     if path is None or not Path(path).exists():
         return None
     from ._cv import cv2
@@ -74,12 +78,30 @@ def _thumb(path: Path | None) -> str | None:
     img = cv.imdecode(np.fromfile(str(path), np.uint8), cv.IMREAD_COLOR)
     if img is None:
         return None
+    roi, size = _roi_of(check)
+    if roi is not None and size:
+        k = img.shape[1] / size[0]  # the stored annotated copy may be smaller than the photo
+        x0, y0, x1, y1 = (int(round(v * k)) for v in roi)
+        if x1 - x0 > 20 and y1 - y0 > 20:
+            img = img[max(y0, 0):y1 + 1, max(x0, 0):x1 + 1]
     h, w = img.shape[:2]
     s = min(1.0, THUMB_PX / max(h, w))
     if s < 1:
         img = cv.resize(img, (round(w * s), round(h * s)), interpolation=cv.INTER_AREA)
     ok, buf = cv.imencode(".jpg", img, [cv.IMWRITE_JPEG_QUALITY, 80])
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def _roi_of(check):
+    if not check:
+        return None, None
+    import json
+
+    try:
+        r = json.loads(check["result_json"])
+        return r.get("details", {}).get("roi_px"), (r["image"]["width"], r["image"]["height"])
+    except (KeyError, TypeError, ValueError):
+        return None, None
 
 
 def _change_html(ch: Change | None, between_visits: bool = False) -> str:
@@ -112,8 +134,9 @@ def visit_html(data: dict, store, paper: str = "a4") -> str:
         out.append(f"<section class=\"position\"><h2>{html.escape(pos['position'].replace('-', ' ').capitalize())}</h2><div class=\"pair\">")
         for phase in ("pre", "post"):
             m = pos[phase]
-            shas = pos["photos"][phase]
-            src = _thumb(store.photo_path(shas[-1])) if shas else None
+            checks = pos["checks"][phase]
+            src = (_thumb(store.photo_path(checks[-1]["annotated_sha256"] or checks[-1]["photo_sha256"]), checks[-1])
+                   if checks else None)
             caption = (f"{'Before' if phase == 'pre' else 'After'} adjustment: "
                        + (f"{describe(m['lld_mm'])} (\u00b1 {m['uncertainty_mm']:.1f} mm" + (f", mean of {m['n']}" if m["n"] > 1 else "") + ")"
                           if m else "not checked"))
@@ -208,7 +231,7 @@ def patient_html(data: dict, paper: str = "a4", store=None) -> str:
         pics = []
         for phase in ("pre", "post"):
             cs = [c for c in last.get("checks", []) if c["phase"] == phase and c["position"] == "extended"]
-            src = _thumb(store.photo_path(cs[-1]["annotated_sha256"] or cs[-1]["photo_sha256"])) if cs else None
+            src = _thumb(store.photo_path(cs[-1]["annotated_sha256"] or cs[-1]["photo_sha256"]), cs[-1]) if cs else None
             m = last["means"].get((phase, "extended"))
             if src and m:
                 cap = f"{'Before' if phase == 'pre' else 'After'}: {describe(m['lld_mm'])}"
