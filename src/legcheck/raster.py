@@ -92,22 +92,3 @@ def tab_rects_mm(spec: TabSpec, marker_id: int):
     bits = _marker_bits(spec.dictionary, marker_id)
     h = spec.tab_mm / 2
     return _cells_to_rects(bits, -h, -h, spec.tab_mm / bits.shape[0])
-
-
-def render_board(spec: BoardSpec, ppm: float, margin_mm: float = 0.0) -> np.ndarray:
-    """Board image, float in [0, 1] (1 = white), shape (rows, cols); board origin at ``margin_mm``."""
-    w = int(round((spec.width_mm + 2 * margin_mm) * ppm))
-    h = int(round((spec.height_mm + 2 * margin_mm) * ppm))
-    img = np.ones((h, w), dtype=np.float64)
-    paint_rects(img, board_rects_mm(spec), ppm, origin_mm=(-margin_mm, -margin_mm))
-    return img
-
-
-def render_tab(spec: TabSpec, marker_id: int, ppm: float, margin_mm: float | None = None) -> np.ndarray:
-    """Tab marker with white margin, float in [0, 1], shape (rows, cols); marker centre at the image centre."""
-    margin = spec.margin_mm if margin_mm is None else margin_mm
-    half = spec.tab_mm / 2 + margin
-    n = int(round(2 * half * ppm))
-    img = np.ones((n, n), dtype=np.float64)
-    paint_rects(img, tab_rects_mm(spec, marker_id), ppm, origin_mm=(-half, -half))
-    return img

@@ -709,17 +709,6 @@ def random_visible_feet_scene(rng: np.random.Generator, tries: int = 200, **kw) 
     raise RuntimeError("no visible feet scene in the ranges given")
 
 
-def heel_pixels(scene: Scene) -> dict:
-    """True heel landmarks projected into the photo: {"left": (x, y), "right": (x, y)}."""
-    cv = cv2()
-    t2c = scene.table2cam()
-    out = {}
-    for side, heel in (("left", scene.feet.left_heel_mm), ("right", scene.feet.right_heel_mm)):
-        cam = (np.asarray(heel, float) @ t2c.R.T + t2c.t).reshape(1, 3)
-        out[side] = tuple(cv.projectPoints(cam, np.zeros(3), np.zeros(3), scene.K, np.asarray(scene.dist, float))[0].reshape(2))
-    return out
-
-
 def visible_heel_pixels(scene: Scene, height_mm: float | None = None) -> dict:
     """Where a person sees each heel's caudal extreme in the photo: {"left": (x, y), "right": (x, y)}.
 

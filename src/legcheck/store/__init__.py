@@ -26,7 +26,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DatabaseError, IntegrityCheckError, RecordConflictError, RecordNotFoundError
+from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError
 from ._migrations import LATEST, MIGRATIONS, PHASES, PIECES, POSITIONS, SIDES
 
 BUSY_TIMEOUT_MS = 30_000
@@ -466,13 +466,6 @@ class Store:
         return {"ok": not problems, "problems": problems, "photos_checked": n_photos,
                 "orphan_photos": orphans, "counts": counts,
                 "schema_version": self.con.execute("PRAGMA user_version").fetchone()[0]}
-
-    def require_ok(self) -> dict:
-        report = self.check_integrity()
-        if not report["ok"]:
-            raise IntegrityCheckError(f"database check failed: {report['problems'][0]} "
-                                      f"({len(report['problems'])} problem(s)); restore from a backup")
-        return report
 
 
 def open_store(path=None, actor: str | None = None) -> Store:
