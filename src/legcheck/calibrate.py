@@ -24,6 +24,8 @@ from .imageio import load_photo, to_gray
 from .spec import BoardSpec
 
 MIN_VIEWS = 5
+#: Residual radial distortion assumed (1-sigma) when one photo cannot measure it.
+ASSUMED_K1_STD = 0.02
 #: A view is dropped when its RMS error exceeds this many times the median view's (and 1 px).
 OUTLIER_FACTOR = 3.0
 
@@ -211,20 +213,30 @@ def estimate_camera(board_px: np.ndarray, board_mm: np.ndarray, photo_size, foca
     f_exif = focal_from_exif(photo_size, focal_35mm)
     f0 = f_exif or DEFAULT_FOCAL_35MM / FILM_DIAGONAL_MM * diag
     K0 = np.array([[f0, 0, (w - 1) / 2], [0, f0, (h - 1) / 2], [0, 0, 1]])
+    # The board's 24 corners also show the lens's radial distortion (k1): phones usually remove it,
+    # wide-angle lenses often do not. k2, k3 and tangential terms are beyond one view.
     flags = (cv.CALIB_USE_INTRINSIC_GUESS | cv.CALIB_FIX_PRINCIPAL_POINT | cv.CALIB_FIX_ASPECT_RATIO
-             | cv.CALIB_ZERO_TANGENT_DIST | cv.CALIB_FIX_K1 | cv.CALIB_FIX_K2 | cv.CALIB_FIX_K3)
+             | cv.CALIB_ZERO_TANGENT_DIST | cv.CALIB_FIX_K2 | cv.CALIB_FIX_K3)
     f_board, s_board = None, None
+    k1, s_k1 = 0.0, ASSUMED_K1_STD
     try:
-        _, K, _, _, _, std, _, _ = cv.calibrateCameraExtended(
+        _, K, d, _, _, std, _, _ = cv.calibrateCameraExtended(
             [board_mm.astype(np.float32)], [board_px.astype(np.float32)], (w, h), K0.copy(), np.zeros(5), flags=flags)
-        fb, sb = float(K[0, 0]), float(np.asarray(std).ravel()[0])
+        std = np.asarray(std).ravel()
+        fb, sb = float(K[0, 0]), float(std[0])
         if 0.3 * diag < fb < 3.0 * diag and np.isfinite(sb) and sb > 0:
             # OpenCV's std assumes the fit's residuals; keep at least 1 % for model error.
             f_board, s_board = fb, max(sb, 0.01 * fb)
+        kb, skb = float(np.asarray(d).ravel()[0]), float(std[4])
+        if np.isfinite(kb) and np.isfinite(skb) and abs(kb) < 0.5 and 0 < skb < 0.05:
+            k1, s_k1 = kb, max(skb, 0.005)
     except cv.error:
         pass
     warnings = ["no camera profile: the focal length was estimated from the board"
                 + (" and EXIF" if f_exif else "") + "; a calibrated profile ('legcheck calibrate') is more accurate"]
+    if abs(k1) > max(0.03, 3 * s_k1):
+        warnings.append(f"the lens shows distortion the phone did not remove (k1 about {k1:.2f}); it was estimated "
+                        "from the board, but a calibrated profile ('legcheck calibrate') measures it far better")
     estimates = []
     if f_board is not None and s_board < 0.2 * f_board:
         estimates.append((f_board, s_board))
@@ -239,4 +251,4 @@ def estimate_camera(board_px: np.ndarray, board_mm: np.ndarray, photo_size, foca
         warnings.append("the focal length could not be measured from this view and the photo has no EXIF focal "
                         "length; assumed a typical phone camera")
     source = "exif" if f_exif else "board"
-    return nominal_camera((w, h), f, source, s / f), warnings
+    return nominal_camera((w, h), f, source, s / f, k1, s_k1), warnings

@@ -56,6 +56,8 @@ class CameraProfile:
         (k1, k2, p1, p2, k3).
     std_intrinsics : tuple
         1-sigma of (fx, fy, cx, cy) in pixels (0 when unknown).
+    std_dist : tuple
+        1-sigma of the distortion coefficients (used for cameras estimated from one photo).
     source : str
         "profile" (calibrated), "board" or "exif" (estimated from this photo).
     """
@@ -64,6 +66,7 @@ class CameraProfile:
     camera_matrix: tuple
     dist_coeffs: tuple = (0.0, 0.0, 0.0, 0.0, 0.0)
     std_intrinsics: tuple = (0.0, 0.0, 0.0, 0.0)
+    std_dist: tuple = (0.0, 0.0, 0.0, 0.0, 0.0)
     rms_px: float | None = None
     n_views: int = 0
     orientation: int = 1
@@ -263,10 +266,12 @@ def focal_from_exif(photo_size, focal_35mm: float | None) -> float | None:
 PRINCIPAL_POINT_REL_STD = 0.005
 
 
-def nominal_camera(photo_size, focal_px: float, source: str, rel_std: float) -> CameraProfile:
-    """An undistorted camera with the principal point at the image centre (its offset unknown)."""
+def nominal_camera(photo_size, focal_px: float, source: str, rel_std: float, k1: float = 0.0,
+                   k1_std: float = 0.0) -> CameraProfile:
+    """A camera with the principal point at the image centre (its offset unknown) and radial k1 only."""
     w, h = photo_size
     K = np.array([[focal_px, 0, (w - 1) / 2], [0, focal_px, (h - 1) / 2], [0, 0, 1]])
     s = rel_std * focal_px
     sc = PRINCIPAL_POINT_REL_STD * max(w, h)
-    return CameraProfile.from_arrays((w, h), K, None, std_intrinsics=(s, s, sc, sc), source=source)
+    return CameraProfile.from_arrays((w, h), K, (k1, 0.0, 0.0, 0.0, 0.0), std_intrinsics=(s, s, sc, sc),
+                                     std_dist=(k1_std, 0.0, 0.0, 0.0, 0.0), source=source)

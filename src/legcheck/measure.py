@@ -141,15 +141,19 @@ def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: 
     ek = rng.normal(size=(draws, 4))
     out = np.empty(draws)
 
+    ed = rng.normal(size=draws) * camera.std_dist[0]
+
     def solve(idx):
         for i in idx:
+            dist_i = dist.copy()
+            dist_i[0] += ed[i]
             K = K0.copy()
             K[0, 0] += ek[i, 0] * sfx
             K[1, 1] += ek[i, 0] * sfy  # focal errors move fx and fy together
             K[0, 2] += ek[i, 2] * scx
             K[1, 2] += ek[i, 3] * scy
             b = BoardCorners(board_px[i], board.ids, board.board_mm)
-            g = solve_tabs(b, tabs, tab_spec, K, dist, board_guess=nominal.board2cam,
+            g = solve_tabs(b, tabs, tab_spec, K, dist_i, board_guess=nominal.board2cam,
                            tab_px={side: px[i] for side, px in tab_px.items()})
             out[i] = g.heels_table_mm["left"][1] - g.heels_table_mm["right"][1]
 
@@ -275,12 +279,14 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         K[1, 1] += ef * sfy
         K[0, 2] += rng.normal() * scx
         K[1, 2] += rng.normal() * scy
+        dist_i = dist.copy()
+        dist_i[0] += rng.normal() * camera.std_dist[0]
         b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
-                                  K, dist, guess=board2cam)
+                                  K, dist_i, guess=board2cam)
         h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
         d = rng.normal() * HEEL_DIFF_SIGMA_MM
         p = pts + rng.normal(size=pts.shape) * sig[:, None]
-        hh = backproject_to_height(p, K, dist, b2c, np.array([h + d / 2, h - d / 2]))
+        hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
         out[i] = hh[0, 1] - hh[1, 1]
     sigma = float(np.sqrt(np.var(out) + (np.mean(out) - lld) ** 2 + LANDMARK_FLOOR_MM ** 2 + FLOOR_SIGMA_MM ** 2))
     unc = Z95 * sigma
