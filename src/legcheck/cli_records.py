@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -200,7 +201,7 @@ def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, 
             measured = []
             # Measure everything first: a photo that fails to measure leaves nothing written.
             with click.progressbar(items, label="Measuring", file=sys.stderr,
-                                   show_pos=True) if len(items) > 1 else _nullbar(items) as bar:
+                                   show_pos=True) if len(items) > 1 else contextlib.nullcontext(items) as bar:
                 for i, it in enumerate(bar):
                     res, board = run_measure(it["file"], dict(kw))
                     ann = Path(tmp) / f"ann_{i}.jpg"
@@ -220,17 +221,6 @@ def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, 
                                                  "right_heel_mm", "camera_source", "board_reprojection_px",
                                                  "view_elevation_deg")}).summary()
         click.echo(f"check {o['check_id']} (visit {o['visit_id']}, {m['phase']} {m['position']}): {line}")
-
-
-class _nullbar:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *a):
-        return False
 
 
 def _read_batch(d: Path) -> list[dict]:

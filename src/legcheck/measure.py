@@ -125,35 +125,49 @@ def _perturbed_corners(lines: np.ndarray, sigma: np.ndarray, corners: np.ndarray
     return np.stack([x, y], axis=-1)
 
 
+def board_noise_px(rms_px: float, n_corners: int) -> float:
+    """Per-coordinate 1-sigma of the board corners from the pose fit's RMS (6 pose dof removed), >= 0.03 px."""
+    n = n_corners
+    return max(rms_px / np.sqrt(2.0) * np.sqrt(2 * n / max(2 * n - 6, 1)), 0.03)
+
+
+def draw_cameras(camera: CameraProfile, rng, draws: int):
+    """``draws`` perturbed copies of the intrinsics: (K (draws, 3, 3), dist (draws, 5)).
+
+    Focal errors move fx and fy together; the principal point and k1 vary independently.
+    """
+    sfx, sfy, scx, scy = camera.std_intrinsics
+    e = rng.normal(size=(draws, 4))
+    ed = rng.normal(size=draws) * camera.std_dist[0]
+    K = np.repeat(camera.K[None], draws, axis=0)
+    K[:, 0, 0] += e[:, 0] * sfx
+    K[:, 1, 1] += e[:, 0] * sfy
+    K[:, 0, 2] += e[:, 2] * scx
+    K[:, 1, 2] += e[:, 3] * scy
+    dist = np.repeat(camera.dist[None], draws, axis=0)
+    dist[:, 0] += ed
+    return K, dist
+
+
 def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: TabSpec, camera: CameraProfile,
                     nominal: TabGeometry, draws: int = MC_DRAWS, seed: int = 0) -> np.ndarray:
     """lld_mm for ``draws`` perturbed copies of the observations and intrinsics."""
     rng = np.random.default_rng(seed)
     K0, dist = camera.K, camera.dist
     n = len(board.corners_px)
-    sig_board = max(nominal.board_rms_px / np.sqrt(2.0) * np.sqrt(2 * n / max(2 * n - 6, 1)), 0.03)
-    sfx, sfy, scx, scy = camera.std_intrinsics
+    sig_board = board_noise_px(nominal.board_rms_px, n)
     tab_px = {}
     for side, tab in tabs.items():
         ideal = _perturbed_corners(tab.edges.lines, tab.edges.line_sigma, tab.edges.corners_ideal_px, rng, draws)
         tab_px[side] = distort_ideal(ideal.reshape(-1, 2), K0, dist).reshape(draws, 4, 2)
     board_px = board.corners_px[None] + rng.normal(0.0, sig_board, (draws,) + board.corners_px.shape)
-    ek = rng.normal(size=(draws, 4))
+    Ks, dists = draw_cameras(camera, rng, draws)
     out = np.empty(draws)
-
-    ed = rng.normal(size=draws) * camera.std_dist[0]
 
     def solve(idx):
         for i in idx:
-            dist_i = dist.copy()
-            dist_i[0] += ed[i]
-            K = K0.copy()
-            K[0, 0] += ek[i, 0] * sfx
-            K[1, 1] += ek[i, 0] * sfy  # focal errors move fx and fy together
-            K[0, 2] += ek[i, 2] * scx
-            K[1, 2] += ek[i, 3] * scy
             b = BoardCorners(board_px[i], board.ids, board.board_mm)
-            g = solve_tabs(b, tabs, tab_spec, K, dist_i, board_guess=nominal.board2cam,
+            g = solve_tabs(b, tabs, tab_spec, Ks[i], dists[i], board_guess=nominal.board2cam,
                            tab_px={side: px[i] for side, px in tab_px.items()})
             out[i] = g.heels_table_mm["left"][1] - g.heels_table_mm["right"][1]
 
@@ -268,19 +282,12 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     lld = float(heels[0, 1] - heels[1, 1])
     rng = np.random.default_rng(seed)
     n = len(board.corners_px)
-    sig_board = max(rms / np.sqrt(2.0) * np.sqrt(2 * n / max(2 * n - 6, 1)), 0.03)
-    sfx, sfy, scx, scy = camera.std_intrinsics
+    sig_board = board_noise_px(rms, n)
+    Ks, dists = draw_cameras(camera, rng, draws)
     sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
     out = np.empty(draws)
     for i in range(draws):
-        K = K0.copy()
-        ef = rng.normal()
-        K[0, 0] += ef * sfx
-        K[1, 1] += ef * sfy
-        K[0, 2] += rng.normal() * scx
-        K[1, 2] += rng.normal() * scy
-        dist_i = dist.copy()
-        dist_i[0] += rng.normal() * camera.std_dist[0]
+        K, dist_i = Ks[i], dists[i]
         b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
                                   K, dist_i, guess=board2cam)
         h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM

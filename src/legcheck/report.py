@@ -91,12 +91,10 @@ def visit_data(store: Store, visit_id: int) -> dict:
         if not pre and not post:
             continue
         checks = [c for c in s["checks"] if c["position"] == pos]
-        photos = {ph: [c["annotated_sha256"] or c["photo_sha256"] for c in checks if c["phase"] == ph] for ph in ("pre", "post")}
         by_phase = {ph: [c for c in checks if c["phase"] == ph and (c["annotated_sha256"] or c["photo_sha256"])]
                     for ph in ("pre", "post")}
         change = Change(pre["lld_mm"], pre["uncertainty_mm"], post["lld_mm"], post["uncertainty_mm"]) if pre and post else None
-        positions.append({"position": pos, "pre": pre, "post": post, "change": change, "photos": photos,
-                          "checks": by_phase})
+        positions.append({"position": pos, "pre": pre, "post": post, "change": change, "checks": by_phase})
     notes = []
     if not any(p["post"] for p in positions):
         notes.append("No post-adjustment check was recorded at this visit.")
