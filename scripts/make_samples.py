@@ -16,10 +16,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from legcheck.camera import CameraProfile, FILM_DIAGONAL_MM  # noqa: E402
-from legcheck.render import Scene, TabPlacement, write_scene  # noqa: E402
-from legcheck.render_feet import FeetSpec  # noqa: E402
-from legcheck.targets import write_targets  # noqa: E402
+from legcheck.vision.camera import CameraProfile, FILM_DIAGONAL_MM  # noqa: E402
+from legcheck.synth.render import Scene, TabPlacement, write_scene  # noqa: E402
+from legcheck.synth.feet import FeetSpec  # noqa: E402
+from legcheck.targets.printables import write_targets  # noqa: E402
 
 PHONE = dict(width=4032, height=3024, focal_px=3100.0, principal_px=(2021.0, 1505.0),
              dist=(0.08, -0.16, 0.0004, -0.0003, 0.05))

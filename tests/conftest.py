@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from legcheck.camera import CameraProfile
-from legcheck.render import Scene, TabPlacement, write_scene
+from legcheck.vision.camera import CameraProfile
+from legcheck.synth.render import Scene, TabPlacement, write_scene
 
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = REPO.parent / "shared" / "realdata"

@@ -20,13 +20,13 @@ def __getattr__(name):
         from .pipeline import measure_photo
         return measure_photo
     if name == "CameraProfile":
-        from .camera import CameraProfile
+        from .vision.camera import CameraProfile
         return CameraProfile
     if name in ("BoardSpec", "TabSpec", "DEFAULT_BOARD", "DEFAULT_TABS"):
-        from . import spec
+        from .targets import spec
         return getattr(spec, name)
     if name == "Measurement":
-        from .measure import Measurement
+        from .measure.measurement import Measurement
         return Measurement
     if name == "LegcheckError":
         from .errors import LegcheckError

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._cv import cv2
-from .spec import BOARD2TABLE
+from .targets.spec import BOARD2TABLE
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .camera import CameraProfile, adapt_profile
+from .vision.camera import CameraProfile, adapt_profile
 from .errors import CameraProfileError, HeelNotFoundError
-from .measure import Measurement
-from .spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
+from .measure.measurement import Measurement
+from .targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 
 #: A profile whose board fit is this much worse than a board-only fit (and over 1.5 px) is for another camera.
 PROFILE_MISFIT_FACTOR = 4.0
@@ -29,7 +29,7 @@ class MeasureResult:
 
 
 def _choose_camera(photo, board, profile: CameraProfile | None):
-    from .calibrate import estimate_camera
+    from .vision.calibrate import estimate_camera
     from .geometry import solve_board_pose
 
     size = (photo.width, photo.height)
@@ -91,11 +91,11 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     LegcheckError
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
-    from .contour import find_heels, snap_to_edge
-    from .detect import find_board, find_markers, find_tabs, reduced
+    from .vision.contour import find_heels, snap_to_edge
+    from .vision.detect import find_board, find_markers, find_tabs, reduced
     from .geometry import solve_board_pose
-    from .imageio import load_photo, to_gray
-    from .measure import measure_from_points, measure_from_tabs
+    from .vision.imageio import load_photo, to_gray
+    from .measure.measurement import measure_from_points, measure_from_tabs
 
     if even_below_mm < 0:
         raise ValueError(f"even_below_mm must be >= 0, got {even_below_mm}")
@@ -189,7 +189,7 @@ def _check_point(p, photo, side):
 
 def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD) -> None:
     """Write the annotated copy of a measured photo (PNG or JPEG by suffix)."""
-    from . import annotate as ann
+    from .vision import annotate as ann
 
     img = ann.draw(result.photo.pixels, result.measurement, result.board2cam, result.camera.K, result.camera.dist,
                    board, result.outlines)

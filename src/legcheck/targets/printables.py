@@ -1,0 +1,188 @@
+"""Printable targets: the ChArUco board and the two heel tabs, as 600 dpi PNG and exact-scale PDF.
+
+The PNGs are rasterised exactly (area coverage, :mod:`legcheck.raster`) at 600 dpi
+and carry that resolution in their pHYs chunk; the PDFs are vector drawings at
+physical size (print at 100 % / "actual size", never "fit to page"). Each board
+print has the word HEAD and an arrow on the board's y = 0 edge (towards the
+patient's head) and a 10 mm scale bar to check the print's scale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .raster import board_rects_mm, paint_rects, tab_rects_mm
+from .spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
+
+DPI = 600
+PX_PER_MM = DPI / 25.4
+#: White paper around the board's squares on the print, mm (sides and foot edge).
+BOARD_MARGIN_MM = 6.0
+#: Strip above the HEAD edge holding the word HEAD, its arrow and the 10 mm scale bar. With the
+#: margins the default print is 264 x 199 mm: inside the printable area of A4 and Letter landscape.
+LABEL_MM = 13.0
+
+
+def board_layout(spec: BoardSpec):
+    """Page geometry of the board print, mm: (page_w, page_h, board origin x, board origin y)."""
+    page_w = spec.width_mm + 2 * BOARD_MARGIN_MM
+    page_h = spec.height_mm + BOARD_MARGIN_MM + LABEL_MM
+    return page_w, page_h, BOARD_MARGIN_MM, LABEL_MM
+
+
+def _scale_bar_rects(x0, y0):
+    """A 10 mm bar, 2 mm thick, with 1 mm end ticks (page mm)."""
+    return [(x0, y0, x0 + 10.0, y0 + 2.0), (x0, y0 - 2.0, x0 + 0.4, y0), (x0 + 9.6, y0 - 2.0, x0 + 10.0, y0)]
+
+
+def _arrow_rects(cx, y_tip, length=10.0):
+    """An up arrow of small rectangles (page mm): a shaft and a stepped head."""
+    rects = [(cx - 0.6, y_tip + 3.0, cx + 0.6, y_tip + length)]
+    for i in range(6):
+        half = 0.4 + 0.5 * i
+        rects.append((cx - half, y_tip + 0.5 * i, cx + half, y_tip + 0.5 * (i + 1)))
+    return rects
+
+
+def board_png(spec: BoardSpec = DEFAULT_BOARD, ppm: float = PX_PER_MM) -> np.ndarray:
+    """Board print as uint8 grey (rows, cols), 600 dpi by default; page origin at the top-left."""
+    from .._cv import cv2
+
+    cv = cv2()
+    page_w, page_h, ox, oy = board_layout(spec)
+    img = np.ones((int(round(page_h * ppm)), int(round(page_w * ppm))))
+    rects = [(x0 + ox, y0 + oy, x1 + ox, y1 + oy) for x0, y0, x1, y1 in board_rects_mm(spec)]
+    rects += _arrow_rects(ox + spec.width_mm / 2 - 20, 2.0, LABEL_MM - 5.0)
+    rects += _scale_bar_rects(ox, 6.0)
+    paint_rects(img, rects, ppm)
+    out = np.round(img * 255).astype(np.uint8)
+    font = cv.FONT_HERSHEY_SIMPLEX
+    cap = 7.0 * ppm  # cap height in px
+    scale = cap / 22.0
+    thick = max(1, int(cap / 8))
+    cv.putText(out, "HEAD", (int((ox + spec.width_mm / 2 - 14) * ppm), int((oy - 4.0) * ppm)), font, scale, 0, thick, cv.LINE_AA)
+    small = scale * 0.45
+    cv.putText(out, "10 mm", (int((ox + 12) * ppm), int(8.0 * ppm)), font, small, 0, max(1, thick // 2), cv.LINE_AA)
+    note = f"square {spec.square_mm:g} mm - print at 100%"
+    cv.putText(out, note, (int((ox + spec.width_mm - 60) * ppm), int(8.0 * ppm)), font, small * 0.8, 0, max(1, thick // 3), cv.LINE_AA)
+    return out
+
+
+def tabs_png(spec: TabSpec = DEFAULT_TABS, ppm: float = PX_PER_MM) -> np.ndarray:
+    """Both heel tabs side by side with cut lines, uint8 grey (rows, cols)."""
+    from .._cv import cv2
+
+    cv = cv2()
+    card = spec.tab_mm + 2 * spec.margin_mm
+    cap = 0.35 * spec.tab_mm
+    gap = 10.0
+    page_w, page_h = 2 * card + 3 * gap, card + cap + 2 * gap
+    img = np.ones((int(round(page_h * ppm)), int(round(page_w * ppm))))
+    rects = []
+    centres = []
+    for i, mid in enumerate((spec.left_id, spec.right_id)):
+        cx = gap + card / 2 + i * (card + gap)
+        cy = gap + card / 2
+        centres.append((cx, cy))
+        rects += [(x0 + cx, y0 + cy, x1 + cx, y1 + cy) for x0, y0, x1, y1 in tab_rects_mm(spec, mid)]
+    paint_rects(img, rects, ppm)
+    out = np.round(img * 255).astype(np.uint8)
+    for (cx, cy), label in zip(centres, ("L  LEFT heel", "R  RIGHT heel")):
+        x0, y0 = (cx - card / 2) * ppm, (cy - card / 2) * ppm
+        cv.rectangle(out, (int(x0), int(y0)), (int(x0 + card * ppm), int(y0 + (card + cap) * ppm)), 160, 2)  # cut line
+        cv.putText(out, label, (int((cx - card / 2 + 4) * ppm), int((cy + card / 2 + cap * 0.6) * ppm)),
+                   cv.FONT_HERSHEY_SIMPLEX, cap * ppm / 70.0, 0, max(1, int(cap * ppm / 60)), cv.LINE_AA)
+    return out
+
+
+def _save_png(img: np.ndarray, path: Path) -> None:
+    from PIL import Image
+
+    Image.fromarray(img).save(path, dpi=(DPI, DPI))
+
+
+def _pdf_board(spec: BoardSpec, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    page_w, page_h, ox, oy = board_layout(spec)
+    # A4 landscape page; the drawing is centred and at exact physical size.
+    A4_W, A4_H = 297.0, 210.0
+    dx, dy = (A4_W - page_w) / 2, (A4_H - page_h) / 2
+    fig = Figure(figsize=(A4_W / 25.4, A4_H / 25.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, A4_W)
+    ax.set_ylim(A4_H, 0)  # y down, like the board frame
+    ax.axis("off")
+    rects = [(x0 + ox, y0 + oy, x1 + ox, y1 + oy) for x0, y0, x1, y1 in board_rects_mm(spec)]
+    rects += _arrow_rects(ox + spec.width_mm / 2 - 20, 2.0, LABEL_MM - 5.0)
+    rects += _scale_bar_rects(ox, 6.0)
+    for x0, y0, x1, y1 in rects:
+        ax.add_patch(Rectangle((x0 + dx, y0 + dy), x1 - x0, y1 - y0, facecolor="black", edgecolor="none",
+                               linewidth=0, antialiased=False))
+    ax.text(ox + dx + spec.width_mm / 2 - 14, oy + dy - 4.0, "HEAD", fontsize=20, fontweight="bold", va="baseline")
+    ax.text(ox + dx + 12, dy + 8.0, "10 mm", fontsize=7, va="baseline")
+    ax.text(ox + dx, A4_H - 3,
+            f"legcheck board {spec.squares_x}x{spec.squares_y} {spec.dictionary}, square {spec.square_mm:g} mm, "
+            f"marker {spec.marker_mm:g} mm. Print at 100 % (actual size); the bar must measure 10 mm.",
+            fontsize=6, va="baseline")
+    fig.savefig(path, format="pdf")
+
+
+def _pdf_tabs(spec: TabSpec, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    A4_W, A4_H = 210.0, 297.0
+    fig = Figure(figsize=(A4_W / 25.4, A4_H / 25.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, A4_W)
+    ax.set_ylim(A4_H, 0)
+    ax.axis("off")
+    card = spec.tab_mm + 2 * spec.margin_mm
+    cap = 0.35 * spec.tab_mm
+    for row in range(3):  # three pairs: spares for a busy clinic
+        for i, (mid, label) in enumerate(((spec.left_id, "L  LEFT heel"), (spec.right_id, "R  RIGHT heel"))):
+            cx = 40 + card / 2 + i * (card + 30)
+            cy = 30 + card / 2 + row * (card + cap + 25)
+            for x0, y0, x1, y1 in tab_rects_mm(spec, mid):
+                ax.add_patch(Rectangle((x0 + cx, y0 + cy), x1 - x0, y1 - y0, facecolor="black", edgecolor="none",
+                                       linewidth=0, antialiased=False))
+            ax.add_patch(Rectangle((cx - card / 2, cy - card / 2), card, card + cap, facecolor="none",
+                                   edgecolor="0.6", linewidth=0.5, linestyle="--"))
+            ax.text(cx - card / 2 + 4, cy + card / 2 + cap * 0.6, label, fontsize=12, fontweight="bold", va="baseline")
+    ax.text(20, 285, f"legcheck heel tabs: {spec.dictionary} ids {spec.left_id} (LEFT) and {spec.right_id} (RIGHT), "
+            f"{spec.tab_mm:g} mm. Print at 100 % on card; cut on the dashed lines.", fontsize=7)
+    fig.savefig(path, format="pdf")
+
+
+def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEFAULT_TABS) -> dict:
+    """Write board.png/.pdf, tabs.png/.pdf and targets.json into ``out_dir``; return the spec written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _save_png(board_png(board), out / "board.png")
+    _save_png(tabs_png(tabs), out / "tabs.png")
+    _pdf_board(board, out / "board.pdf")
+    _pdf_tabs(tabs, out / "tabs.pdf")
+    page_w, page_h, ox, oy = board_layout(board)
+    spec = {
+        "kind": board.kind, "dictionary": board.dictionary, "squares_x": board.squares_x,
+        "squares_y": board.squares_y, "square_mm": board.square_mm, "marker_mm": board.marker_mm,
+        "legacy_pattern": False,
+        "tab_ids": {"left": tabs.left_id, "right": tabs.right_id}, "tab_mm": tabs.tab_mm,
+        "tab_margin_mm": tabs.margin_mm, "tab_dictionary": tabs.dictionary,
+        "png_dpi": DPI, "png_px_per_mm": PX_PER_MM,
+        "board_png_origin_mm": [ox, oy], "board_png_page_mm": [page_w, page_h],
+        "files": ["board.png", "board.pdf", "tabs.png", "tabs.pdf"],
+    }
+    (out / "targets.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+    return spec

@@ -1,0 +1,101 @@
+"""The annotated copy of a measured photo: what was measured, drawn where it was measured.
+
+Drawn: the board's outline and the table axes (+x to the patient's right, +y to
+the head), each heel point with its tab outline, a line across the table through
+each heel (constant table y at that heel's height) so the offset between them
+can be seen, and the figure with its uncertainty and any warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._cv import cv2
+from ..geometry import Pose, project_table
+
+#: Long side of the annotated image, px (a 12 MP copy is slow to write and no easier to read).
+OUT_SIDE_PX = 2000
+LEFT_BGR = (255, 140, 0)
+RIGHT_BGR = (0, 120, 255)
+
+
+def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.ndarray, board_spec,
+         outlines: dict | None = None) -> np.ndarray:
+    """Annotated copy of ``bgr`` (H, W, 3), scaled so its long side is at most ``OUT_SIDE_PX``.
+
+    ``outlines`` maps "left"/"right" to (N, 2) pixel polygons to draw (tab outlines, heel contours).
+    """
+    cv = cv2()
+    h, w = bgr.shape[:2]
+    s = min(1.0, OUT_SIDE_PX / max(h, w))
+    img = cv.resize(bgr, (round(w * s), round(h * s)), interpolation=cv.INTER_AREA) if s < 1 else bgr.copy()
+    lw = max(2, round(img.shape[1] / 700))
+
+    def P(pts_table):
+        px = project_table(np.asarray(pts_table, float), board2cam, K, dist)
+        return ((px + 0.5) * s - 0.5)
+
+    def poly(pts, colour, closed=False, thick=lw):
+        cv.polylines(img, [np.round(pts * 16).astype(np.int32)], closed, colour, thick, cv.LINE_AA, shift=4)
+
+    bw, bh = board_spec.width_mm, board_spec.height_mm
+    poly(P([[0, 0, 0], [bw, 0, 0], [bw, -bh, 0], [0, -bh, 0]]), (60, 220, 60), closed=True)
+    o, ax, ay = P([[0, 0, 0], [80, 0, 0], [0, 50, 0]])
+    cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ax).astype(int)), (0, 0, 255), lw, cv.LINE_AA, tipLength=0.2)
+    cv.arrowedLine(img, tuple(np.round(o).astype(int)), tuple(np.round(ay).astype(int)), (0, 200, 0), lw, cv.LINE_AA, tipLength=0.2)
+    fs = img.shape[1] / 1600
+    _label(img, "x (patient's right)", ax, (0, 0, 255), fs)
+    (tw, _), _ = cv.getTextSize("y (HEAD)", cv.FONT_HERSHEY_SIMPLEX, 0.8 * fs, max(1, int(2 * fs)))
+    _label(img, "y (HEAD)", ay + [-tw - 6 * lw, 0], (0, 200, 0), fs)  # left of the arrow, clear of the LEFT heel
+    heels = {"left": measurement.left_heel_mm, "right": measurement.right_heel_mm}
+    xs = [heels["left"][0], heels["right"][0], 0.0, bw]
+    x0, x1 = min(xs) - 60, max(xs) + 60
+    for side, colour in (("left", LEFT_BGR), ("right", RIGHT_BGR)):
+        hx, hy, hz = heels[side]
+        poly(P([[x, hy, hz] for x in np.linspace(x0, x1, 30)]), colour, thick=max(1, lw // 2))
+        if outlines and side in outlines:
+            poly((np.asarray(outlines[side], float) + 0.5) * s - 0.5, colour, closed=True)
+        c = P([[hx, hy, hz]])[0]
+        cv.circle(img, tuple(np.round(c).astype(int)), 3 * lw, colour, -1, cv.LINE_AA)
+        _label(img, side.upper(), c + [4 * lw, -4 * lw], colour, fs)
+    lines = [measurement.summary(), f"view {measurement.view_elevation_deg:.0f} deg above table, "
+             f"camera: {measurement.camera_source}, board fit {measurement.board_reprojection_px:.2f} px"]
+    lines += [f"! {wt}" for wt in measurement.warnings[:3]]
+    y = int(40 * fs) + 10
+    for i, text in enumerate(lines):
+        scale = fs * (1.2 if i == 0 else 0.8)
+        colour = (255, 255, 255) if not text.startswith("!") else (80, 200, 255)
+        _text_box(img, text[:110], (12, y), scale, colour)
+        y += int(42 * scale) + 8
+    return img
+
+
+def _label(img, text, xy, colour, fs):
+    cv = cv2()
+    p = tuple(np.round(np.asarray(xy, float)).astype(int))
+    cv.putText(img, text, p, cv.FONT_HERSHEY_SIMPLEX, 0.8 * fs, (0, 0, 0), max(3, int(5 * fs)), cv.LINE_AA)
+    cv.putText(img, text, p, cv.FONT_HERSHEY_SIMPLEX, 0.8 * fs, colour, max(1, int(2 * fs)), cv.LINE_AA)
+
+
+def _text_box(img, text, org, scale, colour):
+    cv = cv2()
+    thick = max(1, int(2 * scale))
+    (tw, th), base = cv.getTextSize(text, cv.FONT_HERSHEY_SIMPLEX, scale, thick)
+    x, y = org
+    sub = img[max(0, y - th - 6):y + base + 4, max(0, x - 6):x + tw + 6]
+    sub[:] = (sub * 0.35).astype(np.uint8)
+    cv.putText(img, text, (x, y), cv.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv.LINE_AA)
+
+
+def save(img: np.ndarray, path) -> None:
+    """Write PNG or JPEG (by suffix) atomically; any non-ASCII path works."""
+    cv = cv2()
+    path = Path(path)
+    ext = path.suffix.lower() if path.suffix.lower() in (".png", ".jpg", ".jpeg") else ".png"
+    ok, buf = cv.imencode(ext, img, [cv.IMWRITE_JPEG_QUALITY, 90] if ext != ".png" else [])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(buf.tobytes())
+    tmp.replace(path)

@@ -1,0 +1,224 @@
+"""Finding the board's corners and the heel tabs in a photo.
+
+Markers are found once, on a reduced copy (a 12-megapixel photo is about ten
+times faster to search at 1600 px and the markers stay tens of pixels wide);
+every corner is then refined at full resolution: ChArUco corners with
+``cornerSubPix`` in a window kept inside the square's clean area, tab corners
+from sub-pixel fits of their whole outline (:mod:`legcheck.edges`).
+All points are (x, y) pixels of the photo as displayed, pixel centres at integers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._cv import cv2
+from .edges import QuadEdges, linearize, refine_quad
+from ..errors import BoardNotFoundError, HeelNotFoundError
+from ..targets.spec import BoardSpec, TabSpec
+
+#: Long side of the reduced copy markers are searched on.
+SEARCH_SIDE_PX = 1600
+#: Fewest ChArUco corners for a pose we trust (of 24 on the default board).
+MIN_BOARD_CORNERS = 8
+
+
+@dataclass(frozen=True)
+class Markers:
+    """ArUco markers found in the photo: corners (N, 4, 2) full-resolution pixels, ids (N,)."""
+
+    corners_px: np.ndarray
+    ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class BoardCorners:
+    """ChArUco corners: image points (N, 2) px, their ids (N,), board-frame points (N, 3) mm."""
+
+    corners_px: np.ndarray
+    ids: np.ndarray
+    board_mm: np.ndarray
+
+
+@dataclass(frozen=True)
+class TabCorners:
+    """One heel tab: ``side`` "left"/"right", coarse and refined corners (4, 2) px (TL, TR, BR, BL)."""
+
+    side: str
+    marker_id: int
+    coarse_px: np.ndarray
+    corners_px: np.ndarray
+    edges: QuadEdges
+
+
+def _aruco(dictionary: str):
+    cv = cv2()
+    return cv.aruco.getPredefinedDictionary(getattr(cv.aruco, dictionary))
+
+
+def _params():
+    cv = cv2()
+    p = cv.aruco.DetectorParameters()
+    p.cornerRefinementMethod = cv.aruco.CORNER_REFINE_NONE  # we refine at full resolution
+    return p
+
+
+def reduced(gray: np.ndarray, search_side_px: int = SEARCH_SIDE_PX) -> np.ndarray:
+    """The reduced copy markers are searched on (long side ``search_side_px``)."""
+    cv = cv2()
+    h, w = gray.shape
+    scale = min(1.0, search_side_px / max(h, w))
+    if scale == 1.0:
+        return gray
+    return cv.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv.INTER_AREA)
+
+
+def find_markers(gray: np.ndarray, dictionary: str, search_side_px: int = SEARCH_SIDE_PX,
+                 small: np.ndarray | None = None) -> tuple[Markers, float]:
+    """Detect ArUco markers on a reduced copy; return them in full-resolution pixels and the scale used.
+
+    ``small`` is the reduced copy when the caller already made it (it is reused by :func:`find_board`).
+    """
+    cv = cv2()
+    h, w = gray.shape
+    small = reduced(gray, search_side_px) if small is None else small
+    scale = small.shape[1] / w
+    det = cv.aruco.ArucoDetector(_aruco(dictionary), _params())
+    corners, ids, _ = det.detectMarkers(small)
+    if ids is None or len(ids) == 0:
+        return Markers(np.zeros((0, 4, 2)), np.zeros(0, int)), scale
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    c = np.array(corners, dtype=np.float64).reshape(-1, 4, 2)
+    c = (c + 0.5) * np.array([sx, sy]) - 0.5  # pixel centres at integers in both images
+    return Markers(c, np.asarray(ids).reshape(-1).astype(int)), scale
+
+
+def _charuco_board(spec: BoardSpec):
+    cv = cv2()
+    return cv.aruco.CharucoBoard((spec.squares_x, spec.squares_y), spec.square_mm, spec.marker_mm, _aruco(spec.dictionary))
+
+
+def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float,
+               small: np.ndarray | None = None) -> BoardCorners:
+    """ChArUco corners, refined at full resolution.
+
+    Raises
+    ------
+    BoardNotFoundError
+        Fewer than ``MIN_BOARD_CORNERS`` corners.
+    """
+    cv = cv2()
+    on_board = markers.ids < spec.n_markers
+    if on_board.sum() < 2:
+        raise BoardNotFoundError(
+            f"calibration board not found ({int(on_board.sum())} of its {spec.n_markers} markers seen); "
+            "photograph the whole board, flat, well lit and in focus")
+    h, w = gray.shape
+    if small is None:
+        small = reduced(gray, round(scale * max(h, w))) if scale < 1.0 else gray
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    mc = [((c + 0.5) / np.array([sx, sy]) - 0.5).astype(np.float32).reshape(1, 4, 2) for c in markers.corners_px[on_board]]
+    mids = markers.ids[on_board].astype(np.int32).reshape(-1, 1)
+    board = _charuco_board(spec)
+    charuco = cv.aruco.CharucoDetector(board)
+    ch_corners, ch_ids, _, _ = charuco.detectBoard(small, markerCorners=mc, markerIds=mids)
+    n = 0 if ch_ids is None else len(np.asarray(ch_ids).reshape(-1))
+    if n < MIN_BOARD_CORNERS:
+        raise BoardNotFoundError(
+            f"too few board corners seen ({n}, need {MIN_BOARD_CORNERS}); photograph the whole board, "
+            "flat, in focus, without glare or shadows across it")
+    ids = np.asarray(ch_ids).reshape(-1).astype(int)
+    pts = (np.asarray(ch_corners, dtype=np.float64).reshape(-1, 2) + 0.5) * np.array([sx, sy]) - 0.5
+    pts = _refine_saddles(gray, pts, spec)
+    obj = spec.inner_corners_board_mm()[ids]
+    return BoardCorners(pts, ids, obj)
+
+
+def _refine_saddles(gray: np.ndarray, pts: np.ndarray, spec: BoardSpec) -> np.ndarray:
+    """cornerSubPix per corner with a window inside the clean part of the squares.
+
+    The markers start (square - marker) / 2 from each square's edge; a window that
+    reaches them pulls the saddle point off, so the half-window is kept below that
+    distance, measured in pixels from each corner's nearest neighbour.
+    """
+    cv = cv2()
+    if len(pts) < 2:
+        return pts
+    d = np.linalg.norm(pts[:, None, :] - pts[None, :, :], axis=2)
+    np.fill_diagonal(d, np.inf)
+    nn = d.min(axis=1)  # roughly one square (or more where corners are missing)
+    clean_frac = (spec.square_mm - spec.marker_mm) / 2 / spec.square_mm
+    out = pts.copy()
+    crit = (cv.TERM_CRITERIA_EPS + cv.TERM_CRITERIA_MAX_ITER, 60, 0.002)
+    halves = np.clip(np.floor(0.85 * clean_frac * np.minimum(nn, np.median(nn) * 1.5)), 2, 25).astype(int)
+    for half in np.unique(halves):
+        sel = halves == half
+        c = out[sel].astype(np.float32).reshape(-1, 1, 2)
+        cv.cornerSubPix(gray, c, (int(half), int(half)), (-1, -1), crit)
+        out[sel] = c.reshape(-1, 2)
+    return out
+
+
+def find_tabs(gray: np.ndarray, markers: Markers, tabs: TabSpec, K: np.ndarray, dist: np.ndarray,
+              retry_full: bool = True) -> dict[str, TabCorners]:
+    """Both heel tabs, each refined from its whole outline.
+
+    Raises
+    ------
+    HeelNotFoundError
+        A tab is missing or appears more than once.
+    """
+    found = {}
+    for side, mid in (("left", tabs.left_id), ("right", tabs.right_id)):
+        idx = np.nonzero(markers.ids == mid)[0]
+        if len(idx) > 1:
+            raise _tab_error("duplicate", f"the {side.upper()} heel tab (marker {mid}) appears {len(idx)} times; "
+                                    f"keep exactly one {side.upper()} tab in the photo")
+        if len(idx) == 1:
+            found[side] = markers.corners_px[idx[0]]
+    if len(found) < 2 and retry_full:
+        full, _ = find_markers(gray, tabs.dictionary, search_side_px=max(gray.shape))
+        return find_tabs(gray, full, tabs, K, dist, retry_full=False)
+    missing = [s for s in ("left", "right") if s not in found]
+    if missing:
+        names = " and ".join(f"{s.upper()} (marker {tabs.left_id if s == 'left' else tabs.right_id})" for s in missing)
+        raise _tab_error("none" if len(missing) == 2 else "missing",
+                         f"heel tab not found: {names}; stick both printed tabs on the heels, "
+                         "facing the camera, and keep them in the photo")
+    return {side: _refine_tab(gray, side, tabs, coarse, K, dist) for side, coarse in found.items()}
+
+
+def _tab_error(kind: str, message: str) -> HeelNotFoundError:
+    """A HeelNotFoundError that says whether no tab, one tab, or a duplicate was seen."""
+    exc = HeelNotFoundError(message)
+    exc.kind = kind
+    return exc
+
+
+def _refine_tab(gray, side, tabs: TabSpec, coarse, K, dist) -> TabCorners:
+    cells = int(tabs.dictionary[5]) + 2  # DICT_5X5_* -> 5 bits + 2 border cells
+    pad = 22
+    x0, y0 = np.floor(coarse.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(coarse.max(axis=0)).astype(int) + pad
+    h, w = gray.shape
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
+    crop = linearize(gray[y0:y1 + 1, x0:x1 + 1])
+    Kc = K.copy()
+    Kc[0, 2] -= x0
+    Kc[1, 2] -= y0
+    try:
+        edges = refine_quad(crop, coarse - [x0, y0], Kc, dist, 1.0 / cells)
+    except ValueError:
+        raise HeelNotFoundError(f"the {side.upper()} heel tab is too small or too blurred to measure; "
+                                "take the photo closer and in focus") from None
+    shift = np.array([x0, y0], dtype=np.float64)
+    ideal = edges.corners_ideal_px + shift
+    lines = edges.lines.copy()
+    lines[:, 2] += lines[:, :2] @ shift
+    edges = QuadEdges(ideal, lines, edges.line_sigma, edges.edge_rms_px, edges.n_points)
+    from ..geometry import distort_ideal
+
+    return TabCorners(side, tabs.left_id if side == "left" else tabs.right_id, coarse,
+                      distort_ideal(ideal, K, dist), edges)

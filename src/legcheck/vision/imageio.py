@@ -1,0 +1,238 @@
+"""Reading photos: JPEG, PNG (and HEIC with the ``heic`` extra), EXIF-aware.
+
+The decoded pixels are the photo *as displayed*: EXIF orientation applied, so
+pixel coordinates given by a user (manual heel points) and by every detector
+refer to the upright image. Image arrays are (row, col[, channel]) BGR uint8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._cv import MAX_IMAGE_PIXELS, cv2
+from ..errors import ImageReadError
+
+_JPEG = b"\xff\xd8\xff"
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+# EXIF tags
+_ORIENTATION = 0x0112
+_MAKE, _MODEL = 0x010F, 0x0110
+_EXIF_IFD = 0x8769
+_FOCAL_MM, _FOCAL_35MM = 0x920A, 0xA405
+_BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
+
+
+@dataclass(frozen=True)
+class ExifInfo:
+    """The few EXIF facts a measurement uses.
+
+    ``orientation`` is the EXIF tag value (1 = upright, 6 = stored rotated and
+    displayed 90 degrees clockwise, ...); ``raw_size`` is (width, height) of the
+    pixels as stored, before orientation.
+    """
+
+    orientation: int = 1
+    make: str = ""
+    model: str = ""
+    focal_mm: float | None = None
+    focal_35mm: float | None = None
+    raw_size: tuple[int, int] | None = None
+
+    @property
+    def camera_name(self) -> str:
+        return " ".join(s for s in (self.make.strip(), self.model.strip()) if s)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A decoded photo.
+
+    Attributes
+    ----------
+    pixels : ndarray, shape (H, W, 3), uint8
+        BGR, upright (EXIF orientation applied).
+    path : str
+    sha256 : str
+        Hash of the file's bytes as read.
+    exif : ExifInfo
+    """
+
+    pixels: np.ndarray
+    path: str
+    sha256: str
+    exif: ExifInfo = field(default_factory=ExifInfo)
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    def info(self) -> dict:
+        return {"path": self.path, "width": self.width, "height": self.height, "sha256": self.sha256,
+                "orientation": self.exif.orientation}
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageReadError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise ImageReadError(f"{path}: is a directory, not a photo; give the photo's file name") from None
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot be read ({exc.strerror}); check the file's permissions") from None
+    if not data:
+        raise ImageReadError(f"{path}: the file is empty (0 bytes); copy the photo again from the phone")
+    return data
+
+
+def _kind(data: bytes) -> str:
+    if data.startswith(_JPEG):
+        return "jpeg"
+    if data.startswith(_PNG):
+        return "png"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1", b"ftypheim", b"ftypheis"):
+        return "heic"
+    return "unknown"
+
+
+def _check_complete(data: bytes, kind: str, path: Path) -> None:
+    """Refuse truncated files: OpenCV would otherwise decode them with grey rows at the bottom."""
+    if kind == "jpeg":
+        # The scan data cannot contain an unescaped FFDA/FFD9, and an EXIF thumbnail's own
+        # EOI sits before the main image's last SOS: a complete JPEG ends its last scan with EOI.
+        if data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
+            raise ImageReadError(f"{path}: the JPEG is truncated (no end-of-image marker); copy the photo again")
+    elif kind == "png":
+        if b"IEND" not in data[-64:]:
+            raise ImageReadError(f"{path}: the PNG is truncated (no IEND chunk); copy the image again")
+
+
+def _exif(data: bytes) -> ExifInfo:
+    """Header-only parse with Pillow (no pixel decoding)."""
+    import io
+
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # our own limit is applied by load_photo, with our own message
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            raw_size = im.size
+            ex = im.getexif()
+    except Exception:  # noqa: BLE001 - EXIF is optional; the decoder below decides readability
+        return ExifInfo()
+    sub = ex.get_ifd(_EXIF_IFD) if ex else {}
+
+    def num(v):
+        try:
+            f = float(v)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        return f if f > 0 else None
+
+    orientation = ex.get(_ORIENTATION, 1) if ex else 1
+    try:
+        orientation = int(orientation)
+    except (TypeError, ValueError):
+        orientation = 1
+    return ExifInfo(
+        orientation=orientation if 1 <= orientation <= 8 else 1,
+        make=str(ex.get(_MAKE, "") or "").strip("\x00 ") if ex else "",
+        model=str(ex.get(_MODEL, "") or "").strip("\x00 ") if ex else "",
+        focal_mm=num(sub.get(_FOCAL_MM)),
+        focal_35mm=num(sub.get(_FOCAL_35MM)),
+        raw_size=tuple(raw_size),
+    )
+
+
+def _header_size(data: bytes, path: Path) -> tuple[int, int] | None:
+    import io
+
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, with our own message
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _decode_heic(data: bytes, path: Path) -> np.ndarray:
+    try:
+        import pillow_heif
+    except ImportError:
+        raise ImageReadError(
+            f"{path}: HEIC photos need the optional 'heic' extra; run: pip install 'legcheck[heic]' "
+            "(or set the phone to save JPEG)") from None
+    import io
+
+    from PIL import Image, ImageOps
+
+    pillow_heif.register_heif_opener()
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise ImageReadError(f"{path}: {im.width}x{im.height} is over the 100-megapixel limit")
+            rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except ImageReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ImageReadError(f"{path}: the HEIC file cannot be decoded ({exc}); export it as JPEG") from None
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def load_photo(path) -> Photo:
+    """Read a photo from any path (non-ASCII names included).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    Photo
+
+    Raises
+    ------
+    ImageReadError
+        Empty, truncated, unsupported or oversized (> 100 megapixels) files.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    kind = _kind(data)
+    if kind == "unknown":
+        raise ImageReadError(f"{path}: not a JPEG, PNG or HEIC image; give the photo file from the phone")
+    _check_complete(data, kind, path)
+    sha = hashlib.sha256(data).hexdigest()
+    exif = _exif(data)
+    if kind == "heic":
+        return Photo(_decode_heic(data, path), str(path), sha, exif)
+    size = exif.raw_size or _header_size(data, path)
+    if size is None:
+        raise ImageReadError(f"{path}: the {kind.upper()} header is damaged; copy the photo again")
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ImageReadError(f"{path}: {size[0]}x{size[1]} pixels is over the 100-megapixel limit; "
+                             "use the phone's normal (12 MP) photo mode")
+    cv = cv2()
+    # IMREAD_COLOR applies the EXIF orientation (OpenCV >= 3.1).
+    pixels = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR)
+    if pixels is None or pixels.size == 0:
+        raise ImageReadError(f"{path}: the {kind.upper()} data cannot be decoded; copy the photo again")
+    return Photo(pixels, str(path), sha, exif)
+
+
+def to_gray(bgr: np.ndarray) -> np.ndarray:
+    """BGR uint8 (H, W, 3) to grey uint8 (H, W); a grey image passes through."""
+    if bgr.ndim == 2:
+        return bgr
+    cv = cv2()
+    return cv.cvtColor(bgr, cv.COLOR_BGR2GRAY)
