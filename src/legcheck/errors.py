@@ -19,7 +19,15 @@ Exit codes (the contract scripts rely on):
        database, damaged, or locked for too long)
  11    ``db check`` found a problem (integrity, foreign keys, photo hashes)
  12    a report's PDF could not be printed (Chromium missing or failed)
+ 13    board placed wrongly for the check (turned across the table: the
+       HEAD arrow must point to the patient's head)
+ 14    a file or directory cannot be read or written (permissions, disk
+       full, read-only file system); the message names the path
+ 15    refused by a clinical safeguard (an adjustment on a visit with an
+       open red flag, without an override and its reason)
 =====  ==========================================================
+
+The web app maps the same errors to HTTP statuses (:data:`HTTP_STATUS`).
 """
 
 from __future__ import annotations
@@ -43,6 +51,13 @@ class LegcheckError(Exception):
 
     def to_json(self) -> dict:
         return {"error": {"code": self.code, "exit_code": self.exit_code, "message": self.message}}
+
+
+class UsageError(LegcheckError):
+    """A bad argument to a library call (wrong type, out of range, unknown term): the caller's mistake."""
+
+    exit_code = 2
+    code = "usage"
 
 
 class ImageReadError(LegcheckError):
@@ -88,3 +103,28 @@ class DatabaseError(LegcheckError):
 class IntegrityCheckError(LegcheckError):
     exit_code = 11
     code = "integrity"
+
+
+class PdfError(LegcheckError):
+    exit_code = 12
+    code = "pdf"
+
+
+class BoardPlacementError(LegcheckError):
+    exit_code = 13
+    code = "board_placement"
+
+
+class FileAccessError(LegcheckError):
+    exit_code = 14
+    code = "file_access"
+
+
+class SafeguardError(LegcheckError):
+    exit_code = 15
+    code = "safeguard"
+
+
+#: HTTP status of each exit code for the web app (1 and anything unknown: 500).
+HTTP_STATUS = {2: 400, 3: 422, 4: 422, 5: 422, 6: 422, 7: 422, 8: 404, 9: 409, 10: 503, 11: 500, 12: 500,
+               13: 422, 14: 500, 15: 409}

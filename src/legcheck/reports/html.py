@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import LegcheckError
+from ..errors import PdfError
 from .data import Change, describe
 from ..records.sqlite import EVEN_MM, POSITIONS
 
@@ -280,11 +280,6 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
-
-
-class PdfError(LegcheckError):
-    exit_code = 12
-    code = "pdf"
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
