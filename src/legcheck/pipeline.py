@@ -91,7 +91,8 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     LegcheckError
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
-    from .vision.contour import find_heels, snap_to_edge
+    from .vision.contour import find_heels
+    from .vision.snap import snap_to_edge
     from .vision.detect import find_board, find_markers, find_tabs, reduced
     from .geometry import solve_board_pose
     from .vision.imageio import load_photo, to_gray

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from legcheck._cv import cv2
-from legcheck.vision.edges import linearize, refine_quad
+from legcheck.vision.edges import refine_quad
+from legcheck.vision.profiles import linearize
 from legcheck.targets.raster import paint_rects
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._cv import cv2
-from .edges import QuadEdges, linearize, refine_quad
+from .edges import QuadEdges, refine_quad
 from ..errors import BoardNotFoundError, HeelNotFoundError
 from ..targets.spec import BoardSpec, TabSpec
+from .profiles import linear_crop
 
 #: Long side of the reduced copy markers are searched on.
 SEARCH_SIDE_PX = 1600
@@ -199,12 +200,7 @@ def _tab_error(kind: str, message: str) -> HeelNotFoundError:
 
 def _refine_tab(gray, side, tabs: TabSpec, coarse, K, dist) -> TabCorners:
     cells = int(tabs.dictionary[5]) + 2  # DICT_5X5_* -> 5 bits + 2 border cells
-    pad = 22
-    x0, y0 = np.floor(coarse.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(coarse.max(axis=0)).astype(int) + pad
-    h, w = gray.shape
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
-    crop = linearize(gray[y0:y1 + 1, x0:x1 + 1])
+    crop, (x0, y0) = linear_crop(gray, coarse, pad_px=22)
     Kc = K.copy()
     Kc[0, 2] -= x0
     Kc[1, 2] -= y0

@@ -1,12 +1,9 @@
 """Sub-pixel straight edges of a dark quadrilateral on a light ground (a heel tab's outline).
 
-Each side of the coarse quadrilateral is sampled across its normal; the edge
-position on each profile is the area (first-moment) estimate of the dark-to-light
-step, which is unbiased for any symmetric blur and averages noise over the whole
-profile. The edge points are undistorted before the line fit (lines are straight
-only in the pinhole image) and the four lines are intersected for the corners.
-Intensities are linearised (sRGB) first: a phone's tone curve would otherwise
-move every blurred edge towards the dark side.
+Each side of the coarse quadrilateral is sampled across its normal and the edge on each
+profile is the first-moment estimate of :mod:`legcheck.vision.profiles`, in linear light. The
+edge points are undistorted before the line fit (lines are straight only in the pinhole
+image) and the four lines are intersected for the corners.
 """
 
 from __future__ import annotations
@@ -15,13 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._cv import cv2
 from ..geometry import distort_ideal, undistort_px
+from .profiles import end_levels, first_moment_edge, profile_offsets, sample_profiles
 
-#: sRGB decoding table, uint8 -> linear light in [0, 1].
-_SRGB_TO_LINEAR = np.where(np.arange(256) / 255.0 <= 0.04045, np.arange(256) / 255.0 / 12.92,
-                           ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
+#: A profile whose light and dark ends differ by less than this (linear light, 0-1) is skipped.
+MIN_CONTRAST = 0.08
 #: Systematic edge error no fit residual shows (JPEG blocks, demosaicing, ink spread, a card
 #: not quite flat), px, 1-sigma; taken independently at each end of every side.
 SYSTEMATIC_EDGE_PX = 0.03
@@ -55,24 +50,50 @@ class QuadEdges:
     n_points: int
 
 
-def linearize(gray_u8: np.ndarray) -> np.ndarray:
-    """sRGB-encoded uint8 grey (H, W) to float32 linear light in [0, 1]."""
-    return _SRGB_TO_LINEAR[gray_u8]
-
-
 def intersect(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
-    """Intersection (x, y) of two lines (a, b, c)."""
+    """Intersection of two lines.
+
+    Parameters
+    ----------
+    l1, l2 : ndarray, shape (3,)
+        Lines (a, b, c) with a x + b y = c, any pixel frame.
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        The point (x, y) in the same frame.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        The lines are parallel.
+    """
     A = np.array([l1[:2], l2[:2]])
     return np.linalg.solve(A, np.array([l1[2], l2[2]]))
 
 
 def corners_from_lines(lines: np.ndarray) -> np.ndarray:
-    """Corner k is where line k-1 meets line k. Returns (4, 2)."""
+    """The four corners of a quadrilateral from its side lines.
+
+    Parameters
+    ----------
+    lines : ndarray, shape (4, 3)
+        Side lines (a, b, c), a x + b y = c; line k joins corner k and corner k+1.
+
+    Returns
+    -------
+    ndarray, shape (4, 2)
+        Corner k, where line k-1 meets line k, (x, y) in the lines' frame.
+    """
     return np.array([intersect(lines[k - 1], lines[k]) for k in range(4)])
 
 
 def _fit_line(pts: np.ndarray, outward: np.ndarray):
-    """Total-least-squares line through pts (N, 2) with two rounds of 3-sigma rejection."""
+    """Total-least-squares line through pts (N, 2) with up to two rounds of 3-sigma rejection.
+
+    Returns the line (a, b, c) with (a, b) the unit normal towards ``outward``, its 1-sigma
+    (offset px, angle rad) and the kept points' residuals (px).
+    """
     keep = np.ones(len(pts), bool)
     for _ in range(3):
         p = pts[keep]
@@ -99,7 +120,35 @@ def _fit_line(pts: np.ndarray, outward: np.ndarray):
     sig_ang = float(np.hypot(rms / np.sqrt(max(np.sum(s ** 2) / _CORRELATION_SAMPLES, 1e-9)),
                              np.sqrt(2) * SYSTEMATIC_EDGE_PX / span))
     line = np.array([n[0], n[1], n @ mu])
-    return line, (sig_off, sig_ang), r[np.abs(r) < 1e9], mu
+    return line, (sig_off, sig_ang), r
+
+
+def _side_edge_points(lin: np.ndarray, corners: np.ndarray, k: int, border_frac: float) -> np.ndarray | None:
+    """Edge points (N, 2), px, on side k (corner k to k+1) of a dark quad: one per pixel along the side.
+
+    None when the side is too short to sample clear of its corners.
+    """
+    p0, p1 = corners[k], corners[(k + 1) % 4]
+    length = np.linalg.norm(p1 - p0)
+    t = (p1 - p0) / length
+    n = np.array([t[1], -t[0]])
+    if n @ ((p0 + p1) / 2 - corners.mean(axis=0)) < 0:
+        n = -n  # outward: from the dark border to the light ground
+    # Border width across this side: the quad's extent along n times the border fraction.
+    across = float(np.max((corners - p0) @ -n))
+    L = float(np.clip(0.6 * border_frac * across, 2.0, 10.0))
+    offs = profile_offsets(L)
+    # Stay clear of the corners, where the neighbouring side's edge enters the profile.
+    margin = min(0.45 * length, L + 2.0)
+    ts = np.arange(margin, length - margin, 1.0)
+    if ts.size < 6:
+        return None
+    base = p0[None, :] + ts[:, None] * t[None, :]
+    prof = sample_profiles(lin, base, n, offs)
+    dark, light = end_levels(prof, max(2, len(offs) // 5))
+    ok = light - dark > MIN_CONTRAST
+    e = first_moment_edge(prof[ok], offs, dark[ok], light[ok])
+    return base[ok] + e[:, None] * n[None, :]
 
 
 def refine_quad(lin: np.ndarray, corners_px: np.ndarray, K: np.ndarray, dist: np.ndarray,
@@ -121,43 +170,32 @@ def refine_quad(lin: np.ndarray, corners_px: np.ndarray, K: np.ndarray, dist: np
         they stay in the border even where the quad is strongly foreshortened.
     passes : int
         Refinement passes; the first starts from the coarse corners.
+
+    Returns
+    -------
+    QuadEdges
+        Corners and lines in the undistorted (pinhole) pixels of ``lin``'s frame, with the lines'
+        1-sigma from the fit residuals plus :data:`SYSTEMATIC_EDGE_PX`.
+
+    Raises
+    ------
+    ValueError
+        A side has fewer than 6 profiles with contrast: the quad is too small, too blurred or
+        too faint to fit (callers turn this into their own typed error).
+
+    References
+    ----------
+    Edge positions: A. J. Tabatabai and O. R. Mitchell, IEEE Trans. PAMI 6(2), 1984 (see
+    :func:`legcheck.vision.profiles.first_moment_edge`).
     """
-    cv = cv2()
     corners = np.asarray(corners_px, dtype=np.float64)
     result = None
-    for pass_no in range(passes):
-        centroid = corners.mean(axis=0)
+    for _ in range(passes):
         all_pts, owners = [], []
         for k in range(4):
-            p0, p1 = corners[k], corners[(k + 1) % 4]
-            length = np.linalg.norm(p1 - p0)
-            t = (p1 - p0) / length
-            n = np.array([t[1], -t[0]])
-            if n @ ((p0 + p1) / 2 - centroid) < 0:
-                n = -n
-            # Border width across this side: the quad's extent along n times the border fraction.
-            across = float(np.max((corners - p0) @ -n))
-            L = float(np.clip(0.6 * border_frac * across, 2.0, 10.0))
-            offs = np.arange(-L, L + 1e-9, 0.25)
-            # Stay clear of the corners, where the neighbouring side's edge enters the profile.
-            margin = min(0.45 * length, L + 2.0)
-            ts = np.arange(margin, length - margin, 1.0)
-            if ts.size < 6:
+            pts = _side_edge_points(lin, corners, k, border_frac)
+            if pts is None:
                 continue
-            base = p0[None, :] + ts[:, None] * t[None, :]
-            grid = base[:, None, :] + offs[None, :, None] * n[None, None, :]
-            mx = grid[..., 0].astype(np.float32)
-            my = grid[..., 1].astype(np.float32)
-            prof = cv.remap(lin, mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_REPLICATE).astype(np.float64)
-            q = max(2, len(offs) // 5)
-            dark = np.median(prof[:, :q], axis=1)
-            light = np.median(prof[:, -q:], axis=1)
-            contrast = light - dark
-            ok = contrast > 0.08
-            frac = np.clip((light[:, None] - prof) / np.where(ok, contrast, 1.0)[:, None], -0.5, 1.5)
-            e = -L + frac.sum(axis=1) * 0.25 - 0.125  # area under the normalised dark fraction
-            e = e[ok]
-            pts = base[ok] + e[:, None] * n[None, :]
             all_pts.append(pts)
             owners.append(np.full(len(pts), k))
         if len(all_pts) < 4 or any(len(p) < 6 for p in all_pts):
@@ -170,7 +208,7 @@ def refine_quad(lin: np.ndarray, corners_px: np.ndarray, K: np.ndarray, dist: np
         lines, sig, resid = [], [], []
         for k in range(4):
             mid = (ideal_c[k] + ideal_c[(k + 1) % 4]) / 2
-            line, s, r, _ = _fit_line(ideal[owner == k], mid - cen)
+            line, s, r = _fit_line(ideal[owner == k], mid - cen)
             lines.append(line)
             sig.append(s)
             resid.append(r)
