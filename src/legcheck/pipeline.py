@@ -1,25 +1,53 @@
 """The one place the stages are chained: photo -> camera -> detection -> measurement.
 
-``cli.py`` calls these functions and prints; nothing here prints.
+The command line and the benchmark call these functions; nothing here prints. A caller that
+wants to know where the time goes passes ``on_stage`` to :func:`measure_photo`: it is called
+with each stage's name (:data:`STAGES`) and its wall-clock seconds as the stage ends.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
-from .vision.camera import CameraProfile, adapt_profile
-from .errors import CameraProfileError, HeelNotFoundError
+from .errors import CameraProfileError, HeelNotFoundError, UsageError
 from .measure.measurement import Measurement
 from .targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
+from .vision.camera import CameraProfile, adapt_profile
 
 #: A profile whose board fit is this much worse than a board-only fit (and over 1.5 px) is for another camera.
 PROFILE_MISFIT_FACTOR = 4.0
+#: Typical height of the heel landmark above the table, prone, mm. The leg's depth at the ankle
+#: is 70-90 mm in adults and the back of the heel sits a little above the ankle's back when the
+#: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±30 mm carried in
+#: the uncertainty covers bare feet of small adults (~70 mm) to large shoes (~130 mm).
+DEFAULT_HEEL_HEIGHT_MM = 100.0
+METHODS = ("auto", "tabs", "contour", "manual")
+#: The stages of :func:`measure_photo`, in order, as named to its ``on_stage`` callback. One photo
+#: passes through "tabs", "contour" or "manual" (auto mode tries "tabs" first, then "contour").
+STAGES = ("decode", "grey", "markers", "board", "camera", "tabs", "contour", "manual", "uncertainty", "result")
+
+OnStage = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
 class MeasureResult:
-    """A measurement plus what drawing it needs."""
+    """A measurement plus what drawing it needs.
+
+    Attributes
+    ----------
+    measurement : Measurement
+    photo : legcheck.vision.imageio.Photo
+    camera : CameraProfile
+        The intrinsics used (adapted to the photo).
+    board2cam : Pose
+        The board's pose (board frame to camera, mm).
+    outlines : dict
+        ``{"left": (N, 2), "right": (N, 2)}`` photo pixels: tab outlines or heel contours (empty
+        for manual points).
+    """
 
     measurement: Measurement
     photo: object
@@ -28,9 +56,127 @@ class MeasureResult:
     outlines: dict
 
 
-def _choose_camera(photo, board, profile: CameraProfile | None):
-    from .vision.calibrate import estimate_camera
+class _StageClock:
+    """Reports each stage's seconds to ``on_stage`` as it ends; does nothing without one."""
+
+    def __init__(self, on_stage: OnStage | None):
+        self._on_stage = on_stage
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        if self._on_stage is not None:
+            self._on_stage(name, time.perf_counter() - self._t)
+            self._t = time.perf_counter()  # the callback's own time counts for no stage
+
+
+def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
+                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0, method: str = "auto",
+                  left_heel_px=None, right_heel_px=None, heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM,
+                  snap: bool = True, on_stage: OnStage | None = None) -> MeasureResult:
+    """Measure the leg-length discrepancy in one photo.
+
+    ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
+    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given.
+
+    Parameters
+    ----------
+    path : str or Path
+        JPEG, PNG or HEIC photo with the board and both heels in view.
+    camera : CameraProfile, str, Path or None
+        Calibrated camera profile (or its JSON file); None estimates the focal length from the
+        board (less accurate).
+    board, tabs : BoardSpec, TabSpec
+    even_below_mm : float
+        |lld_mm| under this is reported as "even", mm, >= 0.
+    method : {"auto", "tabs", "contour", "manual"}
+    left_heel_px, right_heel_px : (float, float), optional
+        Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation);
+        both or neither.
+    heel_height_mm : float
+        Height of the heel landmark above the table, mm, in (0, 400); contour and manual modes.
+    snap : bool
+        Move manual points onto the heel's edge when one lies within a few pixels along the
+        table axis (a click is rarely exactly on it); the move is reported in ``warnings``.
+    on_stage : callable, optional
+        ``on_stage(name, seconds)``, called as each stage ends with its name from :data:`STAGES`
+        and its wall-clock time in seconds (time spent in the callback counts for no stage).
+
+    Returns
+    -------
+    MeasureResult
+
+    Raises
+    ------
+    UsageError
+        A bad argument (exit 2): the message names the parameter.
+    LegcheckError
+        ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
+    """
     from .geometry import solve_board_pose
+    from .measure.measurement import check_even_below_mm
+    from .measure.points import check_heel_height_mm
+    from .vision.detect import find_board, find_markers, reduced
+    from .vision.imageio import load_photo, to_gray
+
+    even_below_mm = check_even_below_mm(even_below_mm)
+    heel_height_mm = check_heel_height_mm(heel_height_mm)
+    manual = _check_method(method, left_heel_px, right_heel_px)
+    profile = _profile(camera)
+    if not isinstance(board, BoardSpec) or not isinstance(tabs, TabSpec):
+        raise UsageError("board must be a BoardSpec and tabs a TabSpec")
+    clock = _StageClock(on_stage)
+    photo = load_photo(path)
+    clock.done("decode")
+    gray = to_gray(photo.pixels)
+    clock.done("grey")
+    small = reduced(gray)
+    markers, scale = find_markers(gray, board.dictionary, small=small)
+    clock.done("markers")
+    board_corners = find_board(gray, board, markers, scale, small=small)
+    clock.done("board")
+    cam, warnings = _choose_camera(photo, board_corners, profile)
+    board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
+    clock.done("camera")
+    seed = int(photo.sha256[:8], 16)
+    common = dict(even_below_mm=even_below_mm, seed=seed)
+    if manual:
+        m, outlines = _manual(photo, board_corners, board2cam, cam, (left_heel_px, right_heel_px), heel_height_mm,
+                              snap, warnings, common, clock)
+    else:
+        m, outlines = _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method,
+                                 heel_height_mm, warnings, common, clock)
+    clock.done("uncertainty")
+    m = replace(m, image=photo.info(), details={**m.details, "roi_px": _roi(photo, board, m, board2cam, cam)})
+    clock.done("result")
+    return MeasureResult(m, photo, cam, board2cam, outlines)
+
+
+def _check_method(method, left_heel_px, right_heel_px) -> bool:
+    """Whether the call is in manual mode; raises UsageError for a contradictory combination."""
+    if method not in METHODS:
+        raise UsageError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    manual = left_heel_px is not None or right_heel_px is not None
+    if manual and (left_heel_px is None or right_heel_px is None):
+        raise UsageError("left_heel_px and right_heel_px must be given together")
+    if manual and method not in ("auto", "manual"):
+        raise UsageError(f"left_heel_px and right_heel_px are manual points; they do not go with method {method!r}")
+    if method == "manual" and not manual:
+        raise UsageError("method 'manual' needs left_heel_px and right_heel_px")
+    return manual
+
+
+def _profile(camera) -> CameraProfile | None:
+    if camera is None or isinstance(camera, CameraProfile):
+        return camera
+    if isinstance(camera, (str, Path)):
+        return CameraProfile.load(camera)
+    raise UsageError(f"camera must be a CameraProfile, the path of a profile, or None; got {type(camera).__name__}")
+
+
+def _choose_camera(photo, board, profile: CameraProfile | None):
+    """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board."""
+    from .geometry import solve_board_pose
+    from .vision.calibrate import estimate_camera
 
     size = (photo.width, photo.height)
     if profile is None:
@@ -45,123 +191,66 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
         if rms > PROFILE_MISFIT_FACTOR * rms_est:
             raise CameraProfileError(
                 f"the camera profile does not fit this photo (board error {rms:.1f} px against {rms_est:.1f} px "
-                "without it): it is for another camera or zoom; use this camera's profile or measure without --camera")
+                "without it): it is for another camera or zoom; use this camera's profile, or measure without one")
     extra = [] if len(candidates) == 1 else ["the photo's pixels were rotated without an EXIF tag; "
                                               "the profile's orientation was chosen by the board's fit"]
     return camera, extra
 
 
-#: Typical height of the heel landmark above the table, prone, mm. The leg's depth at the ankle
-#: is 70-90 mm in adults and the back of the heel sits a little above the ankle's back when the
-#: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±30 mm carried in
-#: the uncertainty covers bare feet of small adults (~70 mm) to large shoes (~130 mm).
-DEFAULT_HEEL_HEIGHT_MM = 100.0
-METHODS = ("auto", "tabs", "contour", "manual")
+def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, warnings, common, clock):
+    """Manual mode: the given points, snapped onto the heel's edge when one is right there."""
+    from .measure.points import measure_from_points
+    from .vision.snap import MANUAL_SIGMA_PX, snap_to_edge
 
-
-def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
-                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0, method: str = "auto",
-                  left_heel_px=None, right_heel_px=None,
-                  heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM, snap: bool = True) -> MeasureResult:
-    """Measure the leg-length discrepancy in one photo.
-
-    ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
-    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given.
-
-    Parameters
-    ----------
-    path : str or Path
-        JPEG, PNG or HEIC photo with the board and both heel tabs in view.
-    camera : CameraProfile, path, or None
-        Calibrated camera profile; None estimates the focal length from the board (less accurate).
-    board, tabs : BoardSpec, TabSpec
-    even_below_mm : float
-        |lld_mm| under this is reported as "even".
-    method : {"auto", "tabs", "contour", "manual"}
-    left_heel_px, right_heel_px : (float, float), optional
-        Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation).
-    heel_height_mm : float
-        Height of the heel landmark above the table, for contour and manual modes.
-    snap : bool
-        Move manual points onto the heel's edge when one lies within a few pixels along the
-        table axis (a click is rarely exactly on it); the move is reported in ``warnings``.
-
-    Raises
-    ------
-    LegcheckError
-        ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
-    """
-    from .vision.contour import find_heels
-    from .vision.snap import snap_to_edge
-    from .vision.detect import find_board, find_markers, find_tabs, reduced
-    from .geometry import solve_board_pose
-    from .vision.imageio import load_photo, to_gray
-    from .measure.measurement import measure_from_points, measure_from_tabs
-
-    if even_below_mm < 0:
-        raise ValueError(f"even_below_mm must be >= 0, got {even_below_mm}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    manual = left_heel_px is not None or right_heel_px is not None
-    if manual and (left_heel_px is None or right_heel_px is None):
-        raise ValueError("give both left_heel_px and right_heel_px")
-    if manual and method not in ("auto", "manual"):
-        raise ValueError(f"heel points given but method is {method!r}")
-    if method == "manual" and not manual:
-        raise ValueError("method 'manual' needs left_heel_px and right_heel_px")
-    if not 0 < heel_height_mm < 400:
-        raise ValueError(f"heel_height_mm must be in (0, 400), got {heel_height_mm}")
-    profile = CameraProfile.load(camera) if isinstance(camera, (str, Path)) else camera
-    photo = load_photo(path)
-    gray = to_gray(photo.pixels)
-    small = reduced(gray)
-    markers, scale = find_markers(gray, board.dictionary, small=small)
-    board_corners = find_board(gray, board, markers, scale, small=small)
-    cam, warnings = _choose_camera(photo, board_corners, profile)
-    board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
-    seed = int(photo.sha256[:8], 16)
-    if manual:
-        pts, sig, notes = {}, {}, []
-        for side, given in (("left", left_heel_px), ("right", right_heel_px)):
-            p = _check_point(given, photo, side)
-            if snap:
-                q, moved, s = snap_to_edge(photo.pixels, p, board2cam, cam.K, cam.dist, heel_height_mm)
-            else:
-                q, moved, s = p, None, MANUAL_SIGMA_PX
-            pts[side], sig[side] = q, s
-            if moved is not None and moved > 0.5:
-                notes.append(f"the {side.upper()} point was moved {moved:.1f} px onto the heel's edge")
-        m = measure_from_points(board_corners, pts, sig, cam, heel_height_mm, "manual", even_below_mm, seed,
-                                list(warnings) + notes)
-        outlines = {}
-    else:
-        found = None
-        if method in ("auto", "tabs"):
-            tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
-            try:
-                found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
-            except HeelNotFoundError as exc:
-                if method == "tabs" or getattr(exc, "kind", "") != "none":
-                    raise
-        if found is not None:
-            m = measure_from_tabs(board_corners, found, tabs, cam, even_below_mm=even_below_mm, seed=seed,
-                                  warnings=warnings)
-            outlines = {s: t.corners_px for s, t in found.items()}
+    pts, sig, notes = {}, {}, []
+    for side, p in zip(("left", "right"), given):
+        p = _check_point(p, photo, side)
+        if snap:
+            q, moved, s = snap_to_edge(photo.pixels, p, board2cam, cam.K, cam.dist, heel_height_mm)
         else:
-            pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
-            m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
-                                    {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
-                                    even_below_mm, seed, list(warnings) + list(pair.warnings), pair.confidence)
-            outlines = {s: h.outline_px for s, h in pair.heels.items()}
-    m = replace(m, image=photo.info(), details={**m.details, "roi_px": _roi(photo, board, m, board2cam, cam)})
-    return MeasureResult(m, photo, cam, board2cam, outlines)
+            q, moved, s = p, None, MANUAL_SIGMA_PX
+        pts[side], sig[side] = q, s
+        if moved is not None and moved > 0.5:
+            notes.append(f"the {side.upper()} point was moved {moved:.1f} px onto the heel's edge")
+    clock.done("manual")
+    m = measure_from_points(board_corners, pts, sig, cam, heel_height_mm, "manual", warnings=list(warnings) + notes,
+                            **common)
+    return m, {}
+
+
+def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method, heel_height_mm, warnings,
+               common, clock):
+    """Tab mode when both tabs are there (or asked for), else heel contours."""
+    from .measure.points import measure_from_points
+    from .measure.tabs import measure_from_tabs
+    from .vision.contour import find_heels
+    from .vision.detect import find_markers, find_tabs
+
+    if method in ("auto", "tabs"):
+        tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
+        try:
+            found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
+        except HeelNotFoundError as exc:
+            if method == "tabs" or getattr(exc, "kind", "") != "none":
+                raise
+            found = None
+        clock.done("tabs")
+        if found is not None:
+            m = measure_from_tabs(board_corners, found, tabs, cam, warnings=warnings, **common)
+            return m, {s: t.corners_px for s, t in found.items()}
+    pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
+    clock.done("contour")
+    m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
+                            {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
+                            warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence, **common)
+    return m, {s: h.outline_px for s, h in pair.heels.items()}
 
 
 def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     """Photo region (x0, y0, x1, y1) holding the board and both heels, with a margin: what a report shows."""
-    from .geometry import project_table
-
     import numpy as np
+
+    from .geometry import project_table
 
     w, h = board.width_mm, board.height_mm
     pts = np.array([[0, 0, 0], [w, 0, 0], [w, -h, 0], [0, -h, 0], m.left_heel_mm, m.right_heel_mm], dtype=float)
@@ -173,15 +262,11 @@ def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     return [int(x0), int(y0), int(x1), int(y1)]
 
 
-#: 1-sigma of a heel point placed by hand, pixels.
-MANUAL_SIGMA_PX = 1.0
-
-
 def _check_point(p, photo, side):
     try:
         x, y = (float(v) for v in p)
     except (TypeError, ValueError):
-        raise ValueError(f"{side} heel point must be two numbers x,y") from None
+        raise UsageError(f"{side}_heel_px must be two numbers (x, y), got {p!r}") from None
     if not (0 <= x < photo.width and 0 <= y < photo.height):
         raise HeelNotFoundError(f"the {side.upper()} heel point ({x:g}, {y:g}) is outside the "
                                 f"{photo.width}x{photo.height} photo; give pixels of the photo as displayed")
@@ -189,7 +274,21 @@ def _check_point(p, photo, side):
 
 
 def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD) -> None:
-    """Write the annotated copy of a measured photo (PNG or JPEG by suffix)."""
+    """Write the annotated copy of a measured photo (JPEG for .jpg/.jpeg, PNG otherwise).
+
+    Parameters
+    ----------
+    result : MeasureResult
+    out_path : str or Path
+        Where to write; written atomically, owner-only (it shows the patient).
+    board : BoardSpec
+        The board the photo was measured with (its outline is drawn).
+
+    Raises
+    ------
+    FileAccessError
+        The file cannot be written.
+    """
     from .vision import annotate as ann
 
     img = ann.draw(result.photo.pixels, result.measurement, result.board2cam, result.camera.K, result.camera.dist,

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..errors import UsageError
+
 #: Rotation taking board-frame vectors to table-frame vectors (y and z negated).
 BOARD2TABLE = np.diag([1.0, -1.0, -1.0])
 
@@ -45,11 +47,11 @@ class BoardSpec:
 
     def __post_init__(self):
         if self.squares_x < 3 or self.squares_y < 3:
-            raise ValueError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
+            raise UsageError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
         if not 0 < self.marker_mm < self.square_mm:
-            raise ValueError(f"marker_mm must be in (0, square_mm), got {self.marker_mm}")
+            raise UsageError(f"marker_mm must be in (0, square_mm), got {self.marker_mm}")
         if self.dictionary not in DICTIONARIES:
-            raise ValueError(f"dictionary must be one of {', '.join(DICTIONARIES)}, got {self.dictionary!r}")
+            raise UsageError(f"dictionary must be one of {', '.join(DICTIONARIES)}, got {self.dictionary!r}")
 
     @property
     def width_mm(self) -> float:
@@ -106,9 +108,9 @@ class TabSpec:
 
     def __post_init__(self):
         if self.left_id == self.right_id:
-            raise ValueError("left_id and right_id must differ")
+            raise UsageError("left_id and right_id must differ")
         if self.tab_mm <= 0:
-            raise ValueError(f"tab_mm must be positive, got {self.tab_mm}")
+            raise UsageError(f"tab_mm must be positive, got {self.tab_mm}")
 
     def corners_tab_mm(self) -> np.ndarray:
         """Marker outer corners in the tab frame, shape (4, 3): TL, TR, BR, BL (OpenCV order), centre at 0."""

@@ -1,0 +1,166 @@
+"""Point modes (heel contours, manual points): each heel is one image point at an assumed height.
+
+Each heel point is where its camera ray meets the plane z = heel height (table frame). The
+heights are not measured: the Monte Carlo draws the common heel height (±30 mm, 95 %) and the
+difference between the two heels' heights, besides the board pose, the intrinsics and each
+point, so at an oblique view, where the heights leak into the table axis, the bound widens.
+
+References
+----------
+JCGM 101:2008 (GUM Supplement 1) for the Monte Carlo bound (:mod:`legcheck.measure.uncertainty`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+from ..geometry import Pose, backproject_to_height, solve_board_pose, view_elevation_deg
+from ..vision.camera import CameraProfile
+from ..vision.detect import BoardCorners
+from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
+                          short_leg_of, view_warnings)
+from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
+
+#: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
+#: patient differ (same shoes, level table: within about ±3.5 mm, 95 %), both as 1-sigma.
+HEEL_HEIGHT_SIGMA_MM = 30.0 / Z95
+HEEL_DIFF_SIGMA_MM = 1.8
+#: How well a heel landmark is defined on the outline, mm, 1-sigma (kept in every point-mode bound).
+LANDMARK_FLOOR_MM = 0.15
+#: Heel landmark heights accepted, mm (exclusive): above the table, below a raised foot.
+HEEL_HEIGHT_RANGE_MM = (0.0, 400.0)
+
+
+def check_heel_height_mm(heel_height_mm: float) -> float:
+    """``heel_height_mm`` as a float, checked to lie in :data:`HEEL_HEIGHT_RANGE_MM`.
+
+    Raises
+    ------
+    UsageError
+        Out of range or not a number.
+    """
+    lo, hi = HEEL_HEIGHT_RANGE_MM
+    try:
+        value = float(heel_height_mm)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not lo < value < hi:
+        raise UsageError(f"heel_height_mm must be in ({lo:g}, {hi:g}), got {heel_height_mm!r}")
+    return value
+
+
+def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.ndarray, camera: CameraProfile,
+                       board2cam: Pose, board_rms_px: float, heel_height_mm: float, draws: int = MC_DRAWS,
+                       seed: int = 0) -> np.ndarray:
+    """lld_mm for ``draws`` perturbed copies of the board, intrinsics, heel heights and points.
+
+    Parameters
+    ----------
+    board : BoardCorners
+    pts_px : ndarray, shape (2, 2)
+        Left and right heel points (x, y), photo pixels.
+    sigma_px : ndarray, shape (2,)
+        Their 1-sigma, px.
+    camera : CameraProfile
+    board2cam : Pose
+        The nominal board pose (start of each draw's fit).
+    board_rms_px : float
+        The nominal fit's RMS reprojection error, px (sets the board corners' noise).
+    heel_height_mm : float
+    draws, seed : int
+
+    Returns
+    -------
+    ndarray, shape (draws,)
+
+    References
+    ----------
+    JCGM 101:2008 (GUM Supplement 1).
+    """
+    rng = np.random.default_rng(seed)
+    sig_board = board_noise_px(board_rms_px, len(board.corners_px))
+    Ks, dists = draw_cameras(camera, rng, draws)
+    out = np.empty(draws)
+    for i in range(draws):
+        K, dist_i = Ks[i], dists[i]
+        b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
+                                  K, dist_i, guess=board2cam)
+        h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
+        d = rng.normal() * HEEL_DIFF_SIGMA_MM
+        p = pts_px + rng.normal(size=pts_px.shape) * sigma_px[:, None]
+        hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
+        out[i] = hh[0, 1] - hh[1, 1]
+    return out
+
+
+def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, camera: CameraProfile,
+                        heel_height_mm: float, method: str, even_below_mm: float = 1.0, seed: int = 0,
+                        warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS) -> Measurement:
+    """Leg-length discrepancy from one image point per heel (contour or manual mode).
+
+    Parameters
+    ----------
+    board : BoardCorners
+    points_px : dict
+        ``{"left": (x, y), "right": (x, y)}`` photo pixels (as displayed).
+    sigma_px : dict
+        ``{"left": float, "right": float}``: 1-sigma of each point, pixels.
+    camera : CameraProfile
+        Intrinsics for this photo (already adapted to its size and orientation).
+    heel_height_mm : float
+        Height of the heel landmarks above the table, mm, in (0, 400).
+    method : {"contour", "manual"}
+    even_below_mm : float
+        ``short_leg`` is "even" when |lld_mm| is under this, mm.
+    seed : int
+        Seed of the Monte Carlo.
+    warnings : sequence of str
+        Warnings from earlier stages, kept first.
+    confidence : float
+        How sure the points are, (0, 1].
+    draws : int
+        Monte Carlo draws.
+
+    Returns
+    -------
+    Measurement
+        Heels on the plane z = ``heel_height_mm`` of the table frame, mm.
+
+    Raises
+    ------
+    UsageError
+        ``heel_height_mm`` or ``even_below_mm`` out of range, an unknown ``method``, or a side missing.
+
+    References
+    ----------
+    JCGM 101:2008 (GUM Supplement 1) for the Monte Carlo bound.
+    """
+    heel_height_mm = check_heel_height_mm(heel_height_mm)
+    even_below_mm = check_even_below_mm(even_below_mm)
+    if method not in ("contour", "manual"):
+        raise UsageError(f"method must be 'contour' or 'manual', got {method!r}")
+    if set(points_px) != {"left", "right"} or set(sigma_px) != {"left", "right"}:
+        raise UsageError("points_px and sigma_px must each hold 'left' and 'right'")
+    K0, dist = camera.K, camera.dist
+    board2cam, rms = solve_board_pose(board.board_mm, board.corners_px, K0, dist)
+    pts = np.array([points_px["left"], points_px["right"]], dtype=np.float64)
+    heels = backproject_to_height(pts, K0, dist, board2cam, heel_height_mm)
+    lld = float(heels[0, 1] - heels[1, 1])
+    sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
+    out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed)
+    unc = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
+    elevation = view_elevation_deg(board2cam)
+    warn = list(warnings) + view_warnings(elevation) + board_fit_warnings(rms)
+    if unc > WIDE_UNCERTAINTY_MM:
+        warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' height above the table is assumed "
+                    f"({heel_height_mm:.0f} mm); photograph from more directly above the heels, or use heel tabs")
+    return Measurement(
+        lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
+        left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),
+        camera_source=camera.source, board_reprojection_px=rms, view_elevation_deg=elevation,
+        warnings=tuple(warn), confidence=float(confidence), even_below_mm=even_below_mm,
+        details={**pose_details(len(board.ids), K0, board2cam), "heel_height_mm": float(heel_height_mm),
+                 "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
+                 "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)}},
+    )
