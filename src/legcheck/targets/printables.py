@@ -1,6 +1,6 @@
 """Printable targets: the ChArUco board and the two heel tabs, as 600 dpi PNG and exact-scale PDF.
 
-The PNGs are rasterised exactly (area coverage, :mod:`legcheck.raster`) at 600 dpi
+The PNGs are rasterised exactly (area coverage, :mod:`legcheck.targets.raster`) at 600 dpi
 and carry that resolution in their pHYs chunk; the PDFs are vector drawings at
 physical size (print at 100 % / "actual size", never "fit to page"). Each board
 print has the word HEAD and an arrow on the board's y = 0 edge (towards the
@@ -9,11 +9,12 @@ patient's head) and a 10 mm scale bar to check the print's scale.
 
 from __future__ import annotations
 
+import io
 import json
-from pathlib import Path
 
 import numpy as np
 
+from ..fileio import PUBLIC, atomic_write, make_private_dir
 from .raster import board_rects_mm, paint_rects, tab_rects_mm
 from .spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 
@@ -98,81 +99,132 @@ def tabs_png(spec: TabSpec = DEFAULT_TABS, ppm: float = PX_PER_MM) -> np.ndarray
     return out
 
 
-def _save_png(img: np.ndarray, path: Path) -> None:
+def _png_bytes(img: np.ndarray) -> bytes:
+    """A grey image as PNG bytes carrying 600 dpi in its pHYs chunk."""
     from PIL import Image
 
-    Image.fromarray(img).save(path, dpi=(DPI, DPI))
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", dpi=(DPI, DPI))
+    return buf.getvalue()
 
 
-def _pdf_board(spec: BoardSpec, path: Path) -> None:
-    import matplotlib
+def _page(w_mm: float, h_mm: float):
+    """A blank page of ``w_mm`` x ``h_mm`` drawn at exact size: (figure, axes in page mm, y down).
 
-    matplotlib.use("Agg")
+    The figure has its own PDF canvas: no pyplot, no process-wide backend.
+    """
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4))
+    FigureCanvasPdf(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, w_mm)
+    ax.set_ylim(h_mm, 0)  # y down, like the board frame
+    ax.axis("off")
+    return fig, ax
+
+
+def _fill_rects(ax, rects, dx: float = 0.0, dy: float = 0.0) -> None:
+    """Black rectangles (x0, y0, x1, y1), page mm, shifted by (dx, dy), with hard edges."""
     from matplotlib.patches import Rectangle
 
-    page_w, page_h, ox, oy = board_layout(spec)
-    # A4 landscape page; the drawing is centred and at exact physical size.
-    A4_W, A4_H = 297.0, 210.0
-    dx, dy = (A4_W - page_w) / 2, (A4_H - page_h) / 2
-    fig = Figure(figsize=(A4_W / 25.4, A4_H / 25.4))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, A4_W)
-    ax.set_ylim(A4_H, 0)  # y down, like the board frame
-    ax.axis("off")
-    rects = [(x0 + ox, y0 + oy, x1 + ox, y1 + oy) for x0, y0, x1, y1 in board_rects_mm(spec)]
-    rects += _arrow_rects(ox + spec.width_mm / 2 - 20, 2.0, LABEL_MM - 5.0)
-    rects += _scale_bar_rects(ox, 6.0)
     for x0, y0, x1, y1 in rects:
         ax.add_patch(Rectangle((x0 + dx, y0 + dy), x1 - x0, y1 - y0, facecolor="black", edgecolor="none",
                                linewidth=0, antialiased=False))
+
+
+def _pdf_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf")
+    return buf.getvalue()
+
+
+def board_pdf(spec: BoardSpec = DEFAULT_BOARD) -> bytes:
+    """The board as a vector PDF: an A4 landscape page with the board print centred at exact size.
+
+    Parameters
+    ----------
+    spec : BoardSpec
+
+    Returns
+    -------
+    bytes
+        The PDF file; print at 100 % ("actual size"): its 10 mm bar must measure 10 mm.
+    """
+    page_w, page_h, ox, oy = board_layout(spec)
+    A4_W, A4_H = 297.0, 210.0
+    dx, dy = (A4_W - page_w) / 2, (A4_H - page_h) / 2
+    fig, ax = _page(A4_W, A4_H)
+    rects = [(x0 + ox, y0 + oy, x1 + ox, y1 + oy) for x0, y0, x1, y1 in board_rects_mm(spec)]
+    rects += _arrow_rects(ox + spec.width_mm / 2 - 20, 2.0, LABEL_MM - 5.0)
+    rects += _scale_bar_rects(ox, 6.0)
+    _fill_rects(ax, rects, dx, dy)
     ax.text(ox + dx + spec.width_mm / 2 - 14, oy + dy - 4.0, "HEAD", fontsize=20, fontweight="bold", va="baseline")
     ax.text(ox + dx + 12, dy + 8.0, "10 mm", fontsize=7, va="baseline")
     ax.text(ox + dx, A4_H - 3,
             f"legcheck board {spec.squares_x}x{spec.squares_y} {spec.dictionary}, square {spec.square_mm:g} mm, "
             f"marker {spec.marker_mm:g} mm. Print at 100 % (actual size); the bar must measure 10 mm.",
             fontsize=6, va="baseline")
-    fig.savefig(path, format="pdf")
+    return _pdf_bytes(fig)
 
 
-def _pdf_tabs(spec: TabSpec, path: Path) -> None:
-    import matplotlib
+def tabs_pdf(spec: TabSpec = DEFAULT_TABS) -> bytes:
+    """Three pairs of heel tabs as a vector PDF on an A4 portrait page, at exact size, with cut lines.
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    Parameters
+    ----------
+    spec : TabSpec
+
+    Returns
+    -------
+    bytes
+        The PDF file; print at 100 % on card.
+    """
+    A4_W, A4_H = 210.0, 297.0
+    fig, ax = _page(A4_W, A4_H)
     from matplotlib.patches import Rectangle
 
-    A4_W, A4_H = 210.0, 297.0
-    fig = Figure(figsize=(A4_W / 25.4, A4_H / 25.4))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, A4_W)
-    ax.set_ylim(A4_H, 0)
-    ax.axis("off")
     card = spec.tab_mm + 2 * spec.margin_mm
     cap = 0.35 * spec.tab_mm
     for row in range(3):  # three pairs: spares for a busy clinic
         for i, (mid, label) in enumerate(((spec.left_id, "L  LEFT heel"), (spec.right_id, "R  RIGHT heel"))):
             cx = 40 + card / 2 + i * (card + 30)
             cy = 30 + card / 2 + row * (card + cap + 25)
-            for x0, y0, x1, y1 in tab_rects_mm(spec, mid):
-                ax.add_patch(Rectangle((x0 + cx, y0 + cy), x1 - x0, y1 - y0, facecolor="black", edgecolor="none",
-                                       linewidth=0, antialiased=False))
+            _fill_rects(ax, tab_rects_mm(spec, mid), cx, cy)
             ax.add_patch(Rectangle((cx - card / 2, cy - card / 2), card, card + cap, facecolor="none",
                                    edgecolor="0.6", linewidth=0.5, linestyle="--"))
             ax.text(cx - card / 2 + 4, cy + card / 2 + cap * 0.6, label, fontsize=12, fontweight="bold", va="baseline")
     ax.text(20, 285, f"legcheck heel tabs: {spec.dictionary} ids {spec.left_id} (LEFT) and {spec.right_id} (RIGHT), "
             f"{spec.tab_mm:g} mm. Print at 100 % on card; cut on the dashed lines.", fontsize=7)
-    fig.savefig(path, format="pdf")
+    return _pdf_bytes(fig)
 
 
 def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEFAULT_TABS) -> dict:
-    """Write board.png/.pdf, tabs.png/.pdf and targets.json into ``out_dir``; return the spec written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _save_png(board_png(board), out / "board.png")
-    _save_png(tabs_png(tabs), out / "tabs.png")
-    _pdf_board(board, out / "board.pdf")
-    _pdf_tabs(tabs, out / "tabs.pdf")
+    """Write board.png/.pdf, tabs.png/.pdf and targets.json into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Created (owner-only) when missing. Each file is written atomically.
+    board : BoardSpec
+    tabs : TabSpec
+
+    Returns
+    -------
+    dict
+        The specification written to targets.json (sizes in mm, PNG scale in px per mm).
+
+    Raises
+    ------
+    FileAccessError
+        The directory or a file cannot be written.
+    """
+    out = make_private_dir(out_dir)
+    atomic_write(out / "board.png", _png_bytes(board_png(board)), mode=PUBLIC)
+    atomic_write(out / "tabs.png", _png_bytes(tabs_png(tabs)), mode=PUBLIC)
+    atomic_write(out / "board.pdf", board_pdf(board), mode=PUBLIC)
+    atomic_write(out / "tabs.pdf", tabs_pdf(tabs), mode=PUBLIC)
     page_w, page_h, ox, oy = board_layout(board)
     spec = {
         "kind": board.kind, "dictionary": board.dictionary, "squares_x": board.squares_x,
@@ -184,5 +236,5 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
         "board_png_origin_mm": [ox, oy], "board_png_page_mm": [page_w, page_h],
         "files": ["board.png", "board.pdf", "tabs.png", "tabs.pdf"],
     }
-    (out / "targets.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+    atomic_write(out / "targets.json", json.dumps(spec, indent=2) + "\n", mode=PUBLIC)
     return spec

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .._cv import cv2
+from ..fileio import PRIVATE, atomic_write, make_private_dir
 from ..geometry import Pose, project_table
 
 #: Long side of the annotated image, px (a 12 MP copy is slow to write and no easier to read).
@@ -90,12 +91,23 @@ def _text_box(img, text, org, scale, colour):
 
 
 def save(img: np.ndarray, path) -> None:
-    """Write PNG or JPEG (by suffix) atomically; any non-ASCII path works."""
+    """Write an image as JPEG (``.jpg``/``.jpeg``, quality 90) or PNG (any other suffix), atomically, owner-only.
+
+    Parameters
+    ----------
+    img : ndarray, uint8, shape (H, W, 3)
+        BGR.
+    path : str or Path
+        Any path, non-ASCII included; missing directories are created owner-only.
+
+    Raises
+    ------
+    FileAccessError
+        The directory or the file cannot be written.
+    """
     cv = cv2()
     path = Path(path)
     ext = path.suffix.lower() if path.suffix.lower() in (".png", ".jpg", ".jpeg") else ".png"
     ok, buf = cv.imencode(ext, img, [cv.IMWRITE_JPEG_QUALITY, 90] if ext != ".png" else [])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(buf.tobytes())
-    tmp.replace(path)
+    make_private_dir(path.parent)
+    atomic_write(path, buf.tobytes(), mode=PRIVATE)  # an annotated photo is patient data

@@ -116,20 +116,36 @@ def _check_complete(data: bytes, kind: str, path: Path) -> None:
             raise ImageReadError(f"{path}: the PNG is truncated (no IEND chunk); copy the image again")
 
 
-def _exif(data: bytes) -> ExifInfo:
-    """Header-only parse with Pillow (no pixel decoding)."""
+def _header(data: bytes, kind: str) -> tuple[tuple[int, int], ExifInfo] | None:
+    """The stored size (width, height) and the EXIF facts of a JPEG or PNG, without decoding pixels.
+
+    The format's own Pillow parser reads the header. :func:`PIL.Image.open` would also apply
+    Pillow's decompression-bomb limit, a process-wide setting meant for decoding; nothing is
+    decoded here, and the caller applies our own limit (:data:`legcheck._cv.MAX_IMAGE_PIXELS`)
+    to the size returned. None when the header cannot be parsed.
+    """
     import io
 
-    from PIL import Image
+    from PIL import JpegImagePlugin, PngImagePlugin
 
-    Image.MAX_IMAGE_PIXELS = None  # our own limit is applied by load_photo, with our own message
+    parser = {"jpeg": JpegImagePlugin.JpegImageFile, "png": PngImagePlugin.PngImageFile}[kind]
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            raw_size = im.size
-            ex = im.getexif()
-    except Exception:  # noqa: BLE001 - EXIF is optional; the decoder below decides readability
-        return ExifInfo()
-    sub = ex.get_ifd(_EXIF_IFD) if ex else {}
+        with parser(io.BytesIO(data)) as im:
+            size = tuple(im.size)
+            try:
+                ex = im.getexif()
+            except Exception:  # noqa: BLE001 - EXIF is optional; a damaged block is no EXIF
+                ex = None
+    except Exception:  # noqa: BLE001 - the caller says the header is damaged
+        return None
+    return size, _exif_info(ex, size)
+
+
+def _exif_info(ex, raw_size) -> ExifInfo:
+    """The facts a measurement uses from a Pillow EXIF mapping (None or empty: defaults)."""
+    if not ex:
+        return ExifInfo(raw_size=raw_size)
+    sub = ex.get_ifd(_EXIF_IFD)
 
     def num(v):
         try:
@@ -138,35 +154,27 @@ def _exif(data: bytes) -> ExifInfo:
             return None
         return f if f > 0 else None
 
-    orientation = ex.get(_ORIENTATION, 1) if ex else 1
     try:
-        orientation = int(orientation)
+        orientation = int(ex.get(_ORIENTATION, 1))
     except (TypeError, ValueError):
         orientation = 1
     return ExifInfo(
         orientation=orientation if 1 <= orientation <= 8 else 1,
-        make=str(ex.get(_MAKE, "") or "").strip("\x00 ") if ex else "",
-        model=str(ex.get(_MODEL, "") or "").strip("\x00 ") if ex else "",
+        make=str(ex.get(_MAKE, "") or "").strip("\x00 "),
+        model=str(ex.get(_MODEL, "") or "").strip("\x00 "),
         focal_mm=num(sub.get(_FOCAL_MM)),
         focal_35mm=num(sub.get(_FOCAL_35MM)),
-        raw_size=tuple(raw_size),
+        raw_size=raw_size,
     )
 
 
-def _header_size(data: bytes, path: Path) -> tuple[int, int] | None:
-    import io
-
-    from PIL import Image
-
-    Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, with our own message
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return im.size
-    except Exception:  # noqa: BLE001
-        return None
+def _too_large(path: Path, size) -> ImageReadError:
+    return ImageReadError(f"{path}: {size[0]}x{size[1]} pixels is over the {MAX_IMAGE_PIXELS // 1_000_000}-megapixel "
+                          "limit; use the phone's normal (12 MP) photo mode")
 
 
 def _decode_heic(data: bytes, path: Path) -> np.ndarray:
+    """HEIC pixels, BGR upright, through pillow-heif; our pixel limit is checked on the header first."""
     try:
         import pillow_heif
     except ImportError:
@@ -174,17 +182,24 @@ def _decode_heic(data: bytes, path: Path) -> np.ndarray:
             f"{path}: HEIC photos need the optional 'heic' extra; run: pip install 'legcheck[heic]' "
             "(or set the phone to save JPEG)") from None
     import io
+    import warnings
 
     from PIL import Image, ImageOps
 
     pillow_heif.register_heif_opener()
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_IMAGE_PIXELS:
-                raise ImageReadError(f"{path}: {im.width}x{im.height} is over the 100-megapixel limit")
-            rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+        with warnings.catch_warnings():
+            # Pillow's own bomb warning, for this call only: our limit is checked below, before decoding.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    raise _too_large(path, im.size)
+                rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     except ImageReadError:
         raise
+    except Image.DecompressionBombError:
+        raise ImageReadError(f"{path}: the HEIC image is over the pixel limit of this program; "
+                             "use the phone's normal (12 MP) photo mode") from None
     except Exception as exc:  # noqa: BLE001
         raise ImageReadError(f"{path}: the HEIC file cannot be decoded ({exc}); export it as JPEG") from None
     return np.ascontiguousarray(rgb[:, :, ::-1])
@@ -213,15 +228,14 @@ def load_photo(path) -> Photo:
         raise ImageReadError(f"{path}: not a JPEG, PNG or HEIC image; give the photo file from the phone")
     _check_complete(data, kind, path)
     sha = hashlib.sha256(data).hexdigest()
-    exif = _exif(data)
     if kind == "heic":
-        return Photo(_decode_heic(data, path), str(path), sha, exif)
-    size = exif.raw_size or _header_size(data, path)
-    if size is None:
+        return Photo(_decode_heic(data, path), str(path), sha, ExifInfo())
+    header = _header(data, kind)
+    if header is None:
         raise ImageReadError(f"{path}: the {kind.upper()} header is damaged; copy the photo again")
+    size, exif = header
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise ImageReadError(f"{path}: {size[0]}x{size[1]} pixels is over the 100-megapixel limit; "
-                             "use the phone's normal (12 MP) photo mode")
+        raise _too_large(path, size)
     cv = cv2()
     # IMREAD_COLOR applies the EXIF orientation (OpenCV >= 3.1).
     pixels = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR)
