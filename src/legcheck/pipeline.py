@@ -64,6 +64,7 @@ class _StageClock:
         self._t = time.perf_counter()
 
     def done(self, name: str) -> None:
+        """Stage ``name`` ends now: report its seconds and start timing the next."""
         if self._on_stage is not None:
             self._on_stage(name, time.perf_counter() - self._t)
             self._t = time.perf_counter()  # the callback's own time counts for no stage

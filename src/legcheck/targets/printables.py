@@ -28,7 +28,17 @@ LABEL_MM = 13.0
 
 
 def board_layout(spec: BoardSpec):
-    """Page geometry of the board print, mm: (page_w, page_h, board origin x, board origin y)."""
+    """Page geometry of the board print.
+
+    Parameters
+    ----------
+    spec : BoardSpec
+
+    Returns
+    -------
+    page_w_mm, page_h_mm, origin_x_mm, origin_y_mm : float
+        The print's size and where the board frame's origin sits on it (page mm, y down).
+    """
     page_w = spec.width_mm + 2 * BOARD_MARGIN_MM
     page_h = spec.height_mm + BOARD_MARGIN_MM + LABEL_MM
     return page_w, page_h, BOARD_MARGIN_MM, LABEL_MM
@@ -49,7 +59,19 @@ def _arrow_rects(cx, y_tip, length=10.0):
 
 
 def board_png(spec: BoardSpec = DEFAULT_BOARD, ppm: float = PX_PER_MM) -> np.ndarray:
-    """Board print as uint8 grey (rows, cols), 600 dpi by default; page origin at the top-left."""
+    """The board print as an exactly anti-aliased raster.
+
+    Parameters
+    ----------
+    spec : BoardSpec
+    ppm : float
+        Pixels per millimetre (600 dpi by default).
+
+    Returns
+    -------
+    ndarray, uint8, shape (rows, cols)
+        Grey; page origin at the top-left, pixel (x, y) centred at ((x + 0.5) / ppm, (y + 0.5) / ppm) mm.
+    """
     from .._cv import cv2
 
     cv = cv2()
@@ -73,7 +95,19 @@ def board_png(spec: BoardSpec = DEFAULT_BOARD, ppm: float = PX_PER_MM) -> np.nda
 
 
 def tabs_png(spec: TabSpec = DEFAULT_TABS, ppm: float = PX_PER_MM) -> np.ndarray:
-    """Both heel tabs side by side with cut lines, uint8 grey (rows, cols)."""
+    """Both heel tabs side by side with cut lines and labels, as a raster.
+
+    Parameters
+    ----------
+    spec : TabSpec
+    ppm : float
+        Pixels per millimetre (600 dpi by default).
+
+    Returns
+    -------
+    ndarray, uint8, shape (rows, cols)
+        Grey.
+    """
     from .._cv import cv2
 
     cv = cv2()
@@ -181,10 +215,10 @@ def tabs_pdf(spec: TabSpec = DEFAULT_TABS) -> bytes:
     bytes
         The PDF file; print at 100 % on card.
     """
-    A4_W, A4_H = 210.0, 297.0
-    fig, ax = _page(A4_W, A4_H)
     from matplotlib.patches import Rectangle
 
+    A4_W, A4_H = 210.0, 297.0
+    fig, ax = _page(A4_W, A4_H)
     card = spec.tab_mm + 2 * spec.margin_mm
     cap = 0.35 * spec.tab_mm
     for row in range(3):  # three pairs: spares for a busy clinic

@@ -77,7 +77,18 @@ def _cells_to_rects(bits: np.ndarray, x0: float, y0: float, cell: float):
 
 
 def board_rects_mm(spec: BoardSpec):
-    """All black rectangles of a ChArUco board, board frame (x right, y down), mm."""
+    """All black rectangles of a ChArUco board.
+
+    Parameters
+    ----------
+    spec : BoardSpec
+
+    Returns
+    -------
+    list of tuple
+        Rectangles (x0, y0, x1, y1), board frame (x right, y down as printed), mm: the black
+        squares and every black cell of every marker (OpenCV's layout and bit patterns).
+    """
     s, m = spec.square_mm, spec.marker_mm
     rects = [(c * s, r * s, (c + 1) * s, (r + 1) * s) for c, r in spec.black_squares()]
     off = (s - m) / 2
@@ -88,7 +99,19 @@ def board_rects_mm(spec: BoardSpec):
 
 
 def tab_rects_mm(spec: TabSpec, marker_id: int):
-    """Black rectangles of one heel-tab marker, tab frame (centre at 0, x right, y down), mm."""
+    """Black rectangles of one heel-tab marker.
+
+    Parameters
+    ----------
+    spec : TabSpec
+    marker_id : int
+        The marker's id in ``spec.dictionary``.
+
+    Returns
+    -------
+    list of tuple
+        Rectangles (x0, y0, x1, y1), tab frame (centre at 0, x right, y down as printed), mm.
+    """
     bits = _marker_bits(spec.dictionary, marker_id)
     h = spec.tab_mm / 2
     return _cells_to_rects(bits, -h, -h, spec.tab_mm / bits.shape[0])

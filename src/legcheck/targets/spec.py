@@ -35,7 +35,14 @@ class BoardSpec:
     square_mm, marker_mm : float
         Side of a chessboard square and of an ArUco marker, millimetres.
     dictionary : str
-        OpenCV predefined dictionary name.
+        OpenCV predefined dictionary name, one of :data:`DICTIONARIES`.
+    kind : str
+        "charuco".
+
+    Raises
+    ------
+    UsageError
+        Fewer than 3 squares either way, a marker not smaller than its square, an unknown dictionary.
     """
 
     squares_x: int = 7
@@ -55,17 +62,21 @@ class BoardSpec:
 
     @property
     def width_mm(self) -> float:
+        """Width of the squares' area along board x, mm."""
         return self.squares_x * self.square_mm
 
     @property
     def height_mm(self) -> float:
+        """Height of the squares' area along board y, mm."""
         return self.squares_y * self.square_mm
 
     @property
     def n_markers(self) -> int:
+        """Number of markers on the board (ids 0 .. n_markers - 1)."""
         return (self.squares_x * self.squares_y) // 2
 
     def to_dict(self) -> dict:
+        """The fields as a JSON-ready dict."""
         return asdict(self)
 
     def black_squares(self):
@@ -98,6 +109,11 @@ class TabSpec:
         Printed white margin around the marker (the detector needs a quiet zone).
     dictionary : str
         OpenCV predefined dictionary name (the board's).
+
+    Raises
+    ------
+    UsageError
+        The two ids are equal, or ``tab_mm`` is not positive.
     """
 
     left_id: int = 40
@@ -118,6 +134,7 @@ class TabSpec:
         return np.array([[-h, -h, 0], [h, -h, 0], [h, h, 0], [-h, h, 0]], dtype=np.float64)
 
     def to_dict(self) -> dict:
+        """The fields as a JSON-ready dict."""
         return asdict(self)
 
 

@@ -24,9 +24,26 @@ RIGHT_BGR = (0, 120, 255)
 
 def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.ndarray, board_spec,
          outlines: dict | None = None) -> np.ndarray:
-    """Annotated copy of ``bgr`` (H, W, 3), scaled so its long side is at most ``OUT_SIDE_PX``.
+    """An annotated copy of a measured photo, scaled so its long side is at most :data:`OUT_SIDE_PX`.
 
-    ``outlines`` maps "left"/"right" to (N, 2) pixel polygons to draw (tab outlines, heel contours).
+    Parameters
+    ----------
+    bgr : ndarray, uint8, shape (H, W, 3)
+        The photo as displayed.
+    measurement : Measurement
+        What to draw: heel positions (table frame, mm), the summary and warnings.
+    board2cam : Pose
+        The board's pose (board frame to camera, mm).
+    K, dist : ndarray
+        Camera matrix (3, 3) and distortion (5,) for this photo.
+    board_spec : BoardSpec
+    outlines : dict, optional
+        ``{"left": (N, 2), "right": (N, 2)}`` photo-pixel polygons to draw (tab outlines, heel contours).
+
+    Returns
+    -------
+    ndarray, uint8, shape (h, w, 3)
+        BGR.
     """
     cv = cv2()
     h, w = bgr.shape[:2]

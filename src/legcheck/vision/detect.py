@@ -67,7 +67,19 @@ def _params():
 
 
 def reduced(gray: np.ndarray, search_side_px: int = SEARCH_SIDE_PX) -> np.ndarray:
-    """The reduced copy markers are searched on (long side ``search_side_px``)."""
+    """The reduced copy markers are searched on.
+
+    Parameters
+    ----------
+    gray : ndarray, uint8, shape (H, W)
+    search_side_px : int
+        Long side of the copy, px; a smaller image is returned as it is.
+
+    Returns
+    -------
+    ndarray, uint8, shape (h, w)
+        Area-averaged copy; its pixel (x', y') is photo pixel ((x' + 0.5) W / w - 0.5, ...).
+    """
     cv = cv2()
     h, w = gray.shape
     scale = min(1.0, search_side_px / max(h, w))
@@ -78,9 +90,25 @@ def reduced(gray: np.ndarray, search_side_px: int = SEARCH_SIDE_PX) -> np.ndarra
 
 def find_markers(gray: np.ndarray, dictionary: str, search_side_px: int = SEARCH_SIDE_PX,
                  small: np.ndarray | None = None) -> tuple[Markers, float]:
-    """Detect ArUco markers on a reduced copy; return them in full-resolution pixels and the scale used.
+    """ArUco markers found on a reduced copy, in full-resolution pixels.
 
-    ``small`` is the reduced copy when the caller already made it (it is reused by :func:`find_board`).
+    Parameters
+    ----------
+    gray : ndarray, uint8, shape (H, W)
+        The photo in grey.
+    dictionary : str
+        OpenCV predefined dictionary name, e.g. "DICT_5X5_100".
+    search_side_px : int
+        Long side of the reduced copy searched, px.
+    small : ndarray, optional
+        The reduced copy, when the caller already made it (:func:`reduced`; reused by :func:`find_board`).
+
+    Returns
+    -------
+    markers : Markers
+        Corners (N, 4, 2) in photo pixels (pixel centres at integers), ids (N,); none found: N = 0.
+    scale : float
+        Width of the reduced copy over the photo's.
     """
     cv = cv2()
     h, w = gray.shape
@@ -103,12 +131,28 @@ def _charuco_board(spec: BoardSpec):
 
 def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float,
                small: np.ndarray | None = None) -> BoardCorners:
-    """ChArUco corners, refined at full resolution.
+    """The board's ChArUco corners, found on the reduced copy and refined at full resolution.
+
+    Parameters
+    ----------
+    gray : ndarray, uint8, shape (H, W)
+    spec : BoardSpec
+    markers : Markers
+        From :func:`find_markers` (the board's markers among them).
+    scale : float
+        The reduced copy's scale, from :func:`find_markers`.
+    small : ndarray, optional
+        That reduced copy, when the caller has it.
+
+    Returns
+    -------
+    BoardCorners
+        Corners (N, 2) in photo pixels, their ids (N,) and board-frame points (N, 3), mm.
 
     Raises
     ------
     BoardNotFoundError
-        Fewer than ``MIN_BOARD_CORNERS`` corners.
+        Fewer than two of the board's markers, or fewer than :data:`MIN_BOARD_CORNERS` corners.
     """
     cv = cv2()
     on_board = markers.ids < spec.n_markers
@@ -164,12 +208,29 @@ def _refine_saddles(gray: np.ndarray, pts: np.ndarray, spec: BoardSpec) -> np.nd
 
 def find_tabs(gray: np.ndarray, markers: Markers, tabs: TabSpec, K: np.ndarray, dist: np.ndarray,
               retry_full: bool = True) -> dict[str, TabCorners]:
-    """Both heel tabs, each refined from its whole outline.
+    """Both heel tabs, each refined from its whole outline (:func:`legcheck.vision.edges.refine_quad`).
+
+    Parameters
+    ----------
+    gray : ndarray, uint8, shape (H, W)
+    markers : Markers
+        Markers of the tabs' dictionary, from :func:`find_markers`.
+    tabs : TabSpec
+    K, dist : ndarray
+        Camera matrix (3, 3) and distortion (5,) for this photo.
+    retry_full : bool
+        When a tab is missing from ``markers``, search the full-resolution photo once more.
+
+    Returns
+    -------
+    dict
+        ``{"left": TabCorners, "right": TabCorners}``, corners in photo pixels.
 
     Raises
     ------
     HeelNotFoundError
-        A tab is missing or appears more than once.
+        A tab is missing, appears more than once, or is too small or blurred to measure. Its
+        ``kind`` attribute says which: "none" (no tab at all), "missing", "duplicate".
     """
     found = {}
     for side, mid in (("left", tabs.left_id), ("right", tabs.right_id)):

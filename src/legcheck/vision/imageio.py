@@ -45,6 +45,7 @@ class ExifInfo:
 
     @property
     def camera_name(self) -> str:
+        """Make and model, e.g. "Apple iPhone 13" ("" when the photo says neither)."""
         return " ".join(s for s in (self.make.strip(), self.model.strip()) if s)
 
 
@@ -69,13 +70,16 @@ class Photo:
 
     @property
     def width(self) -> int:
+        """Width of the photo as displayed, px."""
         return int(self.pixels.shape[1])
 
     @property
     def height(self) -> int:
+        """Height of the photo as displayed, px."""
         return int(self.pixels.shape[0])
 
     def info(self) -> dict:
+        """What a measurement records about its photo: path, width, height (px), sha256, EXIF orientation."""
         return {"path": self.path, "width": self.width, "height": self.height, "sha256": self.sha256,
                 "orientation": self.exif.orientation}
 
@@ -206,20 +210,23 @@ def _decode_heic(data: bytes, path: Path) -> np.ndarray:
 
 
 def load_photo(path) -> Photo:
-    """Read a photo from any path (non-ASCII names included).
+    """Read a photo from any path (non-ASCII names included), upright as displayed.
 
     Parameters
     ----------
     path : str or Path
+        A JPEG, PNG or (with the ``heic`` extra) HEIC file.
 
     Returns
     -------
     Photo
+        Pixels (H, W, 3) BGR uint8 with the EXIF orientation applied, the file's sha256 and EXIF facts.
 
     Raises
     ------
     ImageReadError
-        Empty, truncated, unsupported or oversized (> 100 megapixels) files.
+        Missing, empty, truncated, unsupported, undecodable, or over :data:`legcheck._cv.MAX_IMAGE_PIXELS`
+        (checked on the header, before any pixel is decoded).
     """
     path = Path(path)
     data = _read_bytes(path)
@@ -245,7 +252,18 @@ def load_photo(path) -> Photo:
 
 
 def to_gray(bgr: np.ndarray) -> np.ndarray:
-    """BGR uint8 (H, W, 3) to grey uint8 (H, W); a grey image passes through."""
+    """The photo in grey.
+
+    Parameters
+    ----------
+    bgr : ndarray, uint8, shape (H, W, 3) or (H, W)
+        A grey image passes through.
+
+    Returns
+    -------
+    ndarray, uint8, shape (H, W)
+        OpenCV's BGR-to-grey weights (ITU-R BT.601 luma, on the sRGB-encoded values).
+    """
     if bgr.ndim == 2:
         return bgr
     cv = cv2()

@@ -44,7 +44,23 @@ def reduced_linear(bgr: np.ndarray, s: float) -> np.ndarray:
 
 
 def table_polygon_px(pts_table_mm, board2cam: Pose, K: np.ndarray, dist: np.ndarray, s: float) -> np.ndarray:
-    """Table-frame points (N, 3), mm, to pixels (N, 2) of the copy reduced by ``s``."""
+    """Table-frame points to pixels of the copy reduced by ``s``.
+
+    Parameters
+    ----------
+    pts_table_mm : array_like, shape (N, 3)
+        Table frame, mm.
+    board2cam : Pose
+    K, dist : ndarray
+        Camera matrix (3, 3) and distortion (5,) of the full-size photo.
+    s : float
+        Scale of the reduced copy.
+
+    Returns
+    -------
+    ndarray, shape (N, 2)
+        Reduced-copy pixels (x, y).
+    """
     px = project_table(np.asarray(pts_table_mm, float), board2cam, K, dist)
     return (px + 0.5) * s - 0.5
 
