@@ -73,3 +73,31 @@ def test_pdfs_are_a4_at_exact_size(targets_dir):
         box = [float(v) for v in re.search(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", data).group(1).split()]
         assert box[2] / 72 * 25.4 == pytest.approx(w_mm, abs=0.1)
         assert box[3] / 72 * 25.4 == pytest.approx(h_mm, abs=0.1)
+
+
+def test_writing_targets_sets_no_matplotlib_backend(tmp_path):
+    """Drawing the PDFs uses a figure's own canvas: no pyplot, no process-wide backend choice."""
+    import subprocess
+    import sys
+
+    code = ("import sys, matplotlib\n"
+            "before = dict.__getitem__(matplotlib.rcParams, 'backend')\n"
+            "from legcheck.targets.printables import write_targets\n"
+            f"write_targets({str(tmp_path)!r})\n"
+            "assert 'matplotlib.pyplot' not in sys.modules\n"
+            "assert dict.__getitem__(matplotlib.rcParams, 'backend') is before\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "board.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("kw, name", [(dict(squares_x=2), "squares_x"), (dict(marker_mm=40.0), "marker_mm"),
+                                      (dict(dictionary="DICT_9X9"), "dictionary")])
+def test_bad_board_spec_is_a_usage_error(kw, name):
+    from legcheck.errors import UsageError
+    from legcheck.targets.spec import BoardSpec, TabSpec
+
+    with pytest.raises(UsageError, match=name):
+        BoardSpec(**kw)
+    with pytest.raises(UsageError, match="tab_mm"):
+        TabSpec(tab_mm=0)
