@@ -78,21 +78,17 @@ def test_manual_points_off_by_2px(scenes):
     assert max(raw) > 0.5
 
 
-def test_touching_feet_are_split_and_flagged(scenes):
-    scene = feet_scene(0, left=(90.0, 100.0, 100.0), right=(160.0, 96.0, 100.0), feet_kw={"toe_out_deg": (0, 0)})
-    path, truth = scenes.get("feet_touching", scene)
+@pytest.mark.parametrize("name, kw, warned, max_confidence", [
+    ("feet_touching", dict(combo=0, left=(90.0, 100.0, 100.0), right=(160.0, 96.0, 100.0),
+                           feet_kw={"toe_out_deg": (0, 0)}), "feet touch", 0.7),
+    ("feet_shadow", dict(combo=1, feet_kw={"shadow": 0.6, "light_dir": (0.0, 0.6, 1.0)}), "shadow", 0.9),
+], ids=["touching feet are split", "shadow next to the heels"])
+def test_doubtful_heels_are_flagged_and_still_covered(scenes, name, kw, warned, max_confidence):
+    scene = feet_scene(**kw)
+    path, truth = scenes.get(name, scene)
     m = measure_photo(path, camera=profile_of(scene)).measurement
-    assert any("feet touch" in w for w in m.warnings)
-    assert m.confidence < 0.7
-    assert abs(m.lld_mm - truth["lld_mm"]) <= m.uncertainty_mm
-
-
-def test_shadow_next_to_heels_is_flagged(scenes):
-    scene = feet_scene(1, feet_kw={"shadow": 0.6, "light_dir": (0.0, 0.6, 1.0)})
-    path, truth = scenes.get("feet_shadow", scene)
-    m = measure_photo(path, camera=profile_of(scene)).measurement
-    assert any("shadow" in w for w in m.warnings)
-    assert m.confidence < 0.9
+    assert any(warned in w for w in m.warnings)
+    assert m.confidence < max_confidence
     assert abs(m.lld_mm - truth["lld_mm"]) <= m.uncertainty_mm
 
 
