@@ -23,6 +23,7 @@ from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners, TabCorners
 from ..geometry import Pose, cam_to_table, distort_ideal, solve_board_pose, solve_square_pose, view_elevation_deg
 from ..targets.spec import TabSpec
+from ..records.vocabulary import short_leg_of
 
 #: Monte Carlo draws for the uncertainty (the bound's own relative error is about 1/sqrt(2 N)).
 MC_DRAWS = 200
@@ -74,12 +75,6 @@ class Measurement:
         if self.short_leg == "even":
             return f"Legs even: {abs(self.lld_mm):.1f} mm difference (± {self.uncertainty_mm:.1f} mm, {how})"
         return f"{self.short_leg.capitalize()} leg short by {abs(self.lld_mm):.1f} mm (± {self.uncertainty_mm:.1f} mm, {how})"
-
-
-def short_leg_of(lld_mm: float, even_below_mm: float) -> str:
-    if abs(lld_mm) < even_below_mm:
-        return "even"
-    return "left" if lld_mm > 0 else "right"
 
 
 @dataclass(frozen=True)
