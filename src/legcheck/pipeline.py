@@ -239,6 +239,16 @@ class MeasureOptions:
 def measure_with(photo, options: MeasureOptions) -> MeasureResult:
     """:func:`measure_photo` with an options bundle (its ``annotate`` is the caller's to act on).
 
+    Parameters
+    ----------
+    photo : str or Path
+        JPEG, PNG or HEIC photo with the board and the heels in view.
+    options : MeasureOptions
+
+    Returns
+    -------
+    MeasureResult
+
     Raises
     ------
     LegcheckError

@@ -17,7 +17,19 @@ from ..records.vocabulary import EVEN_BELOW_MM
 
 
 def fail(exc: LegcheckError, as_json: bool = False):
-    """Print a user-caused error as one line on stderr (and as JSON on stdout) and exit with its code."""
+    """Print a user-caused error as one line on stderr and exit with its code.
+
+    Parameters
+    ----------
+    exc : LegcheckError
+    as_json : bool
+        Also print ``{"error": {...}}`` on stdout (the ``--json`` contract).
+
+    Raises
+    ------
+    SystemExit
+        Always, with ``exc.exit_code``.
+    """
     if as_json:
         click.echo(json.dumps(exc.to_json()))
     click.echo(f"legcheck: error: {exc.message}", err=True)
@@ -44,14 +56,32 @@ def handles_errors(fn):
     return wrapper
 
 
-def _apply(fn, opts):
+def stack_options(fn, opts: list):
+    """Apply click options to a command so they show in ``--help`` in the order listed."""
     for o in reversed(opts):
         fn = o(fn)
     return fn
 
 
 def parse_grid(value: str, what: str) -> tuple[int, int]:
-    """``"7x5"`` as (7, 5); ``what`` names the option in the error."""
+    """Parse a grid size such as ``"7x5"``.
+
+    Parameters
+    ----------
+    value : str
+    what : str
+        The option, named in the error.
+
+    Returns
+    -------
+    (int, int)
+        Across, down.
+
+    Raises
+    ------
+    click.BadParameter
+        Not two whole numbers joined by x (exit 2).
+    """
     try:
         a, b = (int(v) for v in value.lower().split("x"))
     except ValueError:
@@ -60,7 +90,24 @@ def parse_grid(value: str, what: str) -> tuple[int, int]:
 
 
 def parse_point(value: str | None, what: str) -> tuple[float, float] | None:
-    """``"1520.5,980"`` as (1520.5, 980.0) pixels; None stays None."""
+    """Parse a photo point such as ``"1520.5,980"``.
+
+    Parameters
+    ----------
+    value : str or None
+    what : str
+        The option, named in the error.
+
+    Returns
+    -------
+    (float, float) or None
+        (x, y) pixels of the photo as displayed; None when not given.
+
+    Raises
+    ------
+    click.BadParameter
+        Not two numbers (exit 2).
+    """
     if value is None:
         return None
     try:
@@ -72,7 +119,7 @@ def parse_point(value: str | None, what: str) -> tuple[float, float] | None:
 
 def board_options(fn):
     """The board bundle shared by measure, check, calibrate and targets."""
-    return _apply(fn, [
+    return stack_options(fn, [
         click.option("--board-squares", default="7x5", show_default=True, help="Board squares across x down."),
         click.option("--board-square-mm", type=float, default=36.0, show_default=True, help="Board square side, mm."),
         click.option("--board-marker-mm", type=float, default=27.0, show_default=True, help="Board marker side, mm."),
@@ -82,7 +129,7 @@ def board_options(fn):
 
 def tab_options(fn):
     """The heel-tab bundle shared by measure, check and targets."""
-    return _apply(fn, [
+    return stack_options(fn, [
         click.option("--tab-mm", type=float, default=40.0, show_default=True,
                      help="Heel tab marker side (outer black edge), mm."),
         click.option("--tab-ids", default="40,41", show_default=True, help="Marker ids of the LEFT,RIGHT heel tabs."),
@@ -90,7 +137,19 @@ def tab_options(fn):
 
 
 def board_from(kw: dict):
-    """The BoardSpec of :func:`board_options` (consumed from ``kw``; ``dictionary`` stays for the tabs)."""
+    """The :class:`~legcheck.targets.spec.BoardSpec` of :func:`board_options`.
+
+    Parameters
+    ----------
+    kw : dict
+        The command's keyword arguments; the board options are consumed (``dictionary`` stays
+        for the tabs).
+
+    Raises
+    ------
+    click.BadParameter
+        The board does not make sense (exit 2).
+    """
     from ..targets.spec import BoardSpec
 
     sx, sy = parse_grid(kw.pop("board_squares"), "--board-squares")
@@ -101,7 +160,13 @@ def board_from(kw: dict):
 
 
 def tabs_from(kw: dict):
-    """The TabSpec of :func:`tab_options` (consumed from ``kw``)."""
+    """The :class:`~legcheck.targets.spec.TabSpec` of :func:`tab_options`, consumed from ``kw``.
+
+    Raises
+    ------
+    click.BadParameter
+        Tab ids are not two whole numbers, or the tab size does not make sense (exit 2).
+    """
     from ..targets.spec import TabSpec
 
     try:
@@ -113,7 +178,7 @@ def tabs_from(kw: dict):
 
 def measure_options(fn):
     """Everything that changes how a photo is measured (shared by measure and check)."""
-    fn = _apply(fn, [
+    fn = stack_options(fn, [
         click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
                      help="Camera profile JSON from 'legcheck calibrate' (more accurate)."),
         click.option("--even-below", type=click.FloatRange(min=0), default=EVEN_BELOW_MM, show_default=True,
@@ -132,7 +197,22 @@ def measure_options(fn):
 
 
 def options_from(kw: dict, annotate: bool = True):
-    """The :class:`~legcheck.pipeline.MeasureOptions` of :func:`measure_options` (consumed from ``kw``)."""
+    """The :class:`~legcheck.pipeline.MeasureOptions` of :func:`measure_options`.
+
+    Parameters
+    ----------
+    kw : dict
+        The command's keyword arguments; the measure options are consumed. An option not given
+        keeps the library's default.
+    annotate : bool
+        Whether an annotated copy is made.
+
+    Raises
+    ------
+    click.BadParameter
+        As :func:`board_from`, :func:`tabs_from`, :func:`parse_point`. Whether the options go
+        together (manual points and method) is the library's check (UsageError, exit 2).
+    """
     from ..pipeline import MeasureOptions
 
     given = dict(board=board_from(kw), tabs=tabs_from(kw), camera=kw.pop("camera_path"),
@@ -157,7 +237,13 @@ def output_options(fn):
 
 
 def open_db(db_path):
-    """The store at ``--db`` (a context manager)."""
+    """Open the store at ``--db`` (None: ``LEGCHECK_DB`` or the data directory); use it with ``with``.
+
+    Raises
+    ------
+    DatabaseError, FileAccessError, UsageError
+        As :func:`legcheck.records.open_store`.
+    """
     from ..records import open_store
 
     return open_store(db_path)
@@ -172,7 +258,17 @@ def _cell(column: str, value) -> str:
 
 
 def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False) -> None:
-    """Print rows as JSON (every key), CSV or an aligned text table (``columns`` only)."""
+    """Print rows on stdout.
+
+    Parameters
+    ----------
+    rows : list of dict
+    columns : list of str
+        The columns of the CSV and of the text table.
+    as_json, as_csv : bool
+        JSON (every key of every row) or CSV; neither: a text table (tabulate) with lld_mm
+        signed, other floats to 0.01 and numbers right-aligned.
+    """
     if as_json or as_csv:
         from ..reports.output import table_text
 

@@ -16,7 +16,18 @@ def visit():
 
 
 def parse_when(when: str | None) -> dt.datetime | None:
-    """``--date`` as an aware datetime (local time when no zone is given), or None."""
+    """Parse ``--date`` (YYYY-MM-DD or YYYY-MM-DDTHH:MM).
+
+    Returns
+    -------
+    datetime or None
+        Aware (local time when no zone is given); None when not given.
+
+    Raises
+    ------
+    click.BadParameter
+        Not a date (exit 2).
+    """
     if when is None:
         return None
     try:

@@ -42,7 +42,19 @@ def phase_position_means(checks: list[dict], even_below_mm: float = EVEN_BELOW_M
 
 
 def latest_finding(findings: list[dict], key: str):
-    """The newest non-null value of ``key`` among a visit's findings (oldest first), or None."""
+    """The newest non-null value of a finding.
+
+    Parameters
+    ----------
+    findings : list of dict
+        A visit's findings rows, oldest first.
+    key : {"derifield", "pd_side", "listing"}
+
+    Returns
+    -------
+    str or None
+        The value of the newest row that sets ``key``; None when no row does.
+    """
     values = [f[key] for f in findings if f.get(key) is not None]
     return values[-1] if values else None
 

@@ -15,6 +15,7 @@ from ..errors import UsageError
 from ..fileio import PRIVATE, atomic_write, make_private_dir
 
 PAPERS = ("a4", "letter")
+KINDS = ("visit", "patient")
 
 
 def table_text(rows: list[dict], columns: list[str], fmt: str) -> str:
@@ -43,18 +44,25 @@ def table_text(rows: list[dict], columns: list[str], fmt: str) -> str:
     return buf.getvalue()
 
 
-def write_visit_report(bundle: dict, out_path, paper: str = "a4", pdf: bool = False, as_csv: bool = False) -> list[Path]:
-    """Write a visit's report (pre/post photos, the change, findings) from its bundle.
+def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool = False,
+                 as_csv: bool = False) -> list[Path]:
+    """Write a report from its bundle: HTML, and on request the same report as PDF and its numbers as CSV.
 
     Parameters
     ----------
+    kind : {"visit", "patient"}
+        A visit's pre/post comparison (photos, the change, findings) or a patient's trend
+        (chart, visits, mean pre/post, how well corrections hold).
     bundle : dict
-        :func:`legcheck.records.bundles.visit_bundle`.
+        :func:`legcheck.records.bundles.visit_bundle` or
+        :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
     out_path : str or Path
-        The HTML file; the PDF and CSV go beside it with their own suffixes.
+        The HTML file; the PDF and CSV go beside it with their own suffixes. A missing
+        directory is created owner-only.
     paper : {"a4", "letter"}
     pdf, as_csv : bool
-        Also write the PDF (printed by headless Chromium) and the checks as CSV.
+        Also write the PDF (printed by headless Chromium) and the CSV (a visit's checks, or a
+        patient's means per visit and position).
 
     Returns
     -------
@@ -64,72 +72,36 @@ def write_visit_report(bundle: dict, out_path, paper: str = "a4", pdf: bool = Fa
     Raises
     ------
     UsageError
-        Unknown paper size.
+        Unknown kind or paper size.
     PdfError
         The PDF could not be printed (then nothing is written).
     FileAccessError
         A file cannot be written.
     """
-    _check_paper(paper)
-    legacy = _legacy_render("visit", bundle, paper)  # TEMPORARY: None once reports take bundles
-    if legacy is not None:
-        return _write(*legacy, Path(out_path), pdf, as_csv)
-    from .csvout import csv_rows_visit
-    from .data import visit_data
-    from .html import visit_html
-    from .pdf import write_pdf
-
-    data = visit_data(bundle)
-    return _write(visit_html(data, paper), csv_rows_visit(data), write_pdf, Path(out_path), pdf, as_csv)
-
-
-def write_patient_report(bundle: dict, out_path, paper: str = "a4", pdf: bool = False,
-                         as_csv: bool = False) -> list[Path]:
-    """Write a patient's trend report (chart, visits, mean pre/post, retention) from their bundle.
-
-    Parameters
-    ----------
-    bundle : dict
-        :func:`legcheck.records.bundles.patient_bundle`.
-    out_path, paper, pdf, as_csv
-        As :func:`write_visit_report`; the CSV holds the means per visit and position.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-
-    Raises
-    ------
-    UsageError, PdfError, FileAccessError
-        As :func:`write_visit_report`.
-    """
-    _check_paper(paper)
-    legacy = _legacy_render("patient", bundle, paper)  # TEMPORARY: None once reports take bundles
-    if legacy is not None:
-        return _write(*legacy, Path(out_path), pdf, as_csv)
-    from .csvout import csv_rows_patient
-    from .data import patient_data
-    from .html import patient_html
-    from .pdf import write_pdf
-
-    data = patient_data(bundle)
-    return _write(patient_html(data, paper), csv_rows_patient(data), write_pdf, Path(out_path), pdf, as_csv)
-
-
-def _check_paper(paper: str) -> None:
+    if kind not in KINDS:
+        raise UsageError(f"report kind {kind!r} is not one of {', '.join(KINDS)}")
     if paper not in PAPERS:
         raise UsageError(f"paper {paper!r} is not one of {', '.join(PAPERS)}")
+    legacy = _legacy_render(kind, bundle, paper)  # TEMPORARY: None once reports take bundles
+    if legacy is not None:
+        html_text, rows, write_pdf = legacy
+    else:
+        from .csvout import csv_rows_patient, csv_rows_visit
+        from .data import patient_data, visit_data
+        from .html import patient_html, visit_html
+        from .pdf import write_pdf
 
-
-def _write(html_text: str, rows: list[dict], write_pdf, out: Path, pdf: bool, as_csv: bool) -> list[Path]:
+        if kind == "visit":
+            data = visit_data(bundle)
+            html_text, rows = visit_html(data, paper), csv_rows_visit(data)
+        else:
+            data = patient_data(bundle)
+            html_text, rows = patient_html(data, paper), csv_rows_patient(data)
+    out = Path(out_path)
     make_private_dir(out.parent)
-    written = []
     if pdf:  # first: a PDF that cannot be printed leaves no half-set of files
         write_pdf(html_text, out.with_suffix(".pdf"))
-    written.append(atomic_write(out, html_text, mode=PRIVATE))
-    if pdf:
-        written.append(out.with_suffix(".pdf"))
+    written = [atomic_write(out, html_text, mode=PRIVATE)] + ([out.with_suffix(".pdf")] if pdf else [])
     if as_csv:
         columns = list(rows[0]) if rows else ["visit_id"]
         written.append(atomic_write(out.with_suffix(".csv"), table_text(rows, columns, "csv"), mode=PRIVATE))
