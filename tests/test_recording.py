@@ -1,4 +1,4 @@
-"""pipeline.record_check(s): measure, annotate and record in one step, all or nothing, on a rendered photo."""
+"""recording.record_check(s): measure, annotate and record in one step, all or nothing, on a rendered photo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from legcheck.errors import ImageReadError, RecordNotFoundError, UsageError
-from legcheck.pipeline import CheckRequest, MeasureOptions, record_check, record_checks
+from legcheck.recording import CheckRequest, MeasureOptions, record_check, record_checks
 from legcheck.records import open_store
 
 from conftest import profile_of
