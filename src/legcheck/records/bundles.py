@@ -23,6 +23,17 @@ EXPORT_COLUMNS = ("id", "chart", "visit_id", "visit_date", "phase", "position", 
 def visit_summary(store: Store, visit_id: int) -> dict:
     """A visit's summary from the records the store returns (:func:`legcheck.records.rules.visit_summary`).
 
+    Parameters
+    ----------
+    store : Store
+    visit_id : int
+
+    Returns
+    -------
+    dict
+        "visit", "checks", "means", "derifield", "derifield_derived", "derifield_overridden",
+        "pd_side", "listing", "adjustments".
+
     Raises
     ------
     RecordNotFoundError

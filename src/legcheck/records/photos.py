@@ -97,7 +97,19 @@ def strip_jpeg(data: bytes, orientation: int) -> bytes:
 
 
 def strip_png(data: bytes) -> bytes:
-    """PNG bytes without text, time and EXIF chunks (image chunks untouched)."""
+    """PNG bytes without text, time and EXIF chunks.
+
+    Parameters
+    ----------
+    data : bytes
+        A PNG file.
+
+    Returns
+    -------
+    bytes
+        The same chunks up to IEND less ``tEXt``, ``iTXt``, ``zTXt``, ``tIME`` and ``eXIf``:
+        the same pixels.
+    """
     i, out = 8, [data[:8]]
     while i < len(data):
         length = struct.unpack(">I", data[i:i + 4])[0]

@@ -169,7 +169,16 @@ class Store(Protocol):
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path: Path | None = None, annotated_path: Path | None = None,
                      taken_at: dt.datetime | None = None) -> dict:
-        """Record one measured check; the arguments are one item of :meth:`record_checks`.
+        """Record one measured check.
+
+        Parameters
+        ----------
+        chart : str
+            The patient's chart number.
+        phase, position, result, photo_path, annotated_path, taken_at
+            One item of :meth:`record_checks`.
+        visit_id : int, optional
+            As :meth:`record_checks`.
 
         Returns
         -------
@@ -305,6 +314,11 @@ class Store(Protocol):
 
     def backup(self, dest: Path | str) -> Path:
         """Write a consistent copy of the records to ``dest``, safe while others write.
+
+        Parameters
+        ----------
+        dest : str or Path
+            The copy's file (owner-only); stored photos are not copied.
 
         Returns
         -------

@@ -82,14 +82,20 @@ class SqliteStore(SqliteChecks):
             return cur.lastrowid
 
     def patient(self, chart: str) -> dict:
-        """The patient with this chart number; :class:`RecordNotFoundError` if none."""
+        """The patient with this chart number; :class:`RecordNotFoundError` if none.
+
+        See :meth:`legcheck.records.protocol.Store.patient`.
+        """
         row = self.con.execute("SELECT * FROM patients WHERE chart = ?", (chart,)).fetchone()
         if row is None:
-            raise RecordNotFoundError(f"no patient with chart number {chart}; add one with 'legcheck patient add'")
+            raise RecordNotFoundError(f"no patient with chart number {chart}; add the patient first")
         return dict(row)
 
     def patients(self) -> list[dict]:
-        """Every patient by chart number, with ``visits`` and ``last_visit``."""
+        """Every patient by chart number, with ``visits`` and ``last_visit``.
+
+        See :meth:`legcheck.records.protocol.Store.patients`.
+        """
         return [dict(r) for r in self.con.execute(
             """SELECT p.*, (SELECT count(*) FROM visits v WHERE v.patient_id = p.id) AS visits,
                       (SELECT max(visit_date) FROM visits v WHERE v.patient_id = p.id) AS last_visit
@@ -110,15 +116,21 @@ class SqliteStore(SqliteChecks):
         return cur.lastrowid
 
     def visit(self, visit_id: int) -> dict:
-        """A visit with its patient's chart; :class:`RecordNotFoundError` if none."""
+        """A visit with its patient's chart; :class:`RecordNotFoundError` if none.
+
+        See :meth:`legcheck.records.protocol.Store.visit`.
+        """
         row = self.con.execute("""SELECT v.*, p.chart FROM visits v JOIN patients p ON p.id = v.patient_id
                                   WHERE v.id = ?""", (visit_id,)).fetchone()
         if row is None:
-            raise RecordNotFoundError(f"no visit {visit_id}; list visits with 'legcheck log'")
+            raise RecordNotFoundError(f"no visit {visit_id} in this database")
         return dict(row)
 
     def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time."""
+        """A patient's visits by start time.
+
+        See :meth:`legcheck.records.protocol.Store.visits`.
+        """
         pid = self.patient(chart)["id"]
         return [dict(r) for r in self.con.execute(
             "SELECT * FROM visits WHERE patient_id = ? ORDER BY started_at, id", (pid,))]
@@ -153,7 +165,10 @@ class SqliteStore(SqliteChecks):
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
                      listing: str | None = None) -> int:
-        """Record findings for a visit; a newer row amends the older (the latest non-null value wins)."""
+        """Record findings for a visit; a newer row amends the older (the latest non-null value wins).
+
+        See :meth:`legcheck.records.protocol.Store.set_findings`.
+        """
         require_term("Derifield", derifield, optional=True)
         require_term("PD side", pd_side, optional=True)
         with write_tx(self.con):
@@ -163,11 +178,17 @@ class SqliteStore(SqliteChecks):
                 (visit_id, derifield, pd_side, listing, current_actor(), now_iso())).lastrowid
 
     def findings(self, visit_id: int) -> list[dict]:
-        """A visit's findings rows, oldest first."""
+        """A visit's findings rows, oldest first.
+
+        See :meth:`legcheck.records.protocol.Store.findings`.
+        """
         return [dict(r) for r in self.con.execute("SELECT * FROM findings WHERE visit_id = ? ORDER BY id", (visit_id,))]
 
     def adjustments(self, visit_id: int) -> list[dict]:
-        """A visit's drop-piece rows, oldest first."""
+        """A visit's drop-piece rows, oldest first.
+
+        See :meth:`legcheck.records.protocol.Store.adjustments`.
+        """
         return [dict(r) for r in self.con.execute("SELECT * FROM adjustments WHERE visit_id = ? ORDER BY id",
                                                   (visit_id,))]
 

@@ -94,20 +94,26 @@ class SqliteChecks:
         return {"check_id": cur.lastrowid, "visit_id": vid, "photo_sha256": photo.sha256 if photo else None}
 
     def photo_path(self, sha256: str | None) -> Path | None:
-        """Where a stored photo is, or None."""
+        """Where a stored photo is, or None.
+
+        See :meth:`legcheck.records.protocol.Store.photo_path`.
+        """
         if not sha256:
             return None
         row = self.con.execute("SELECT relpath FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
         return self.photos_dir / row["relpath"] if row else None
 
     def amend_check(self, check_id: int, lld_mm: float, reason: str, author: str | None = None) -> int:
-        """Supersede a check with a corrected lld_mm; the original stays readable. Returns the new id."""
+        """Supersede a check with a corrected lld_mm; the original stays readable. Returns the new id.
+
+        See :meth:`legcheck.records.protocol.Store.amend_check`.
+        """
         if not reason or not reason.strip():
             raise UsageError("an amendment needs a reason")
         with write_tx(self.con):
             old = self.con.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
             if old is None:
-                raise RecordNotFoundError(f"no check {check_id}; list checks with 'legcheck log'")
+                raise RecordNotFoundError(f"no check {check_id} in this database")
             newer = self.con.execute("SELECT id FROM checks WHERE supersedes = ?", (check_id,)).fetchone()
             if newer is not None:
                 raise RecordConflictError(f"check {check_id} was already amended by check {newer['id']}; amend that one")
@@ -124,7 +130,8 @@ class SqliteChecks:
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:
         """Checks with their visit and patient chart; current values only unless ``history``.
 
-        Each row has ``amended`` (it supersedes an earlier row) and ``superseded_by``.
+        Each row has ``amended`` (it supersedes an earlier row) and ``superseded_by``. See
+        :meth:`legcheck.records.protocol.Store.checks`.
         """
         table = "checks" if history else "current_checks"
         sql = f"""SELECT c.*, v.visit_date, v.patient_id, p.chart,
@@ -148,7 +155,10 @@ class SqliteChecks:
         return rows
 
     def history(self, check_id: int) -> list[dict]:
-        """The amendment chain of a check, oldest first."""
+        """The amendment chain of a check, oldest first.
+
+        See :meth:`legcheck.records.protocol.Store.history`.
+        """
         row = self.con.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
         if row is None:
             raise RecordNotFoundError(f"no check {check_id}")
