@@ -23,21 +23,10 @@ EXPORT_COLUMNS = ("id", "chart", "visit_id", "visit_date", "phase", "position", 
 def visit_summary(store: Store, visit_id: int) -> dict:
     """A visit's summary from the records the store returns (:func:`legcheck.records.rules.visit_summary`).
 
-    Parameters
-    ----------
-    store : Store
-    visit_id : int
-
-    Returns
-    -------
-    dict
-        "visit", "checks", "means", "derifield", "derifield_derived", "derifield_overridden",
-        "pd_side", "listing", "adjustments".
-
     Raises
     ------
     RecordNotFoundError
-        No such visit.
+        No such visit in ``store``.
     """
     return summarize(store.visit(visit_id), store.checks(visit_id=visit_id), store.findings(visit_id),
                      store.adjustments(visit_id))
