@@ -14,6 +14,7 @@ from typing import Callable
 
 from .errors import CameraProfileError, HeelNotFoundError, UsageError
 from .measure.measurement import Measurement
+from .records.vocabulary import EVEN_BELOW_MM
 from .targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 from .vision.camera import CameraProfile, adapt_profile
 
@@ -71,7 +72,7 @@ class _StageClock:
 
 
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
-                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = 1.0, method: str = "auto",
+                  tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = EVEN_BELOW_MM, method: str = "auto",
                   left_heel_px=None, right_heel_px=None, heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM,
                   snap: bool = True, on_stage: OnStage | None = None) -> MeasureResult:
     """Measure the leg-length discrepancy in one photo.

@@ -1,116 +1,49 @@
-"""The visit log against a real SQLite file: concurrency, crashes, backups, amendments, Derifield."""
+"""The visit log's behaviour through the Store protocol (any store must pass these), on a real SQLite file."""
 
 from __future__ import annotations
 
-import json
-import random
-import signal
-import sqlite3
-import stat
-import subprocess
-import sys
-import time
-from pathlib import Path
+import datetime as dt
 
 import pytest
 
-from legcheck.errors import DatabaseError, RecordConflictError, RecordNotFoundError
-from legcheck.records.sqlite import derive_derifield, open_store
+from legcheck.errors import RecordConflictError, RecordNotFoundError, UsageError
+from legcheck.records import open_store
+from legcheck.records.bundles import visit_summary
+from legcheck.records.protocol import Store
+from legcheck.records.vocabulary import derive_derifield
 
-HERE = Path(__file__).parent
 RESULT = {"lld_mm": 2.0, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "left_heel_mm": [0, 2, 90],
           "right_heel_mm": [200, 0, 90], "warnings": [], "image": {}, "even_below_mm": 1.0}
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "clinic" / "legcheck.sqlite3"
-    with open_store(path) as st:
-        st.add_patient("C1", "Alice Adams")
-        st.add_patient("C2", "Bob Brown")
-    return path
+def st(tmp_path):
+    with open_store(tmp_path / "clinic" / "legcheck.sqlite3", actor="dr-test") as store:
+        store.add_patient("C1", "Alice Adams")
+        store.add_patient("C2", "Bob Brown")
+        yield store
 
 
-def _writer(db, chart, n, tag):
-    return subprocess.Popen([sys.executable, str(HERE / "_writer.py"), str(db), chart, str(n), tag],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_the_sqlite_store_is_a_store(st):
+    assert isinstance(st, Store)
+    assert st.location.endswith("legcheck.sqlite3")
 
 
-def test_two_processes_200_checks_each_lose_none(db):
-    procs = [_writer(db, "C1", 200, "a"), _writer(db, "C2", 200, "b")]
-    outs = [p.communicate(timeout=300) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
-    ids = [int(line.split()[2]) for out, _ in outs for line in out.splitlines()]
-    assert len(ids) == 400 and len(set(ids)) == 400
-    with open_store(db) as st:
-        assert len(st.checks(chart="C1")) == 200 and len(st.checks(chart="C2")) == 200
-        notes = {json.loads(c["result_json"])["note"] for c in st.checks()}
-        assert notes == {f"{t}-{i}" for t in "ab" for i in range(200)}
-        assert st.check_integrity()["ok"]
-
-
-def test_sigkill_keeps_every_returned_check(db):
-    rng = random.Random(4)
-    returned = set()
-    for round_no in range(6):
-        p = _writer(db, "C1", 10_000, f"k{round_no}")
-        time.sleep(0.3 + rng.random() * 0.7)
-        p.send_signal(signal.SIGKILL)
-        out, _ = p.communicate()
-        returned |= {int(line.split()[2]) for line in out.splitlines() if len(line.split()) == 3}
-    assert len(returned) > 50
-    with open_store(db) as st:
-        report = st.check_integrity()
-        assert report["ok"], report["problems"]
-        stored = {c["id"] for c in st.checks(history=True)}
-    assert returned <= stored
-
-
-def test_backup_while_writing_restores_consistent(db, tmp_path):
-    p = _writer(db, "C2", 400, "bk")
-    time.sleep(0.5)
-    with open_store(db) as st:
-        st.backup(tmp_path / "backup.sqlite3")
-    out, _ = p.communicate(timeout=300)
-    assert p.returncode == 0
-    with open_store(tmp_path / "backup.sqlite3") as restored:
-        report = restored.check_integrity()
-        assert report["ok"]
-        n = len(restored.checks(chart="C2"))
-        assert 0 < n <= 400
-        # A consistent prefix: checks 0..n-1 of the writer, each with its audit row.
-        notes = sorted(int(json.loads(c["result_json"])["note"].split("-")[1]) for c in restored.checks(chart="C2"))
-        assert notes == list(range(n))
-        audits = restored.con.execute("SELECT count(*) FROM audit WHERE entity = 'check'").fetchone()[0]
-        assert audits == n
-    with pytest.raises(RecordConflictError):
-        with open_store(db) as st:
-            st.backup(tmp_path / "backup.sqlite3")  # never overwrites
-
-
-def test_amendment_keeps_old_value_and_audit(db):
-    with open_store(db, actor="dr-test") as st:
-        cid = st.record_check("C1", "pre", "extended", RESULT)["check_id"]
-        new = st.amend_check(cid, -1.5, "heel tab was on the shoe seam", author="dr-test")
-        cur = st.checks(chart="C1")
-        assert [c["id"] for c in cur] == [new] and cur[0]["lld_mm"] == -1.5 and cur[0]["short_leg"] == "right"
-        chain = st.history(new)
-        assert [c["id"] for c in chain] == [cid, new] and chain[0]["lld_mm"] == 2.0
-        audit = st.con.execute("SELECT * FROM audit WHERE action = 'amend'").fetchone()
-        detail = json.loads(audit["detail"])
-        assert detail == {"supersedes": cid, "old_lld_mm": 2.0, "new_lld_mm": -1.5,
-                          "reason": "heel tab was on the shoe seam"}
-        assert audit["actor"] == "dr-test"
-        with pytest.raises(RecordConflictError, match="already amended"):
-            st.amend_check(cid, 0.0, "again")
-        # The database itself refuses overwriting a check or editing the audit log.
-        for sql in ("UPDATE checks SET lld_mm = 0 WHERE id = 1", "DELETE FROM checks WHERE id = 1",
-                    "UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
-            with pytest.raises(sqlite3.DatabaseError):
-                st.con.execute(sql)
-        # The audit log names ids, never patients.
-        text = " ".join(str(v) for r in st.con.execute("SELECT * FROM audit") for v in tuple(r))
-        assert "Alice" not in text and "Adams" not in text
+def test_amendment_keeps_old_value(st):
+    cid = st.record_check("C1", "pre", "extended", RESULT)["check_id"]
+    new = st.amend_check(cid, -1.5, "heel tab was on the shoe seam", author="dr-test")
+    cur = st.checks(chart="C1")
+    assert [c["id"] for c in cur] == [new] and cur[0]["lld_mm"] == -1.5 and cur[0]["short_leg"] == "right"
+    assert cur[0]["amended"] and cur[0]["reason"] == "heel tab was on the shoe seam"
+    chain = st.history(new)
+    assert [c["id"] for c in chain] == [cid, new] and chain[0]["lld_mm"] == 2.0
+    assert [c["superseded_by"] for c in st.checks(chart="C1", history=True)] == [new, None]
+    with pytest.raises(RecordConflictError, match="already amended"):
+        st.amend_check(cid, 0.0, "again")
+    with pytest.raises(UsageError, match="needs a reason"):
+        st.amend_check(new, 0.0, "  ")
+    with pytest.raises(RecordNotFoundError):
+        st.amend_check(999, 0.0, "no such check")
 
 
 @pytest.mark.parametrize("extended,flexed,expected", [
@@ -119,66 +52,82 @@ def test_amendment_keeps_old_value_and_audit(db):
     (-5.0, 3.0, "positive"),  # right short becomes long
     (4.0, None, None),        # no flexed check
 ])
-def test_derifield_four_cases(db, extended, flexed, expected):
+def test_derifield_four_cases(st, extended, flexed, expected):
     assert derive_derifield(extended, flexed) == expected
-    with open_store(db) as st:
-        vid = st.new_visit("C1")
-        st.record_check("C1", "pre", "extended", dict(RESULT, lld_mm=extended), visit_id=vid)
-        if flexed is not None:
-            st.record_check("C1", "pre", "flexed", dict(RESULT, lld_mm=flexed), visit_id=vid)
-        s = st.visit_summary(vid)
-        assert s["derifield"] == expected
-        st.set_findings(vid, derifield="negative")
-        s = st.visit_summary(vid)
-        assert s["derifield"] == "negative" and s["derifield_overridden"] and s["derifield_derived"] == expected
+    vid = st.new_visit("C1")
+    st.record_check("C1", "pre", "extended", dict(RESULT, lld_mm=extended), visit_id=vid)
+    if flexed is not None:
+        st.record_check("C1", "pre", "flexed", dict(RESULT, lld_mm=flexed), visit_id=vid)
+    s = visit_summary(st, vid)
+    assert s["derifield"] == expected
+    st.set_findings(vid, derifield="negative")
+    s = visit_summary(st, vid)
+    assert s["derifield"] == "negative" and s["derifield_overridden"] and s["derifield_derived"] == expected
 
 
-def test_repeats_use_the_mean(db):
-    with open_store(db) as st:
-        vid = st.new_visit("C1")
-        for v in (3.0, 4.0, 5.0):
-            st.record_check("C1", "pre", "extended", dict(RESULT, lld_mm=v, uncertainty_mm=0.6), visit_id=vid)
-        m = st.visit_summary(vid)["means"][0]
-        assert m["n"] == 3 and m["lld_mm"] == pytest.approx(4.0)
-        assert m["uncertainty_mm"] == pytest.approx(0.6 / 3 ** 0.5)
+def test_repeats_use_the_mean(st):
+    vid = st.new_visit("C1")
+    for v in (3.0, 4.0, 5.0):
+        st.record_check("C1", "pre", "extended", dict(RESULT, lld_mm=v, uncertainty_mm=0.6), visit_id=vid)
+    m = visit_summary(st, vid)["means"][0]
+    assert m["n"] == 3 and m["lld_mm"] == pytest.approx(4.0)
+    assert m["uncertainty_mm"] == pytest.approx(0.6 / 3 ** 0.5)
 
 
-def test_bad_references(db):
-    with open_store(db) as st:
-        vid = st.new_visit("C2")
-        with pytest.raises(RecordNotFoundError):
-            st.record_check("NOPE", "pre", "extended", RESULT)
-        with pytest.raises(RecordConflictError, match="belongs to chart C2"):
-            st.record_check("C1", "pre", "extended", RESULT, visit_id=vid)
-        with pytest.raises(RecordConflictError):
-            st.record_check("C1", "middle", "extended", RESULT)
-        with pytest.raises(RecordConflictError, match="already a patient"):
-            st.add_patient("C1", "Someone Else")
-        assert st.checks() == [] and len(st.visits("C1")) == 0
+def test_bad_references(st):
+    vid = st.new_visit("C2")
+    with pytest.raises(RecordNotFoundError):
+        st.record_check("NOPE", "pre", "extended", RESULT)
+    with pytest.raises(RecordConflictError, match="belongs to chart C2"):
+        st.record_check("C1", "pre", "extended", RESULT, visit_id=vid)
+    with pytest.raises(UsageError, match="middle"):
+        st.record_check("C1", "middle", "extended", RESULT)
+    with pytest.raises(RecordConflictError, match="already a patient"):
+        st.add_patient("C1", "Someone Else")
+    assert st.checks() == [] and len(st.visits("C1")) == 0
 
 
-def test_newer_schema_refused(db):
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA user_version = 99")
-    con.close()
-    with pytest.raises(DatabaseError, match="newer legcheck"):
-        open_store(db)
+def test_bad_arguments_are_usage_errors(st):
+    vid = st.new_visit("C1")
+    for call in (lambda: st.add_patient(" ", "Nobody"), lambda: st.add_patient("C9", "Dee", dob="1980-13-01"),
+                 lambda: st.add_adjustment(vid, "knee"), lambda: st.add_adjustment(vid, "pelvic", side="up"),
+                 lambda: st.set_findings(vid, derifield="maybe"), lambda: st.set_findings(vid, pd_side="both")):
+        with pytest.raises(UsageError):
+            call()
+    assert st.adjustments(vid) == [] and st.findings(vid) == []
 
 
-def test_foreign_sqlite_file_refused(tmp_path):
-    p = tmp_path / "other.db"
-    con = sqlite3.connect(p)
-    con.execute("CREATE TABLE x (a)")
-    con.close()
-    with pytest.raises(DatabaseError, match="not a legcheck"):
-        open_store(p)
+def test_findings_and_adjustments_keep_their_order(st):
+    vid = st.new_visit("C1")
+    st.add_adjustment(vid, "pelvic", "right", "PI right ilium")
+    st.add_adjustment(vid, "lumbar")
+    st.set_findings(vid, pd_side="left")
+    st.set_findings(vid, listing="PI right ilium")
+    assert [a["piece"] for a in st.adjustments(vid)] == ["pelvic", "lumbar"]
+    assert [(f["pd_side"], f["listing"]) for f in st.findings(vid)] == [("left", None), (None, "PI right ilium")]
+    with pytest.raises(RecordNotFoundError):
+        st.add_adjustment(999, "pelvic")
 
 
-def test_owner_only_permissions_and_settings(db):
-    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600
-    with open_store(db) as st:
-        assert st.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert st.con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert st.con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert st.con.execute("PRAGMA user_version").fetchone()[0] >= 1
+def test_visit_for_check_uses_the_days_visit(st):
+    morning = dt.datetime(2026, 3, 2, 9).astimezone()
+    vid = st.new_visit("C1", morning)
+    assert st.visit_for_check("C1", when=morning.replace(hour=11)) == vid
+    other = st.visit_for_check("C1", when=morning + dt.timedelta(days=1))
+    assert other != vid and [v["id"] for v in st.visits("C1")] == [vid, other]
+    assert st.visit_for_check("C1", vid) == vid
+    with pytest.raises(RecordConflictError):
+        st.visit_for_check("C2", vid)
+
+
+def test_patients_list_counts_visits(st):
+    st.new_visit("C2", dt.datetime(2026, 1, 5, 9).astimezone())
+    rows = {p["chart"]: p for p in st.patients()}
+    assert rows["C2"]["visits"] == 1 and rows["C2"]["last_visit"] == "2026-01-05"
+    assert rows["C1"]["visits"] == 0 and rows["C1"]["last_visit"] is None
+
+
+def test_a_database_url_is_refused_for_now(tmp_path):
+    with pytest.raises(UsageError, match="postgresql:// databases are not supported") as err:
+        open_store("postgresql://clinic:secret@db/legcheck")
+    assert "secret" not in err.value.message

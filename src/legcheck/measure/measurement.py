@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import UsageError
+from ..records.vocabulary import EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
 
 #: Views lower than this above the table are flagged as too oblique to trust.
 OBLIQUE_LIMIT_DEG = 45.0
@@ -69,7 +70,7 @@ class Measurement:
     image: dict = field(default_factory=dict)
     warnings: tuple = ()
     confidence: float = 1.0
-    even_below_mm: float = 1.0
+    even_below_mm: float = EVEN_BELOW_MM
     details: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -107,13 +108,6 @@ def check_even_below_mm(even_below_mm: float) -> float:
     if not value >= 0:
         raise UsageError(f"even_below_mm must be a number >= 0, got {even_below_mm!r}")
     return value
-
-
-def short_leg_of(lld_mm: float, even_below_mm: float) -> str:
-    """Which leg appears short: "left" (lld_mm > 0), "right", or "even" when |lld_mm| < ``even_below_mm`` (mm)."""
-    if abs(lld_mm) < even_below_mm:
-        return "even"
-    return "left" if lld_mm > 0 else "right"
 
 
 def view_warnings(elevation_deg: float) -> list[str]:

@@ -18,6 +18,7 @@ from ..errors import UsageError
 from ..geometry import Pose, backproject_to_height, solve_board_pose, view_elevation_deg
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners
+from ..records.vocabulary import EVEN_BELOW_MM
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
@@ -95,7 +96,7 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
 
 
 def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, camera: CameraProfile,
-                        heel_height_mm: float, method: str, even_below_mm: float = 1.0, seed: int = 0,
+                        heel_height_mm: float, method: str, even_below_mm: float = EVEN_BELOW_MM, seed: int = 0,
                         warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS) -> Measurement:
     """Leg-length discrepancy from one image point per heel (contour or manual mode).
 

@@ -25,6 +25,7 @@ from ..geometry import Pose, cam_to_table, distort_ideal, solve_board_pose, solv
 from ..targets.spec import TabSpec
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners, TabCorners
+from ..records.vocabulary import EVEN_BELOW_MM
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, board_noise_px, bound_95, draw_cameras
@@ -186,7 +187,7 @@ def tab_warnings(tabs: dict[str, TabCorners], geometry: TabGeometry) -> list[str
 
 
 def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: TabSpec, camera: CameraProfile,
-                      even_below_mm: float = 1.0, seed: int = 0, warnings=()) -> Measurement:
+                      even_below_mm: float = EVEN_BELOW_MM, seed: int = 0, warnings=()) -> Measurement:
     """Leg-length discrepancy from the board and both heel tabs.
 
     Parameters

@@ -5,13 +5,11 @@ Never edit a released migration: add the next one.
 
 from __future__ import annotations
 
-PHASES = ("pre", "post")
-POSITIONS = ("extended", "flexed", "head-left", "head-right")
-PIECES = ("cervical", "dorsal", "lumbar", "pelvic")
-SIDES = ("left", "right")
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, SHORT_LEG, SIDES
 
 
-def _in(values):
+def _in(values) -> str:
+    """An SQL list of string literals for a CHECK constraint (the vocabulary has no quotes)."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
@@ -64,7 +62,7 @@ MIGRATIONS: list[list[str]] = [
             photo_sha256 TEXT REFERENCES photos(sha256),
             annotated_sha256 TEXT REFERENCES photos(sha256),
             lld_mm REAL NOT NULL,
-            short_leg TEXT NOT NULL CHECK (short_leg IN ('left', 'right', 'even')),
+            short_leg TEXT NOT NULL CHECK (short_leg IN {_in(SHORT_LEG)}),
             uncertainty_mm REAL NOT NULL CHECK (uncertainty_mm >= 0),
             method TEXT NOT NULL,
             result_json TEXT NOT NULL,
@@ -78,7 +76,7 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE findings (
             id INTEGER PRIMARY KEY,
             visit_id INTEGER NOT NULL REFERENCES visits(id),
-            derifield TEXT CHECK (derifield IS NULL OR derifield IN ('positive', 'negative')),
+            derifield TEXT CHECK (derifield IS NULL OR derifield IN {_in(DERIFIELD)}),
             pd_side TEXT CHECK (pd_side IS NULL OR pd_side IN {_in(SIDES)}),
             listing TEXT,
             author TEXT,
@@ -89,7 +87,7 @@ MIGRATIONS: list[list[str]] = [
             id INTEGER PRIMARY KEY,
             visit_id INTEGER NOT NULL REFERENCES visits(id),
             piece TEXT NOT NULL CHECK (piece IN {_in(PIECES)}),
-            side TEXT CHECK (side IS NULL OR side IN ('left', 'right', 'both')),
+            side TEXT CHECK (side IS NULL OR side IN {_in(ADJUSTMENT_SIDES)}),
             listing TEXT,
             author TEXT,
             created_at TEXT NOT NULL

@@ -19,7 +19,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from ..records.sqlite import EVEN_MM, POSITIONS, Store
+from ..records.protocol import Store
+from ..records.vocabulary import EVEN_BELOW_MM as EVEN_MM, POSITIONS
 
 
 @dataclass(frozen=True)

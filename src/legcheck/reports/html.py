@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import PdfError
 from .data import Change, describe
-from ..records.sqlite import EVEN_MM, POSITIONS
+from ..records.vocabulary import EVEN_BELOW_MM as EVEN_MM, POSITIONS
 
 POSITION_COLOURS = {"extended": "#1f6fb4", "flexed": "#e07b00", "head-left": "#2a9d4b", "head-right": "#8e44ad"}
 THUMB_PX = 640

@@ -1,0 +1,285 @@
+"""What every command shares: the one error mapping, the option bundles, opening the store, printing rows.
+
+Command modules import this module, never the package ``__init__`` (no import cycle).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+
+import click
+
+from ..errors import LegcheckError
+from ..records.vocabulary import EVEN_BELOW_MM
+
+
+def fail(exc: LegcheckError, as_json: bool = False):
+    """Print a user-caused error as one line on stderr and exit with its code.
+
+    Parameters
+    ----------
+    exc : LegcheckError
+    as_json : bool
+        Also print ``{"error": {...}}`` on stdout (the ``--json`` contract).
+
+    Raises
+    ------
+    SystemExit
+        Always, with ``exc.exit_code``.
+    """
+    if as_json:
+        click.echo(json.dumps(exc.to_json()))
+    click.echo(f"legcheck: error: {exc.message}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def handles_errors(fn):
+    """Turn user-caused errors into one line and their exit code (a bad argument, UsageError: 2);
+    anything else into exit 1 without a traceback (unless ``LEGCHECK_DEBUG`` is set)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return fn(*args, **kwargs)
+        except LegcheckError as exc:
+            fail(exc, as_json)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the edge of the program: never a traceback for a user
+            if os.environ.get("LEGCHECK_DEBUG"):
+                raise
+            fail(LegcheckError(f"internal error ({exc.__class__.__name__}: {exc}); please report it "
+                               "with the photo, or rerun with LEGCHECK_DEBUG=1 for details"), as_json)
+    return wrapper
+
+
+def stack_options(fn, opts: list):
+    """Apply click options to a command so they show in ``--help`` in the order listed."""
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def parse_grid(value: str, what: str) -> tuple[int, int]:
+    """Parse a grid size such as ``"7x5"``.
+
+    Parameters
+    ----------
+    value : str
+    what : str
+        The option, named in the error.
+
+    Returns
+    -------
+    (int, int)
+        Across, down.
+
+    Raises
+    ------
+    click.BadParameter
+        Not two whole numbers joined by x (exit 2).
+    """
+    try:
+        a, b = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{what} must look like 7x5") from None
+    return a, b
+
+
+def parse_point(value: str | None, what: str) -> tuple[float, float] | None:
+    """Parse a photo point such as ``"1520.5,980"``.
+
+    Parameters
+    ----------
+    value : str or None
+    what : str
+        The option, named in the error.
+
+    Returns
+    -------
+    (float, float) or None
+        (x, y) pixels of the photo as displayed; None when not given.
+
+    Raises
+    ------
+    click.BadParameter
+        Not two numbers (exit 2).
+    """
+    if value is None:
+        return None
+    try:
+        x, y = (float(v) for v in value.replace(" ", "").split(","))
+    except ValueError:
+        raise click.BadParameter(f"{what} must be X,Y in pixels, e.g. 1520.5,980") from None
+    return x, y
+
+
+def board_options(fn):
+    """The board bundle shared by measure, check, calibrate and targets."""
+    return stack_options(fn, [
+        click.option("--board-squares", default="7x5", show_default=True, help="Board squares across x down."),
+        click.option("--board-square-mm", type=float, default=36.0, show_default=True, help="Board square side, mm."),
+        click.option("--board-marker-mm", type=float, default=27.0, show_default=True, help="Board marker side, mm."),
+        click.option("--dictionary", default="DICT_5X5_100", show_default=True, help="ArUco dictionary of board and tabs."),
+    ])
+
+
+def tab_options(fn):
+    """The heel-tab bundle shared by measure, check and targets."""
+    return stack_options(fn, [
+        click.option("--tab-mm", type=float, default=40.0, show_default=True,
+                     help="Heel tab marker side (outer black edge), mm."),
+        click.option("--tab-ids", default="40,41", show_default=True, help="Marker ids of the LEFT,RIGHT heel tabs."),
+    ])
+
+
+def board_from(kw: dict):
+    """The :class:`~legcheck.targets.spec.BoardSpec` of :func:`board_options`.
+
+    Parameters
+    ----------
+    kw : dict
+        The command's keyword arguments; the board options are consumed (``dictionary`` stays
+        for the tabs).
+
+    Raises
+    ------
+    click.BadParameter
+        The board does not make sense (exit 2).
+    """
+    from ..targets.spec import BoardSpec
+
+    sx, sy = parse_grid(kw.pop("board_squares"), "--board-squares")
+    try:
+        return BoardSpec(sx, sy, kw.pop("board_square_mm"), kw.pop("board_marker_mm"), kw["dictionary"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def tabs_from(kw: dict):
+    """The :class:`~legcheck.targets.spec.TabSpec` of :func:`tab_options`, consumed from ``kw``.
+
+    Raises
+    ------
+    click.BadParameter
+        Tab ids are not two whole numbers, or the tab size does not make sense (exit 2).
+    """
+    from ..targets.spec import TabSpec
+
+    try:
+        left, right = (int(v) for v in kw.pop("tab_ids").split(","))
+        return TabSpec(left, right, kw.pop("tab_mm"), dictionary=kw["dictionary"])
+    except ValueError as exc:
+        raise click.BadParameter(f"--tab-ids/--tab-mm: {exc}") from None
+
+
+def measure_options(fn):
+    """Everything that changes how a photo is measured (shared by measure and check)."""
+    fn = stack_options(fn, [
+        click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
+                     help="Camera profile JSON from 'legcheck calibrate' (more accurate)."),
+        click.option("--even-below", type=click.FloatRange(min=0), default=EVEN_BELOW_MM, show_default=True,
+                     help="Report 'even' when the difference is under this many mm."),
+        click.option("--method", type=click.Choice(("auto", "tabs", "contour", "manual")), default="auto",
+                     show_default=True, help="Heel tabs, heel contours, or your points (auto: tabs if present)."),
+        click.option("--left-heel", default=None, metavar="X,Y", help="LEFT heel point, photo pixels (manual mode)."),
+        click.option("--right-heel", default=None, metavar="X,Y", help="RIGHT heel point, photo pixels (manual mode)."),
+        click.option("--heel-height-mm", type=click.FloatRange(min=1, max=399), default=None,
+                     help="Heel landmark height above the table, mm (contour and manual modes)  "
+                          "[default: 100, a typical adult heel]"),
+        click.option("--snap/--no-snap", default=True, show_default=True,
+                     help="Move manual points onto the heel's edge when it is within a few pixels."),
+    ])
+    return board_options(tab_options(fn))
+
+
+def options_from(kw: dict, annotate: bool = True):
+    """The :class:`~legcheck.recording.MeasureOptions` of :func:`measure_options`.
+
+    Parameters
+    ----------
+    kw : dict
+        The command's keyword arguments; the measure options are consumed. An option not given
+        keeps the library's default.
+    annotate : bool
+        Whether an annotated copy is made.
+
+    Raises
+    ------
+    click.BadParameter
+        As :func:`board_from`, :func:`tabs_from`, :func:`parse_point`. Whether the options go
+        together (manual points and method) is the library's check (UsageError, exit 2).
+    """
+    from ..recording import MeasureOptions
+
+    given = dict(board=board_from(kw), tabs=tabs_from(kw), camera=kw.pop("camera_path"),
+                 even_below_mm=kw.pop("even_below"), method=kw.pop("method"),
+                 left_heel_px=parse_point(kw.pop("left_heel"), "--left-heel"),
+                 right_heel_px=parse_point(kw.pop("right_heel"), "--right-heel"),
+                 heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"), annotate=annotate)
+    kw.pop("dictionary", None)
+    return MeasureOptions(**{k: v for k, v in given.items() if v is not None})  # None: the library default
+
+
+def db_option(fn):
+    """``--db`` (or ``LEGCHECK_DB``): the database every record command opens."""
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="LEGCHECK_DB", default=None,
+                        help="Database file (default: your data directory; env LEGCHECK_DB).")(fn)
+
+
+def output_options(fn):
+    """``--json`` / ``--csv``, shared by every command that lists records."""
+    fn = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
+
+
+def open_db(db_path):
+    """Open the store at ``--db`` (None: ``LEGCHECK_DB`` or the data directory); use it with ``with``.
+
+    Raises
+    ------
+    DatabaseError, FileAccessError, UsageError
+        As :func:`legcheck.records.open_store`.
+    """
+    from ..records import open_store
+
+    return open_store(db_path)
+
+
+def _cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if column == "lld_mm":
+        return f"{value:+.2f}"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False) -> None:
+    """Print rows on stdout.
+
+    Parameters
+    ----------
+    rows : list of dict
+    columns : list of str
+        The columns of the CSV and of the text table.
+    as_json, as_csv : bool
+        JSON (every key of every row) or CSV; neither: a text table (tabulate) with lld_mm
+        signed, other floats to 0.01 and numbers right-aligned.
+    """
+    if as_json or as_csv:
+        from ..reports.output import table_text
+
+        click.echo(table_text(rows, columns, "json" if as_json else "csv"), nl=False)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    from tabulate import tabulate
+
+    cells = [[_cell(c, r.get(c)) for c in columns] for r in rows]
+    align = ["right" if any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
+             else "left" for c in columns]
+    click.echo(tabulate(cells, headers=columns, tablefmt="simple", disable_numparse=True, colalign=align))

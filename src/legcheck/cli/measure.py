@@ -1,0 +1,135 @@
+"""Photo commands: print the targets, calibrate a camera, measure a photo, run the benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import FileAccessError, LegcheckError
+from ._common import board_from, board_options, handles_errors, measure_options, options_from, parse_grid, \
+    tab_options, tabs_from
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="targets", show_default=True,
+              help="Directory for board/tabs PNG (600 dpi) and PDF (exact size) and targets.json.")
+@board_options
+@tab_options
+@handles_errors
+def targets(out_dir, **kw):
+    """Write the printable calibration board and heel tabs."""
+    from ..targets.printables import write_targets
+
+    board = board_from(kw)
+    tabs = tabs_from(kw)
+    write_targets(out_dir, board, tabs)
+    click.echo(f"Wrote board.png, board.pdf, tabs.png, tabs.pdf and targets.json to {out_dir}/")
+    click.echo("Print the PDFs at 100 % (actual size) and check the 10 mm bar with a ruler.", err=True)
+
+
+@click.command()
+@click.argument("photos", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Profile JSON to write.")
+@click.option("--chessboard", default=None, help="Classic chessboard inner corners, e.g. 9x6 (instead of the board).")
+@click.option("--square-mm", type=float, default=None, help="Chessboard square side, mm (with --chessboard).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@board_options
+@handles_errors
+def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
+    """Make a camera profile from 5 or more photos of the board (or a chessboard)."""
+    from ..vision.calibrate import calibrate_photos
+
+    board = board_from(kw)
+    grid = parse_grid(chessboard, "--chessboard") if chessboard else None
+    if grid and not square_mm:
+        raise click.BadParameter("--chessboard needs --square-mm")
+    with click.progressbar(length=len(photos), label="Reading photos", file=sys.stderr) as bar:
+        def progress(_):
+            bar.update(1)
+        res = calibrate_photos(list(photos), board=board, chessboard=grid, square_mm=square_mm,
+                               name=Path(out_path).stem, progress=progress)
+    res.profile.save(out_path)
+    p = res.profile
+    if as_json:
+        click.echo(json.dumps({"profile": str(out_path), "rms_px": p.rms_px, "n_views": p.n_views,
+                               "views": [v.__dict__ for v in res.views], "camera_matrix": p.K.tolist(),
+                               "dist_coeffs": list(p.dist_coeffs)}))
+        return
+    click.echo(f"RMS reprojection error {p.rms_px:.3f} px over {p.n_views} photos; "
+               f"fx {p.K[0, 0]:.1f} fy {p.K[1, 1]:.1f} cx {p.K[0, 2]:.1f} cy {p.K[1, 2]:.1f} px")
+    for v in res.views:
+        name = Path(v.path).name
+        click.echo(f"  {name}: {v.rms_px:.3f} px, {v.n_points} corners" if v.used else f"  {name}: dropped - {v.reason}")
+    click.echo(f"Wrote {out_path}")
+
+
+@click.command()
+@click.argument("photo", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as one JSON object.")
+@click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the annotated photo (default: PHOTO.annotated.jpg beside it).")
+@click.option("--no-annotate", is_flag=True, help="Do not write an annotated photo.")
+@measure_options
+@handles_errors
+def measure(photo, as_json, annotate_path, no_annotate, **kw):
+    """Measure the apparent leg-length difference in one PHOTO."""
+    from ..pipeline import annotate
+    from ..recording import measure_with
+
+    options = options_from(kw, annotate=not no_annotate)
+    result = measure_with(photo, options)
+    m = result.measurement
+    if options.annotate:
+        out = Path(annotate_path) if annotate_path else Path(photo).with_name(Path(photo).stem + ".annotated.jpg")
+        try:
+            annotate(result, out, options.board)
+        except (OSError, FileAccessError) as exc:  # the measurement stands without its picture
+            reason = exc.message if isinstance(exc, FileAccessError) else f"{exc.strerror}: {out}"
+            click.echo(f"legcheck: warning: annotated photo not written ({reason})", err=True)
+        else:
+            if not as_json:
+                click.echo(f"Annotated photo: {out}", err=True)
+    for w in m.warnings:
+        click.echo(f"legcheck: warning: {w}", err=True)
+    click.echo(json.dumps(m.to_json()) if as_json else m.summary())
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="A small set (under a minute) printing the same table.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write everything measured as JSON.")
+@click.option("--results", "results_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the Markdown summary (bench/RESULTS.md keeps the latest full run).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@handles_errors
+def bench(quick, json_path, results_path, workers):
+    """Accuracy and speed of every measurement mode on rendered 12 MP photos."""
+    from ..fileio import PUBLIC, atomic_write
+
+    b = _benchmarks()
+    sizes = b.QUICK if quick else b.FULL
+    n = sum(sizes[k] for k in ("tabs", "feet")) + 2 * sizes["repeats"]
+    with click.progressbar(length=n, label="Rendering and measuring", file=sys.stderr) as bar:
+        res = b.run(quick=quick, workers=workers, progress=bar.update)
+    click.echo(b.report_text(res))
+    if json_path:
+        atomic_write(json_path, json.dumps(res, indent=1) + "\n", mode=PUBLIC)
+    if results_path:
+        atomic_write(results_path, b.results_markdown(res), mode=PUBLIC)
+
+
+def _benchmarks():
+    """The benchmark lives in the source checkout (``benchmarks/``), not in the installed package."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "benchmarks" / "bench.py"
+    if not path.exists():
+        raise LegcheckError("legcheck bench runs from a source checkout (benchmarks/bench.py not found); "
+                            "clone the repository and run 'make bench'")
+    spec = importlib.util.spec_from_file_location("legcheck_benchmarks", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # the worker processes unpickle jobs by module name
+    spec.loader.exec_module(module)
+    return module
