@@ -209,3 +209,20 @@ def test_a_page_can_extend_the_base_layout():
     assert ".summary {" in text and "size: A4;" in text and "\u201cEven\u201d = under 1 mm" in text
     with pytest.raises(jinja2.UndefinedError):  # a misspelt name fails loudly, never renders as ""
         environment(jinja2.DictLoader({"x.html": "{{ nmae }}"})).get_template("x.html").render(name="a")
+
+
+def test_no_markup_is_built_in_python():
+    """HTML comes from the autoescaping templates only: no tag in a Python string of reports/."""
+    import ast
+
+    tag = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*)?>")
+    found = []
+    for path in (REPO / "src" / "legcheck" / "reports").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(n) is not None}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs \
+                    and tag.search(node.value):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
+    assert found == []

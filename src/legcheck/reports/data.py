@@ -34,12 +34,21 @@ from dataclasses import dataclass
 # vocabulary moves to legcheck.records.vocabulary; repoint this line when it does).
 from ..records.sqlite import EVEN_MM, POSITIONS
 
-__all__ = ["Change", "describe", "visit_data", "patient_data", "summary_sentence", "EVEN_MM", "POSITIONS"]
+__all__ = ["Change", "describe", "change_between", "visit_data", "patient_data", "summary_sentence", "EVEN_MM", "POSITIONS"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """From figure ``a`` to figure ``b``: two lld_mm values with their 95 % bounds (mm)."""
+    """From figure ``a`` to figure ``b``: two lld_mm values with their 95 % bounds.
+
+    Parameters
+    ----------
+    a_mm, b_mm : float
+        The two figures (mm, positive = LEFT leg appears short): pre and post of a visit, or
+        one visit's post and the next visit's pre.
+    a_unc, b_unc : float
+        Their 95 % bounds (mm), from independent checks.
+    """
 
     a_mm: float
     a_unc: float
@@ -95,7 +104,14 @@ class Change:
         return f"{base}: {verdict} by {abs(abs(self.a_mm) - abs(self.b_mm)):.1f} mm (\u00b1 {self.combined_unc:.1f} mm)"
 
     def to_dict(self) -> dict:
-        """The change as JSON-ready numbers (mm) with its verdict."""
+        """The change as JSON-ready numbers.
+
+        Returns
+        -------
+        dict
+            ``from_mm``, ``to_mm``, ``delta_mm``, ``combined_uncertainty_mm`` (mm),
+            ``measurable`` and ``verdict``.
+        """
         return {"from_mm": self.a_mm, "to_mm": self.b_mm, "delta_mm": self.delta_mm,
                 "combined_uncertainty_mm": self.combined_unc, "measurable": self.measurable, "verdict": self.verdict}
 
@@ -119,7 +135,18 @@ def describe(lld_mm: float) -> str:
 
 
 def change_between(a: dict | None, b: dict | None) -> Change | None:
-    """The :class:`Change` from mean ``a`` to mean ``b`` (rows of a bundle's ``means``), None unless both exist."""
+    """The change from one mean to another.
+
+    Parameters
+    ----------
+    a, b : dict or None
+        Rows of a bundle's ``means`` (``lld_mm``, ``uncertainty_mm``, mm).
+
+    Returns
+    -------
+    Change or None
+        None unless both means exist.
+    """
     if not a or not b:
         return None
     return Change(a["lld_mm"], a["uncertainty_mm"], b["lld_mm"], b["uncertainty_mm"])

@@ -56,7 +56,12 @@ def mean_text(m: dict | None) -> str:
     Parameters
     ----------
     m : dict or None
-        A row of a bundle's ``means``: ``lld_mm``, ``uncertainty_mm`` (95 % bound), ``n``.
+        A row of a bundle's ``means``: ``lld_mm``, ``uncertainty_mm`` (95 % bound, mm), ``n``.
+
+    Returns
+    -------
+    str
+        Signed figure and bound to 0.1 mm, with the number of repeats when more than one.
     """
     if not m:
         return DASH
