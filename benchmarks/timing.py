@@ -78,6 +78,7 @@ def report_time(n_visits: int = 100) -> float:
     import datetime as dt
 
     from legcheck.records.sqlite import open_store
+    from legcheck.records.bundles import patient_bundle
     from legcheck.reports.data import patient_data
     from legcheck.reports.html import patient_html
 
@@ -94,6 +95,6 @@ def report_time(n_visits: int = 100) -> float:
                          for ph in ("pre", "post") for pos in ("extended", "flexed")]
                 st.record_checks("B100", items, vid)
             t0 = time.perf_counter()
-            text = patient_html(patient_data(st, "B100"), "a4", st)
+            text = patient_html(patient_data(patient_bundle(st, "B100")), "a4")
             (Path(tmp) / "report.html").write_text(text, encoding="utf-8")
             return time.perf_counter() - t0

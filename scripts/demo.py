@@ -81,7 +81,7 @@ def record_series() -> tuple[Path, int]:
 
 
 def reports(db, last_visit):
-    from legcheck.reports.html import find_chromium
+    from legcheck.reports.pdf import find_chromium
 
     pdf = ["--pdf"] if find_chromium() else []
     print("\n3. Reports")

@@ -1,31 +1,40 @@
 """Reports built from a database made here: hand-computed figures, chart data against the log,
-edge cases, a real headless Chromium load (images, no network) and the PDF's pages."""
+edge cases, escaping, and the templates shipped as package data."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
-import os
 import re
-import shutil
 import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from _bundles import patient_bundle, visit_bundle
 
-from legcheck.cli import cli
-from legcheck.reports.data import Change, patient_data, visit_data
-from legcheck.reports.html import find_chromium, patient_html, visit_html
+from legcheck.errors import UsageError
 from legcheck.records.sqlite import open_store
+from legcheck.reports.csvout import csv_rows_patient, csv_rows_visit
+from legcheck.reports.data import Change, patient_data, visit_data
+from legcheck.reports.html import patient_html, visit_html
 
+REPO = Path(__file__).resolve().parents[2]
 BASE = {"short_leg": "right", "method": "tabs", "left_heel_mm": [0, 0, 90], "right_heel_mm": [200, 0, 90],
         "warnings": [], "image": {}, "even_below_mm": 1.0}
 #: (date, pre extended, post extended) with every uncertainty 0.4 mm; flexed pre at visit 1 only.
 SERIES = [("2026-09-01", -6.0, -1.0), ("2026-09-08", -3.0, -2.8), ("2026-09-15", -2.0, -0.5)]
+EVIL = "<script>alert(1)</script>"
 
 
 def _check(st, chart, vid, phase, position, lld, **kw):
     return st.record_check(chart, phase, position, dict(BASE, lld_mm=lld, uncertainty_mm=0.4), visit_id=vid, **kw)
+
+
+def _patient(st, chart, date_from=None, date_to=None):
+    return patient_data(patient_bundle(st, chart, date_from, date_to))
 
 
 @pytest.fixture
@@ -48,7 +57,7 @@ def db(tmp_path):
 
 def test_summary_figures_match_hand_computation(db):
     with open_store(db) as st:
-        d = patient_data(st, "P1")
+        d = _patient(st, "P1")
         text = patient_html(d)
     f = d["figures"]
     assert f["mean_pre_abs_mm"] == pytest.approx((6 + 3 + 2) / 3)
@@ -61,10 +70,11 @@ def test_summary_figures_match_hand_computation(db):
     assert d["summary"] == ("Pat Series, 3 visits (2026-09-01 to 2026-09-15): before adjustment the right leg appeared "
                             "short by 3.7 mm on average; after it 1.4 mm; 1 of 3 visits ended even; about 60 % of each "
                             "correction was still there at the next visit.")
-    assert d["summary"] in text.replace("&#x27;", "'")
+    assert d["summary"] in text.replace("&#x27;", "'").replace("&#39;", "'")
     # The middle visit's 0.2 mm is inside the combined +-0.57 mm: never called an improvement.
     row2 = re.search(r"<tr><td>2026-09-08.*?</tr>", text).group(0)
     assert "no measurable change" in row2 and "improved" not in row2
+    assert "60 % (over 1)" in text and "1 of 3 (33 %)" in text
 
 
 def test_change_verdicts():
@@ -78,7 +88,7 @@ def test_change_verdicts():
 
 def test_chart_data_is_the_log(db):
     with open_store(db) as st:
-        text = patient_html(patient_data(st, "P1"))
+        text = patient_html(_patient(st, "P1"))
         log = st.checks(chart="P1")
     data = json.loads(re.search(r'<script type="application/json" id="trend-data">(.*?)</script>', text, re.S).group(1))
     series = {(s["position"], s["phase"]): s for s in data}
@@ -92,11 +102,11 @@ def test_chart_data_is_the_log(db):
 
 def test_edge_cases_say_so(db):
     with open_store(db) as st:
-        none = patient_html(patient_data(st, "P0"))
-        one = patient_html(patient_data(st, "P2"))
-        ranged = patient_html(patient_data(st, "P1", dt.date(2027, 1, 1)))
+        none = patient_html(_patient(st, "P0"))
+        one = patient_html(_patient(st, "P2"))
+        ranged = patient_html(_patient(st, "P1", dt.date(2027, 1, 1)))
         v = st.visits("P2")[0]["id"]
-        pre_only = visit_html(visit_data(st, v), st)
+        pre_only = visit_html(visit_data(visit_bundle(st, v)))
     assert "No visits recorded for this patient." in none and "<svg" not in none
     assert "in this period" in ranged and "<svg" not in ranged
     assert "Only one visit so far" in one and "<svg" not in one
@@ -107,84 +117,112 @@ def test_amended_checks_are_marked_and_used(db):
     with open_store(db) as st:
         cid = st.checks(chart="P1")[0]["id"]  # visit 1, pre extended, -6.0
         st.amend_check(cid, -7.0, "re-read the photo")
-        d = patient_data(st, "P1")
+        d = _patient(st, "P1")
         text = patient_html(d)
-        vtext = visit_html(visit_data(st, d["rows"][0]["visit"]["id"]), st)
+        vtext = visit_html(visit_data(visit_bundle(st, d["rows"][0]["visit"]["id"])))
     assert d["figures"]["mean_pre_abs_mm"] == pytest.approx((7 + 3 + 2) / 3)
     assert "Some checks were amended" in text and "2026-09-01*" in text
     assert "amended check" in vtext
 
 
-@pytest.fixture(scope="module")
-def photo_db(tmp_path_factory, basic):
-    """A patient with two visits whose checks carry real photos and annotated photos."""
-    from legcheck.pipeline import annotate, measure_photo
-
-    from conftest import profile_of
-
-    scene, photo, truth = basic
-    tmp = tmp_path_factory.mktemp("photo_db")
-    res = measure_photo(photo, camera=profile_of(scene))
-    ann = tmp / "ann.jpg"
-    annotate(res, ann)
-    path = tmp / "p.sqlite3"
-    with open_store(path) as st:
-        st.add_patient("PH", "Photo Patient")
-        for day, post in ((1, -1.0), (8, -0.5)):
-            vid = st.new_visit("PH", dt.datetime(2026, 9, day, 9).astimezone())
-            r = dict(res.measurement.to_json())
-            st.record_check("PH", "pre", "extended", r, visit_id=vid, photo_path=photo, annotated_path=ann)
-            st.record_check("PH", "post", "extended", dict(r, lld_mm=post), visit_id=vid, photo_path=photo, annotated_path=ann)
-    return path
+def test_csv_rows_are_the_figures(db):
+    with open_store(db) as st:
+        d = _patient(st, "P1")
+        visit = visit_data(visit_bundle(st, d["rows"][0]["visit"]["id"]))
+    rows = csv_rows_patient(d)
+    assert [(r["visit_date"], r["position"]) for r in rows] == [
+        ("2026-09-01", "extended"), ("2026-09-01", "flexed"), ("2026-09-08", "extended"), ("2026-09-15", "extended")]
+    assert (rows[0]["pre_lld_mm"], rows[0]["post_lld_mm"], rows[0]["change_mm"]) == (-6.0, -1.0, 5.0)
+    assert rows[1]["post_lld_mm"] is None and rows[1]["change_mm"] is None
+    assert [r["verdict"] for r in rows] == ["improved", None, "no measurable change", "improved"]
+    vrows = csv_rows_visit(visit)
+    assert [(r["phase"], r["position"], r["lld_mm"]) for r in vrows] == [
+        ("pre", "extended", -6.0), ("post", "extended", -1.0), ("pre", "flexed", -5.5)]
 
 
-def _need(tool):
-    if shutil.which(tool) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is missing in CI: the test set-up (make test) installs it")
-        pytest.skip(f"{tool} not installed (make test installs it)")
+def test_every_value_is_escaped(tmp_path):
+    with open_store(tmp_path / "e.sqlite3") as st:
+        st.add_patient("C<1>", EVIL)
+        for day in (1, 8):
+            vid = st.new_visit("C<1>", dt.datetime(2026, 9, day, 9).astimezone(), practitioner=EVIL)
+            _check(st, "C<1>", vid, "pre", "extended", -3.0)
+            _check(st, "C<1>", vid, "post", "extended", -0.5)
+            st.set_findings(vid, pd_side="left", listing='"&<>')
+            st.add_adjustment(vid, "pelvic", "right", '"&<>')
+        # Fields the store limits to its vocabulary are free text in a bundle: escaped all the same.
+        bundle = dict(visit_bundle(st, vid), derifield=EVIL, pd_side=EVIL)
+        visit = visit_html(visit_data(bundle))
+        patient = patient_html(_patient(st, "C<1>"))
+    for text in (visit, patient):
+        assert EVIL not in text and "C<1>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "C&lt;1&gt;" in text
+        assert text.count("<script") == (1 if text is patient else 0)  # only the chart's JSON
+    assert visit.count("&#34;&amp;&lt;&gt;") == 2  # the listing and the drop piece's listing
+    assert "<title>Leg check C&lt;1&gt; 2026-09-08</title>" in visit
 
 
-def test_patient_report_in_headless_chromium(photo_db, tmp_path):
-    _need("chromium")
-    from _cdp import Browser
-
-    out = tmp_path / "report.html"
-    res = CliRunner().invoke(cli, ["report", "patient", "PH", "--out", str(out), "--db", str(photo_db)])
-    assert res.exit_code == 0, res.output
-    b = Browser(find_chromium())
-    try:
-        session = b.open(out.as_uri())
-        n_img = b.evaluate(session, "document.images.length")
-        loaded = b.evaluate(session, "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
-        svg = b.evaluate(session, "document.querySelectorAll('#trend svg').length")
-        width = b.evaluate(session, "document.documentElement.scrollWidth")
-        urls = b.requests()
-    finally:
-        b.close()
-    assert n_img == 2 and loaded is True and svg == 1
-    assert width > 0
-    fetched = [u for u in urls if not u.startswith(("file:", "data:", "about:"))]
-    assert fetched == [], fetched
+def test_paper_sizes(db):
+    with open_store(db) as st:
+        d = _patient(st, "P1")
+    assert "size: A4;" in patient_html(d) and "size: letter;" in patient_html(d, "letter")
+    with pytest.raises(UsageError, match="paper 'a5'"):
+        patient_html(d, "a5")
 
 
-def test_pdf_pages_are_a4(photo_db, tmp_path):
-    _need("chromium")
-    _need("pdftoppm")
-    out = tmp_path / "visit.html"
-    with open_store(photo_db) as st:
-        vid = st.visits("PH")[0]["id"]
-    res = CliRunner().invoke(cli, ["report", "visit", str(vid), "--out", str(out), "--pdf", "--csv", "--db", str(photo_db)])
-    assert res.exit_code == 0, res.output
-    pdf = out.with_suffix(".pdf")
-    assert pdf.read_bytes().startswith(b"%PDF")
-    subprocess.run(["pdftoppm", "-r", "20", "-png", str(pdf), str(tmp_path / "page")], check=True)
-    pages = sorted(tmp_path.glob("page*.png"))
-    assert 1 <= len(pages) <= 3
-    from PIL import Image
+def test_charts_change_nothing_process_wide():
+    """Drawing a chart neither imports pyplot nor picks a backend (a web app may want another)."""
+    code = """
+import sys, matplotlib
+backend = dict.__getitem__(matplotlib.rcParams, "backend")
+from legcheck.reports.charts import trend_svg
+m = lambda v: {"lld_mm": v, "uncertainty_mm": 0.4, "n": 1}
+rows = [{"visit": {"id": i, "visit_date": f"2026-09-0{i}"}, "means": {("pre", "extended"): m(-3.0 + i)}} for i in (1, 2)]
+assert trend_svg({"rows": rows}).startswith("<svg")
+assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
+assert dict.__getitem__(matplotlib.rcParams, "backend") is backend, "backend changed"
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
 
-    for p in pages:
-        w, h = Image.open(p).size
-        assert (w, h) == (round(210 / 25.4 * 20), round(297 / 25.4 * 20)) or abs(w - 165) <= 1 and abs(h - 234) <= 1
-    rows = out.with_suffix(".csv").read_text().splitlines()
-    assert rows[0].startswith("check_id,phase,position") and len(rows) == 3
+
+def test_templates_and_stylesheet_are_package_data():
+    """Every template and stylesheet matches a package-data pattern, so a wheel installs it."""
+    cfg = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = cfg["tool"]["setuptools"]["package-data"]["legcheck"]
+    pkg = REPO / "src" / "legcheck"
+    files = [p for d in ("templates", "static") for p in (pkg / "reports" / d).iterdir()]
+    assert {p.name for p in files} >= {"base.html", "visit.html", "patient.html", "_macros.html", "report.css"}
+    unshipped = [str(p) for p in files if not any(fnmatch.fnmatch(str(p.relative_to(pkg)), pat) for pat in patterns)]
+    assert unshipped == []
+
+
+def test_a_page_can_extend_the_base_layout():
+    """What a web app does: its own template first, the reports' layout, styles and filters after."""
+    import jinja2
+
+    from legcheck.reports.html import environment
+
+    page = ('{% extends "base.html" %}{% block title %}Today{% endblock %}'
+            '{% block content %}<p>{{ who }}: {{ lld|describe }}</p>{% endblock %}')
+    text = environment(jinja2.DictLoader({"today.html": page})).get_template("today.html").render(who=EVIL, lld=-2.0)
+    assert "<title>Today</title>" in text and "<p>&lt;script&gt;alert(1)&lt;/script&gt;: right short 2.0 mm</p>" in text
+    assert ".summary {" in text and "size: A4;" in text and "\u201cEven\u201d = under 1 mm" in text
+    with pytest.raises(jinja2.UndefinedError):  # a misspelt name fails loudly, never renders as ""
+        environment(jinja2.DictLoader({"x.html": "{{ nmae }}"})).get_template("x.html").render(name="a")
+
+
+def test_no_markup_is_built_in_python():
+    """HTML comes from the autoescaping templates only: no tag in a Python string of reports/."""
+    import ast
+
+    tag = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*)?>")
+    found = []
+    for path in (REPO / "src" / "legcheck" / "reports").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(n) is not None}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs \
+                    and tag.search(node.value):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
+    assert found == []

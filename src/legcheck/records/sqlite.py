@@ -192,13 +192,6 @@ class SqliteStore(SqliteChecks):
         return [dict(r) for r in self.con.execute("SELECT * FROM adjustments WHERE visit_id = ? ORDER BY id",
                                                   (visit_id,))]
 
-    def visit_summary(self, visit_id: int) -> dict:
-        """TEMPORARY (issue 9): for report code that still takes a store; use
-        :func:`legcheck.records.bundles.visit_summary`. Delete when the reports take bundles."""
-        from .bundles import visit_summary
-
-        return visit_summary(self, visit_id)
-
     # -- maintenance -----------------------------------------------------------------------
     def backup(self, dest) -> Path:
         """A consistent copy of the database at ``dest`` (owner-only, never overwritten).

@@ -82,21 +82,17 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
         raise UsageError(f"report kind {kind!r} is not one of {', '.join(KINDS)}")
     if paper not in PAPERS:
         raise UsageError(f"paper {paper!r} is not one of {', '.join(PAPERS)}")
-    legacy = _legacy_render(kind, bundle, paper)  # TEMPORARY: None once reports take bundles
-    if legacy is not None:
-        html_text, rows, write_pdf = legacy
-    else:
-        from .csvout import csv_rows_patient, csv_rows_visit
-        from .data import patient_data, visit_data
-        from .html import patient_html, visit_html
-        from .pdf import write_pdf
+    from .csvout import csv_rows_patient, csv_rows_visit
+    from .data import patient_data, visit_data
+    from .html import patient_html, visit_html
+    from .pdf import write_pdf
 
-        if kind == "visit":
-            data = visit_data(bundle)
-            html_text, rows = visit_html(data, paper), csv_rows_visit(data)
-        else:
-            data = patient_data(bundle)
-            html_text, rows = patient_html(data, paper), csv_rows_patient(data)
+    if kind == "visit":
+        data = visit_data(bundle)
+        html_text, rows = visit_html(data, paper), csv_rows_visit(data)
+    else:
+        data = patient_data(bundle)
+        html_text, rows = patient_html(data, paper), csv_rows_patient(data)
     out = Path(out_path)
     make_private_dir(out.parent)
     if pdf:  # first: a PDF that cannot be printed leaves no half-set of files
@@ -107,47 +103,3 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
         written.append(atomic_write(out.with_suffix(".csv"), table_text(rows, columns, "csv"), mode=PRIVATE))
     return written
 
-
-# -- TEMPORARY bridge (issue 9): until reports.data/html take bundles (the reports branch), serve
-# -- their store-taking signatures from the bundle. Delete from here to the end when that lands.
-
-def _legacy_render(kind: str, bundle: dict, paper: str):
-    """(html, csv rows, write_pdf) through the old store-taking report functions, or None when they take bundles."""
-    import datetime as dt
-    import inspect
-
-    from . import data as d
-    from . import html as h
-
-    if "store" not in inspect.signature(d.visit_data).parameters:
-        return None
-    if kind == "visit":
-        store = _BundleStore(bundle["patient"], [bundle])
-        data = d.visit_data(store, bundle["visit"]["id"])
-        return h.visit_html(data, store, paper), d.csv_rows_visit(data), h.write_pdf
-    store = _BundleStore(bundle["patient"], bundle["visits"])
-    lo, hi = (dt.date.fromisoformat(v) if v else None for v in bundle["period"])
-    data = d.patient_data(store, bundle["patient"]["chart"], lo, hi)
-    return h.patient_html(data, paper, store), d.csv_rows_patient(data), h.write_pdf
-
-
-class _BundleStore:
-    """The four store calls the old report functions make, answered from bundles."""
-
-    def __init__(self, patient: dict, visits: list[dict]):
-        self._patient = patient
-        self._visits = {v["visit"]["id"]: v for v in visits}
-        self._photos = {c["annotated_sha256"] or c["photo_sha256"]: c["photo_path"]
-                        for v in visits for c in v["checks"]}
-
-    def patient(self, chart):
-        return self._patient
-
-    def visits(self, chart):
-        return [v["visit"] for v in self._visits.values()]
-
-    def visit_summary(self, visit_id):
-        return self._visits[visit_id]
-
-    def photo_path(self, sha256):
-        return self._photos.get(sha256)
