@@ -197,7 +197,7 @@ def measure_options(fn):
 
 
 def options_from(kw: dict, annotate: bool = True):
-    """The :class:`~legcheck.recording.MeasureOptions` of :func:`measure_options`.
+    """The :class:`~legcheck.pipeline.MeasureOptions` of :func:`measure_options`.
 
     Parameters
     ----------
@@ -213,7 +213,7 @@ def options_from(kw: dict, annotate: bool = True):
         As :func:`board_from`, :func:`tabs_from`, :func:`parse_point`. Whether the options go
         together (manual points and method) is the library's check (UsageError, exit 2).
     """
-    from ..recording import MeasureOptions
+    from ..pipeline import MeasureOptions
 
     given = dict(board=board_from(kw), tabs=tabs_from(kw), camera=kw.pop("camera_path"),
                  even_below_mm=kw.pop("even_below"), method=kw.pop("method"),

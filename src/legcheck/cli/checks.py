@@ -32,7 +32,7 @@ HISTORY_COLUMNS = ["supersedes", "superseded_by", "author", "reason"]
 @handles_errors
 def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, **kw):
     """Measure PHOTO and record it as a leg check of a patient, in one step."""
-    from ..recording import CheckRequest, record_checks
+    from ..pipeline import CheckRequest, record_checks
 
     if batch_dir:
         requests = read_batch(Path(batch_dir))
@@ -68,7 +68,7 @@ def read_batch(directory: Path) -> list:
         No checks.csv, a row without a known phase and position, a photo that is not there, or
         no rows; the message names the line.
     """
-    from ..recording import CheckRequest
+    from ..pipeline import CheckRequest
 
     f = directory / "checks.csv"
     if not f.exists():

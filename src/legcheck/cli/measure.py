@@ -77,7 +77,7 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
 def measure(photo, as_json, annotate_path, no_annotate, **kw):
     """Measure the apparent leg-length difference in one PHOTO."""
     from ..pipeline import annotate
-    from ..recording import measure_with
+    from ..pipeline import measure_with
 
     options = options_from(kw, annotate=not no_annotate)
     result = measure_with(photo, options)

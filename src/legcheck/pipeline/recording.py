@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
-from .measure.measurement import Measurement
-from .pipeline import DEFAULT_HEEL_HEIGHT_MM, MeasureResult, annotate, measure_photo
-from .records.vocabulary import EVEN_BELOW_MM, require_term
-from .targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
-from .vision.camera import CameraProfile
+from ..errors import UsageError
+from ..measure.measurement import Measurement
+from .measuring import DEFAULT_HEEL_HEIGHT_MM, MeasureResult, annotate, measure_photo
+from ..records.vocabulary import EVEN_BELOW_MM, require_term
+from ..targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
+from ..vision.camera import CameraProfile
 
 
 @dataclass(frozen=True)

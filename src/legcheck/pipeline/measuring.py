@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .errors import CameraProfileError, HeelNotFoundError, UsageError
-from .measure.measurement import Measurement
-from .records.vocabulary import EVEN_BELOW_MM
-from .targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
-from .vision.camera import CameraProfile, adapt_profile
+from ..errors import CameraProfileError, HeelNotFoundError, UsageError
+from ..measure.measurement import Measurement
+from ..records.vocabulary import EVEN_BELOW_MM
+from ..targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
+from ..vision.camera import CameraProfile, adapt_profile
 
 #: A profile whose board fit is this much worse than a board-only fit (and over 1.5 px) is for another camera.
 PROFILE_MISFIT_FACTOR = 4.0
@@ -114,11 +114,11 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     LegcheckError
         ImageReadError (3), BoardNotFoundError (4), HeelNotFoundError (5), CameraProfileError (6).
     """
-    from .geometry import solve_board_pose
-    from .measure.measurement import check_even_below_mm
-    from .measure.points import check_heel_height_mm
-    from .vision.detect import find_board, find_markers, reduced
-    from .vision.imageio import load_photo, to_gray
+    from ..geometry import solve_board_pose
+    from ..measure.measurement import check_even_below_mm
+    from ..measure.points import check_heel_height_mm
+    from ..vision.detect import find_board, find_markers, reduced
+    from ..vision.imageio import load_photo, to_gray
 
     even_below_mm = check_even_below_mm(even_below_mm)
     heel_height_mm = check_heel_height_mm(heel_height_mm)
@@ -177,8 +177,8 @@ def _profile(camera) -> CameraProfile | None:
 
 def _choose_camera(photo, board, profile: CameraProfile | None):
     """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board."""
-    from .geometry import solve_board_pose
-    from .vision.calibrate import estimate_camera
+    from ..geometry import solve_board_pose
+    from ..vision.calibrate import estimate_camera
 
     size = (photo.width, photo.height)
     if profile is None:
@@ -201,8 +201,8 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
 
 def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, warnings, common, clock):
     """Manual mode: the given points, snapped onto the heel's edge when one is right there."""
-    from .measure.points import measure_from_points
-    from .vision.snap import MANUAL_SIGMA_PX, snap_to_edge
+    from ..measure.points import measure_from_points
+    from ..vision.snap import MANUAL_SIGMA_PX, snap_to_edge
 
     pts, sig, notes = {}, {}, []
     for side, p in zip(("left", "right"), given):
@@ -223,10 +223,10 @@ def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, w
 def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method, heel_height_mm, warnings,
                common, clock):
     """Tab mode when both tabs are there (or asked for), else heel contours."""
-    from .measure.points import measure_from_points
-    from .measure.tabs import measure_from_tabs
-    from .vision.contour import find_heels
-    from .vision.detect import find_markers, find_tabs
+    from ..measure.points import measure_from_points
+    from ..measure.tabs import measure_from_tabs
+    from ..vision.contour import find_heels
+    from ..vision.detect import find_markers, find_tabs
 
     if method in ("auto", "tabs"):
         tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
@@ -252,7 +252,7 @@ def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     """Photo region (x0, y0, x1, y1) holding the board and both heels, with a margin: what a report shows."""
     import numpy as np
 
-    from .geometry import project_table
+    from ..geometry import project_table
 
     w, h = board.width_mm, board.height_mm
     pts = np.array([[0, 0, 0], [w, 0, 0], [w, -h, 0], [0, -h, 0], m.left_heel_mm, m.right_heel_mm], dtype=float)
@@ -291,7 +291,7 @@ def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD) 
     FileAccessError
         The file cannot be written.
     """
-    from .vision import annotate as ann
+    from ..vision import annotate as ann
 
     img = ann.draw(result.photo.pixels, result.measurement, result.board2cam, result.camera.K, result.camera.dist,
                    board, result.outlines)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from legcheck.errors import ImageReadError, RecordNotFoundError, UsageError
-from legcheck.recording import CheckRequest, MeasureOptions, record_check, record_checks
+from legcheck.pipeline import CheckRequest, MeasureOptions, record_check, record_checks
 from legcheck.records import open_store
 
 from conftest import profile_of
