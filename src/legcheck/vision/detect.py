@@ -198,7 +198,7 @@ def _tab_error(kind: str, message: str) -> HeelNotFoundError:
 
 
 def _refine_tab(gray, side, tabs: TabSpec, coarse, K, dist) -> TabCorners:
-    cells = int(tabs.dictionary[5]) + 2  # DICT_5X5_* -> 5 bits + 2 border cells
+    cells = _aruco(tabs.dictionary).markerSize + 2  # the marker's bits plus a black border cell each side
     pad = 22
     x0, y0 = np.floor(coarse.min(axis=0)).astype(int) - pad
     x1, y1 = np.ceil(coarse.max(axis=0)).astype(int) + pad
