@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..vision.camera import CameraProfile
+from ..vision.intrinsics import uncertainty_breakdown
 from ..vision.detect import BoardCorners, TabCorners
 from ..geometry import Pose, cam_to_table, distort_ideal, solve_board_pose, solve_square_pose, view_elevation_deg
 from ..targets.spec import TabSpec
@@ -134,19 +135,9 @@ def board_noise_px(rms_px: float, n_corners: int) -> float:
 def draw_cameras(camera: CameraProfile, rng, draws: int):
     """``draws`` perturbed copies of the intrinsics: (K (draws, 3, 3), dist (draws, 5)).
 
-    Focal errors move fx and fy together; the principal point and k1 vary independently.
+    Drawn from the profile's spread (:meth:`CameraProfile.draw_intrinsics`).
     """
-    sfx, sfy, scx, scy = camera.std_intrinsics
-    e = rng.normal(size=(draws, 4))
-    ed = rng.normal(size=draws) * camera.std_dist[0]
-    K = np.repeat(camera.K[None], draws, axis=0)
-    K[:, 0, 0] += e[:, 0] * sfx
-    K[:, 1, 1] += e[:, 0] * sfy
-    K[:, 0, 2] += e[:, 2] * scx
-    K[:, 1, 2] += e[:, 3] * scy
-    dist = np.repeat(camera.dist[None], draws, axis=0)
-    dist[:, 0] += ed
-    return K, dist
+    return camera.draw_intrinsics(rng, draws)
 
 
 def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: TabSpec, camera: CameraProfile,
@@ -227,6 +218,9 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     lld = float(left[1] - right[1])
     draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed)
     sigma = float(np.sqrt(np.var(draws) + (np.mean(draws) - lld) ** 2 + FLOOR_SIGMA_MM ** 2))
+    # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
+    fixed = monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed)
+    sigma_fixed = float(np.sqrt(np.var(fixed) + (np.mean(fixed) - lld) ** 2 + FLOOR_SIGMA_MM ** 2))
     elevation = view_elevation_deg(nominal.board2cam)
     warn = list(warnings) + view_warnings(elevation) + tab_warnings(tabs, nominal)
     if nominal.board_rms_px > 1.0:
@@ -243,7 +237,8 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         details={"board_corners": int(len(board.ids)),
                  "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
                  "focal_px": round(float(camera.K[0, 0]), 2),
-                 "camera_distance_mm": round(float(np.linalg.norm(nominal.board2cam.t)), 1)},
+                 "camera_distance_mm": round(float(np.linalg.norm(nominal.board2cam.t)), 1),
+                 **uncertainty_breakdown(sigma, sigma_fixed, Z95)},
     )
 
 
@@ -280,22 +275,28 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     pts = np.array([points_px["left"], points_px["right"]], dtype=np.float64)
     heels = backproject_to_height(pts, K0, dist, board2cam, heel_height_mm)
     lld = float(heels[0, 1] - heels[1, 1])
-    rng = np.random.default_rng(seed)
     n = len(board.corners_px)
     sig_board = board_noise_px(rms, n)
-    Ks, dists = draw_cameras(camera, rng, draws)
     sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
-    out = np.empty(draws)
-    for i in range(draws):
-        K, dist_i = Ks[i], dists[i]
-        b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
-                                  K, dist_i, guess=board2cam)
-        h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
-        d = rng.normal() * HEEL_DIFF_SIGMA_MM
-        p = pts + rng.normal(size=pts.shape) * sig[:, None]
-        hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
-        out[i] = hh[0, 1] - hh[1, 1]
-    sigma = float(np.sqrt(np.var(out) + (np.mean(out) - lld) ** 2 + LANDMARK_FLOOR_MM ** 2 + FLOOR_SIGMA_MM ** 2))
+
+    def simulate(cam: CameraProfile) -> float:
+        """1-sigma of lld_mm over the draws (the same random numbers for every ``cam``)."""
+        rng = np.random.default_rng(seed)
+        Ks, dists = draw_cameras(cam, rng, draws)
+        out = np.empty(draws)
+        for i in range(draws):
+            K, dist_i = Ks[i], dists[i]
+            b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
+                                      K, dist_i, guess=board2cam)
+            h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
+            d = rng.normal() * HEEL_DIFF_SIGMA_MM
+            p = pts + rng.normal(size=pts.shape) * sig[:, None]
+            hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
+            out[i] = hh[0, 1] - hh[1, 1]
+        return float(np.sqrt(np.var(out) + (np.mean(out) - lld) ** 2 + LANDMARK_FLOOR_MM ** 2 + FLOOR_SIGMA_MM ** 2))
+
+    sigma = simulate(camera)
+    sigma_fixed = simulate(camera.fixed())  # the intrinsics exact: the quadrature difference is the profile's part
     unc = Z95 * sigma
     elevation = view_elevation_deg(board2cam)
     warn = list(warnings) + view_warnings(elevation)
@@ -314,5 +315,6 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
                  "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
                  "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
                  "focal_px": round(float(K0[0, 0]), 2),
-                 "camera_distance_mm": round(float(np.linalg.norm(board2cam.t)), 1)},
+                 "camera_distance_mm": round(float(np.linalg.norm(board2cam.t)), 1),
+                 **uncertainty_breakdown(sigma, sigma_fixed, Z95)},
     )
