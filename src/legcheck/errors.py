@@ -11,7 +11,8 @@ Exit codes (the contract scripts rely on):
  4     calibration board not found, or too few of its corners seen
  5     a heel tab missing or duplicated
  6     camera profile invalid, or made for another camera / image size
- 7     calibration photos unusable (fewer than 5 good views)
+ 7     calibration photos unusable (fewer than 5 good views, or photos
+       of more than one camera)
  8     record not found (unknown chart number, visit or check id)
  9     record conflict (chart number taken, visit of another patient,
        amending a check that was already amended)

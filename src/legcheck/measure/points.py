@@ -21,6 +21,7 @@ from ..vision.detect import BoardCorners
 from ..records.vocabulary import EVEN_BELOW_MM
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
+from ..vision.intrinsics import uncertainty_breakdown
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
@@ -151,6 +152,9 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
     out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed)
     unc = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
+    # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
+    fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed)
+    unc_fixed = bound_95(fixed, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(board2cam)
     warn = list(warnings) + view_warnings(elevation) + board_fit_warnings(rms)
     if unc > WIDE_UNCERTAINTY_MM:
@@ -163,5 +167,6 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         warnings=tuple(warn), confidence=float(confidence), even_below_mm=even_below_mm,
         details={**pose_details(len(board.ids), K0, board2cam), "heel_height_mm": float(heel_height_mm),
                  "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
-                 "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)}},
+                 "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
+                 **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
     )

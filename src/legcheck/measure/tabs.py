@@ -28,7 +28,8 @@ from ..vision.detect import BoardCorners, TabCorners
 from ..records.vocabulary import EVEN_BELOW_MM
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
-from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, board_noise_px, bound_95, draw_cameras
+from ..vision.intrinsics import uncertainty_breakdown
+from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: A tab turned further than this from the camera's line of sight is flagged, degrees.
 EDGE_ON_DEG = 65.0
@@ -227,6 +228,8 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     lld = float(left[1] - right[1])
     draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed)
     unc = bound_95(draws, lld, FLOOR_SIGMA_MM)
+    # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
+    unc_fixed = bound_95(monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed), lld, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(nominal.board2cam)
     warn = (list(warnings) + view_warnings(elevation) + tab_warnings(tabs, nominal)
             + board_fit_warnings(nominal.board_rms_px))
@@ -238,5 +241,6 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         camera_source=camera.source, board_reprojection_px=nominal.board_rms_px,
         view_elevation_deg=elevation, warnings=tuple(warn), confidence=1.0, even_below_mm=even_below_mm,
         details={**pose_details(len(board.ids), camera.K, nominal.board2cam),
-                 "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()}},
+                 "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
+                 **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
     )

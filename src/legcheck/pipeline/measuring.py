@@ -178,7 +178,7 @@ def _profile(camera) -> CameraProfile | None:
 def _choose_camera(photo, board, profile: CameraProfile | None):
     """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board."""
     from ..geometry import solve_board_pose
-    from ..vision.calibrate import estimate_camera
+    from ..vision.estimate import estimate_camera
 
     size = (photo.width, photo.height)
     if profile is None:
