@@ -53,6 +53,7 @@ def record_series() -> tuple[Path, int]:
         p.unlink(missing_ok=True)
     shutil.rmtree(OUT / "demo-photos", ignore_errors=True)
     print(f"2. Recording six visits of a sample patient into {db.relative_to(REPO)}")
+    legcheck("init", db=db)
     legcheck("patient", "add", "DEMO-001", "--name", "Sample Patient", "--dob", "1968-04-12", db=db)
     visits = {}
     with (series / "visits.csv").open(newline="") as f:

@@ -58,10 +58,11 @@ def test_sigkill_keeps_every_returned_check(db):
     returned = set()
     for round_no in range(6):
         p = _writer(db, "C1", 10_000, f"k{round_no}")
-        time.sleep(0.3 + rng.random() * 0.7)
+        first = p.stdout.readline()  # writing has started: kill it at a random point from here
+        time.sleep(0.1 + rng.random() * 0.7)
         p.send_signal(signal.SIGKILL)
         out, _ = p.communicate()
-        returned |= {int(line.split()[2]) for line in out.splitlines() if len(line.split()) == 3}
+        returned |= {int(line.split()[2]) for line in (first + out).splitlines() if len(line.split()) == 3}
     assert len(returned) > 50
     with open_store(db) as st:
         report = st.check_integrity()
@@ -140,6 +141,7 @@ def test_a_shared_directory_keeps_its_permissions(tmp_path, mode):
 
 def test_the_default_database_is_made_on_first_use(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("LEGCHECK_DB", raising=False)
     with open_store() as st:
         assert Path(st.location) == tmp_path / "xdg" / "legcheck" / "legcheck.sqlite3"
     assert stat.S_IMODE((tmp_path / "xdg" / "legcheck").stat().st_mode) == 0o700

@@ -15,15 +15,15 @@ from ._common import db_option, fail, handles_errors, open_db
 @handles_errors
 def init(db_path, create_db):
     """Create a new, empty visit log (the database given by --db, or the default one)."""
+    from pathlib import Path
+
     from ..errors import RecordConflictError
+    from ..records.sqlite import default_db_path
 
-    if db_path:
-        from pathlib import Path
-
-        p = Path(db_path)
-        if p.exists() and p.stat().st_size > 0:
-            raise RecordConflictError(f"{p} already exists; it was not changed")
-    with open_db(db_path, True) as st:
+    p = Path(db_path) if db_path else default_db_path()
+    if p.exists() and p.stat().st_size > 0:
+        raise RecordConflictError(f"{p} already exists; it was not changed")
+    with open_db(p, True) as st:
         where, version = st.location, st.schema_version()
     click.echo(f"Created {where} (schema {version})")
 

@@ -17,8 +17,8 @@ def open_store(location: str | Path | None = None, actor: str | None = None, cre
     Parameters
     ----------
     location : str or Path, optional
-        A database file path (SQLite); None: the user's data directory, where the database is
-        created on first use.
+        A database file path (SQLite); None: ``$LEGCHECK_DB`` if set, else the user's data
+        directory, where the database is created on first use.
     actor : str, optional
         A signed-in user (the web app's): the author of this store's writes. Default: the
         operating-system user, with ``$LEGCHECK_USER`` recorded beside it as a claim.
@@ -39,6 +39,10 @@ def open_store(location: str | Path | None = None, actor: str | None = None, cre
     DatabaseError, FileAccessError
         See :func:`legcheck.records.sqlite.open_store`.
     """
+    import os
+
+    if location is None:
+        location = os.environ.get("LEGCHECK_DB") or None  # None: the default database, made on first use
     if isinstance(location, str) and "://" in location:
         from ..errors import UsageError
 

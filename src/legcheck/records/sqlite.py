@@ -153,6 +153,10 @@ class SqliteBackend:
 
         return engine
 
+    def errors(self, where):
+        """A context that turns this driver's errors into legcheck's (:func:`translated_errors`)."""
+        return translated_errors(where)
+
     def lock_writers(self, conn) -> None:
         """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock.
 

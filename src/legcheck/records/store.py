@@ -105,17 +105,13 @@ class SqlStore(StoreChecks):
     @contextlib.contextmanager
     def _read(self):
         """A read transaction: one consistent view for every query inside it."""
-        from .sqlite import translated_errors
-
-        with translated_errors(self.location), self.engine.connect() as conn, conn.begin():
+        with self.backend.errors(self.location), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextlib.contextmanager
     def _write(self):
         """A write transaction; writers are serialised (SQLite ``BEGIN IMMEDIATE``; the backend's lock)."""
-        from .sqlite import translated_errors
-
-        with translated_errors(self.location), self.engine.connect() as plain:
+        with self.backend.errors(self.location), self.engine.connect() as plain:
             conn = plain.execution_options(legcheck_write=True)
             with conn.begin():
                 self.backend.lock_writers(conn)
@@ -277,7 +273,7 @@ class SqlStore(StoreChecks):
                               p=pid)
         return [self._present(r) for r in rows]
 
-    def _visit_for_check(self, conn, chart, visit_id=None, when=None, create=True) -> int:
+    def _visit_for_check(self, conn, chart, visit_id=None, when=None) -> int:
         patient = self._patient(conn, chart)
         if visit_id is not None:
             v = self._visit(conn, visit_id)
@@ -290,7 +286,7 @@ class SqlStore(StoreChecks):
                                  ORDER BY entity_id DESC LIMIT 1""", p=patient["id"], d=day)
         if row is not None:
             return row["entity_id"]
-        return self._new_visit(conn, patient["id"], when, None, None) if create else 0
+        return self._new_visit(conn, patient["id"], when, None, None)
 
     def visit_for_check(self, chart: str, visit_id: int | None = None, when: dt.datetime | None = None) -> int:
         """The visit a check goes to; see :meth:`legcheck.records.protocol.Store.visit_for_check`."""
@@ -341,9 +337,7 @@ class SqlStore(StoreChecks):
 
     def snapshot(self, dest: Path) -> None:
         """A consistent copy of the whole database as a new SQLite file ``dest`` (the archive's snapshot)."""
-        from .sqlite import translated_errors
-
-        with translated_errors(self.location):
+        with self.backend.errors(self.location):
             self.backend.snapshot(self.engine, Path(dest))
 
     def check_integrity(self) -> dict:
