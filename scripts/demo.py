@@ -86,8 +86,9 @@ def reports(db, last_visit):
 
     pdf = ["--pdf"] if find_chromium() else []
     print("\n3. Reports")
-    out = legcheck("report", "patient", "DEMO-001", "--out", OUT / "patient_report.html", "--csv", *pdf, db=db).stdout
-    out += legcheck("report", "visit", last_visit, "--out", OUT / "visit_report.html", *pdf, db=db).stdout
+    out = legcheck("report", "patient", "DEMO-001", "--out", OUT / "patient_report.html", "--csv", *pdf, "--force",
+                   db=db).stdout
+    out += legcheck("report", "visit", last_visit, "--out", OUT / "visit_report.html", *pdf, "--force", db=db).stdout
     for line in out.split():
         print(f"   {line}")
     if not pdf:
