@@ -82,8 +82,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
 
     Parameters
     ----------
-    path : str or Path
-        JPEG, PNG or HEIC photo with the board and both heels in view.
+    path : str, Path or legcheck.vision.imageio.PhotoBytes
+        JPEG, PNG or HEIC photo with the board and both heels in view, or its bytes as read
+        once (what is measured is then exactly those bytes).
     camera : CameraProfile, str, Path or None
         Calibrated camera profile (or its JSON file); None estimates the focal length from the
         board (less accurate).
