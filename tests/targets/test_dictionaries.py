@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from legcheck.errors import UsageError
 from legcheck._cv import cv2
 from legcheck.pipeline import measure_photo
 from legcheck.targets.spec import ARUCO_DICTIONARIES, BoardSpec, TabSpec
@@ -26,12 +27,12 @@ def test_every_dictionary_accepted(name):
 
 
 def test_unknown_or_too_small_dictionary_refused():
-    with pytest.raises(ValueError, match="predefined ArUco dictionary"):
+    with pytest.raises(UsageError, match="predefined ArUco dictionary"):
         BoardSpec(dictionary="DICT_9X9_50")
-    with pytest.raises(ValueError, match="30 markers"):
+    with pytest.raises(UsageError, match="30 markers"):
         TabSpec(dictionary="DICT_APRILTAG_16h5")  # tabs 40 and 41 are beyond its 30 markers
     assert TabSpec(left_id=20, right_id=21, dictionary="DICT_APRILTAG_16h5").left_id == 20
-    with pytest.raises(ValueError, match="needs id"):
+    with pytest.raises(UsageError, match="needs id"):
         BoardSpec(squares_x=11, squares_y=7, dictionary="DICT_APRILTAG_25h9")  # 38 markers of 35
 
 
