@@ -10,7 +10,7 @@ import click
 
 from ..errors import FileAccessError, LegcheckError
 from ._common import board_from, board_options, handles_errors, measure_options, options_from, parse_grid, \
-    tab_options, tabs_from
+    tab_options, tabs_from, units_from, units_option
 
 
 @click.command()
@@ -72,13 +72,15 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
 @click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the annotated photo (default: PHOTO.annotated.jpg beside it).")
 @click.option("--no-annotate", is_flag=True, help="Do not write an annotated photo.")
+@units_option
 @measure_options
 @handles_errors
-def measure(photo, as_json, annotate_path, no_annotate, **kw):
+def measure(photo, as_json, annotate_path, no_annotate, units, **kw):
     """Measure the apparent leg-length difference in one PHOTO."""
     from ..pipeline import annotate
     from ..pipeline import measure_with
 
+    units = units_from(units)
     options = options_from(kw, annotate=not no_annotate)
     result = measure_with(photo, options)
     m = result.measurement
@@ -94,7 +96,7 @@ def measure(photo, as_json, annotate_path, no_annotate, **kw):
                 click.echo(f"Annotated photo: {out}", err=True)
     for w in m.warnings:
         click.echo(f"legcheck: warning: {w}", err=True)
-    click.echo(json.dumps(m.to_json()) if as_json else m.summary())
+    click.echo(json.dumps(m.to_json(units)) if as_json else m.summary(units))
 
 
 @click.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..reports.output import PAPERS
-from ._common import db_option, handles_errors, open_db, stack_options
+from ._common import db_option, handles_errors, open_db, stack_options, units_from, units_option
 
 
 @click.group()
@@ -20,7 +20,22 @@ def report_options(fn):
         click.option("--pdf", is_flag=True, help="Also write the same report as PDF (OUT with .pdf)."),
         click.option("--csv", "as_csv", is_flag=True, help="Also write the numbers as CSV (OUT with .csv)."),
         click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True),
+        units_option,
+        click.option("--clinic", default=None, help="The clinic's name, for the report's header."),
     ])
+
+
+def with_settings(bundle: dict, units: str | None, clinic: str | None) -> dict:
+    """The bundle with the report settings the options give (the report reads ``bundle["settings"]``).
+
+    Options override what the bundle already holds (a stored configuration, once there is one).
+    The date made follows ``SOURCE_DATE_EPOCH`` when it is set.
+    """
+    settings = dict(bundle.get("settings") or {})
+    settings["units"] = units_from(units or settings.get("units"))
+    if clinic:
+        settings["clinic_name"] = clinic
+    return {**bundle, "settings": settings}
 
 
 @report.command("visit")
@@ -28,13 +43,13 @@ def report_options(fn):
 @report_options
 @db_option
 @handles_errors
-def report_visit(visit_id, out_path, pdf, as_csv, paper, db_path):
+def report_visit(visit_id, out_path, pdf, as_csv, paper, units, clinic, db_path):
     """The visit: pre and post photos side by side, the change, Derifield, PD, drop pieces."""
     from ..records.bundles import visit_bundle
     from ..reports.output import write_report
 
     with open_db(db_path) as st:
-        bundle = visit_bundle(st, visit_id)
+        bundle = with_settings(visit_bundle(st, visit_id), units, clinic)
     for path in write_report("visit", bundle, out_path, paper, pdf, as_csv):
         click.echo(str(path))
 
@@ -46,12 +61,12 @@ def report_visit(visit_id, out_path, pdf, as_csv, paper, db_path):
 @report_options
 @db_option
 @handles_errors
-def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, db_path):
-    """The series: trend chart, visits, mean pre/post, how well corrections hold."""
+def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, units, clinic, db_path):
+    """The series: trend charts per position, visits, each side's share, how well corrections hold."""
     from ..records.bundles import patient_bundle
     from ..reports.output import write_report
 
     with open_db(db_path) as st:
-        bundle = patient_bundle(st, chart, date_from, date_to)
+        bundle = with_settings(patient_bundle(st, chart, date_from, date_to), units, clinic)
     for path in write_report("patient", bundle, out_path, paper, pdf, as_csv):
         click.echo(str(path))
