@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import FileAccessError, LegcheckError
+from ..reports.output import PAPERS  # the sheets legcheck prints on; light to import, unlike targets/
 from ._common import board_from, board_options, handles_errors, measure_options, options_from, parse_grid, \
     tab_options, tabs_from, units_from, units_option
 
@@ -16,17 +17,20 @@ from ._common import board_from, board_options, handles_errors, measure_options,
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="targets", show_default=True,
               help="Directory for board/tabs PNG (600 dpi) and PDF (exact size) and targets.json.")
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True,
+              help="Sheet of the PDFs (board landscape, tabs portrait).")
 @board_options
 @tab_options
 @handles_errors
-def targets(out_dir, **kw):
+def targets(out_dir, paper, **kw):
     """Write the printable calibration board and heel tabs."""
     from ..targets.printables import write_targets
 
     board = board_from(kw)
     tabs = tabs_from(kw)
-    write_targets(out_dir, board, tabs)
-    click.echo(f"Wrote board.png, board.pdf, tabs.png, tabs.pdf and targets.json to {out_dir}/")
+    out = Path(out_dir)  # "print/" and "print" name the same directory: no doubled slash below
+    write_targets(out, board, tabs, paper)
+    click.echo(f"Wrote board.png, board.pdf, tabs.png, tabs.pdf ({paper}) and targets.json to {out}")
     click.echo("Print the PDFs at 100 % (actual size) and check the 10 mm bar with a ruler.", err=True)
 
 
