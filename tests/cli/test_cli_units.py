@@ -104,3 +104,26 @@ def test_measure_in_inches(basic, tmp_path):
     assert d["lld_in"] == round(d["lld_mm"] / 25.4, 4) and d["uncertainty_in"] == round(d["uncertainty_mm"] / 25.4, 4)
     assert res.stdout.strip() == (f"Left leg short by {fraction_in(d['lld_mm'])} (± "
                                   f"{fraction_in(d['uncertainty_mm'], round_up=True)}, heel tabs)")
+
+
+def test_check_and_export_in_inches(basic, tmp_path):
+    scene, path, truth = basic
+    cam = tmp_path / "cam.json"
+    profile_of(small_scene()).save(cam)
+    runner = CliRunner(env={"LEGCHECK_DB": str(tmp_path / "c.sqlite3")})
+
+    def run(*args):
+        res = runner.invoke(cli, [str(a) for a in args])
+        assert res.exit_code == 0, res.output
+        return res.stdout
+
+    run("patient", "add", "C1", "--name", "Carla")
+    (d,) = json.loads(run("check", path, "--patient", "C1", "--phase", "pre", "--position", "extended", "--camera", cam,
+                          "--units", "in", "--json"))
+    assert d["lld_in"] == round(d["lld_mm"] / 25.4, 4) and d["uncertainty_in"] == round(d["uncertainty_mm"] / 25.4, 4)
+    line = run("check", path, "--patient", "C1", "--phase", "post", "--position", "extended", "--camera", cam,
+               "--units", "in").strip()
+    assert line.endswith(f"Left leg short by {fraction_in(d['lld_mm'])} (± "
+                         f"{fraction_in(d['uncertainty_mm'], round_up=True)}, heel tabs)"), line
+    header = run("export", "--units", "in").splitlines()[0].split(",")
+    assert header[header.index("lld_mm") + 1] == "lld_in" and header[header.index("uncertainty_mm") + 1] == "uncertainty_in"

@@ -142,3 +142,22 @@ def test_units_follow_the_settings_and_output_is_reproducible(db, monkeypatch):
     assert visit_data(bundle)["settings"]["made"] == "2026-09-21"
     assert patient_html(_patient(db)) == patient_html(_patient(db))
     assert visit_html(_visit(db, 0)) == visit_html(_visit(db, 0))
+
+
+def test_holding_is_not_known_when_repeats_disagree():
+    from legcheck.reports.change import Change
+    from legcheck.reports.summary import series_figures
+
+    def mean(v, disagree=False):
+        return {"lld_mm": v, "uncertainty_mm": 0.4, "n": 2, "repeats_disagree": disagree}
+
+    rows = [{"visit": {"id": 1, "visit_date": "2026-09-01"}, "derifield": None, "pd_side": None,
+             "means": {("pre", "extended"): mean(-6.0), ("post", "extended"): mean(-1.0)},
+             "change": Change(-6.0, 0.4, -1.0, 0.4)},
+            {"visit": {"id": 2, "visit_date": "2026-09-08"}, "derifield": None, "pd_side": None,
+             "means": {("pre", "extended"): mean(-3.0, disagree=True)}, "change": None}]
+    f = series_figures(rows)
+    assert (f["pairs"][0]["retained"], f["pairs"][0]["held"]) == (None, "not known: repeats disagree")
+    assert f["mean_retained"] is None and f["visits_with_pre"] == 1  # the doubtful pre is not counted
+    rows[1]["means"][("pre", "extended")]["repeats_disagree"] = False
+    assert series_figures(rows)["pairs"][0]["held"] == "60 % of the improvement"

@@ -251,7 +251,7 @@ def open_db(db_path):
 
 
 def units_option(fn):
-    """``--units mm|in``: how every figure the command prints is shown."""
+    """``--units mm|in``: how every figure the command prints is shown (None when not given; see :func:`units_from`)."""
     return click.option("--units", type=click.Choice(UNITS), default=None,
                         help='Show figures in mm, or in inches to the nearest 1/16" (JSON/CSV: decimal _in '
                              "columns beside the mm ones)  [default: mm]")(fn)
@@ -262,6 +262,16 @@ def units_from(chosen: str | None) -> str:
 
     The clinic's stored ``units`` setting joins here (as ``stored``) once the store keeps a
     configuration; :func:`legcheck.units.resolve_units` holds the order.
+
+    Parameters
+    ----------
+    chosen : str or None
+        The ``--units`` value.
+
+    Returns
+    -------
+    str
+        "mm" or "in".
     """
     return resolve_units(chosen)
 

@@ -30,6 +30,20 @@ def with_settings(bundle: dict, units: str | None, clinic: str | None) -> dict:
 
     Options override what the bundle already holds (a stored configuration, once there is one).
     The date made follows ``SOURCE_DATE_EPOCH`` when it is set.
+
+    Parameters
+    ----------
+    bundle : dict
+        A visit or patient bundle.
+    units : {"mm", "in"} or None
+        ``--units``.
+    clinic : str or None
+        ``--clinic``.
+
+    Returns
+    -------
+    dict
+        A copy of ``bundle`` with ``settings`` (``units``, ``clinic_name``) filled in.
     """
     settings = dict(bundle.get("settings") or {})
     settings["units"] = units_from(units or settings.get("units"))

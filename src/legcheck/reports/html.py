@@ -7,9 +7,11 @@ a report opens offline, on a phone, and prints on A4 or Letter with no file or n
 reference left in it.
 
 Templates: ``base.html`` (the layout; blocks ``title``, ``styles``, ``head``, ``header``,
-``content``, ``footer``), ``visit.html``, ``patient.html`` and ``_macros.html`` (``change``,
-``photo``, ``pieces``, ``fig_box``). A web app extends ``base.html`` through
-:func:`environment` with its own loader first.
+``content``, ``footer``; optional context ``units``), ``visit.html``, ``patient.html`` and
+``_macros.html`` (``change``, ``mean_cell``, ``report_header``, ``photo``, ``pieces``,
+``fig_box``). A web app extends ``base.html`` through :func:`environment` with its own loader
+first. The stylesheet turns tables of class ``cards`` into cards under 600 px and fits a visit
+on one printed page.
 """
 
 from __future__ import annotations

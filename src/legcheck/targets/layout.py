@@ -45,13 +45,37 @@ def board_layout(spec: BoardSpec):
     return page_w, page_h, BOARD_MARGIN_MM, LABEL_MM
 
 
-def scale_bar_rects(x0, y0):
-    """A 10 mm bar, 2 mm thick, with 1 mm end ticks (page mm)."""
+def scale_bar_rects(x0: float, y0: float) -> list[tuple]:
+    """A 10 mm bar, 2 mm thick, with 2 mm end ticks rising from it.
+
+    Parameters
+    ----------
+    x0, y0 : float
+        The bar's top-left corner, page mm (y down).
+
+    Returns
+    -------
+    list of tuple
+        Black rectangles (x0, y0, x1, y1), page mm.
+    """
     return [(x0, y0, x0 + 10.0, y0 + 2.0), (x0, y0 - 2.0, x0 + 0.4, y0), (x0 + 9.6, y0 - 2.0, x0 + 10.0, y0)]
 
 
-def arrow_rects(cx, y_tip, length=10.0):
-    """An up arrow of small rectangles (page mm): a shaft and a stepped head."""
+def arrow_rects(cx: float, y_tip: float, length: float = 10.0) -> list[tuple]:
+    """An arrow pointing up the page, of small rectangles: a shaft and a stepped head.
+
+    Parameters
+    ----------
+    cx, y_tip : float
+        The arrow's centre line and its tip, page mm (y down).
+    length : float
+        Tip to tail, mm.
+
+    Returns
+    -------
+    list of tuple
+        Black rectangles (x0, y0, x1, y1), page mm.
+    """
     rects = [(cx - 0.6, y_tip + 3.0, cx + 0.6, y_tip + length)]
     for i in range(6):
         half = 0.4 + 0.5 * i
