@@ -41,7 +41,9 @@ def test_means_per_phase_and_position():
     assert [(m["phase"], m["position"]) for m in means] == [("post", "extended"), ("pre", "extended"), ("pre", "flexed")]
     pre = means[1]
     assert pre["n"] == 2 and pre["lld_mm"] == pytest.approx(-3.5) and pre["check_ids"] == [1, 2]
-    assert pre["uncertainty_mm"] == pytest.approx(0.5 / 2) and pre["short_leg"] == "right"
+    assert pre["propagated_mm"] == pytest.approx(0.5 / 2) and pre["short_leg"] == "right"
+    # Two repeats 1 mm apart: the spread with t(0.975, 1) = 12.7062 wins, and they disagree (1 > 0.5).
+    assert pre["uncertainty_mm"] == pytest.approx(12.7062 * 0.5) and pre["repeats_disagree"] is True
     assert means[0]["short_leg"] == "even"
 
 

@@ -60,30 +60,61 @@ def test_summary_figures_match_hand_computation(db):
         d = _patient(st, "P1")
         text = patient_html(d)
     f = d["figures"]
-    assert f["mean_pre_abs_mm"] == pytest.approx((6 + 3 + 2) / 3)
-    assert f["mean_post_abs_mm"] == pytest.approx((1 + 2.8 + 0.5) / 3)
-    assert f["mean_pre_mm"] == pytest.approx(-11 / 3)
+    assert f["pre_sides"] == {"left": {"n": 0, "mean_mm": None}, "right": {"n": 3, "mean_mm": pytest.approx(11 / 3)},
+                              "even": {"n": 0, "mean_mm": None}}
+    # -1.0 is not under the 1 mm threshold: right short; -0.5 is even.
+    assert f["post_sides"]["right"] == {"n": 2, "mean_mm": pytest.approx(1.9)} and f["post_sides"]["even"]["n"] == 1
     assert (f["even_after"], f["visits_with_post"]) == (1, 3)
     # Visit 1 corrected 5.0 mm; 2.0 of it was lost by visit 2: 60 % kept. Visit 2's 0.2 mm is no correction.
     assert f["mean_retained"] == pytest.approx(0.6) and f["retained_pairs"] == 1
     assert [r["change"].verdict for r in d["rows"]] == ["improved", "no measurable change", "improved"]
-    assert d["summary"] == ("Pat Series, 3 visits (2026-09-01 to 2026-09-15): before adjustment the right leg appeared "
-                            "short by 3.7 mm on average; after it 1.4 mm; 1 of 3 visits ended even; about 60 % of each "
-                            "correction was still there at the next visit.")
-    assert d["summary"] in text.replace("&#x27;", "'").replace("&#39;", "'")
+    assert d["summary"] == ("Pat Series, 3 visits (2026-09-01 to 2026-09-15). Before the adjustment the right leg "
+                            "looked shorter at 3 of 3 visits. After it the right leg looked shorter at 2 of 3 visits, "
+                            "even at 1. About 60 % of an improvement was still there at the next visit (from 1 pair "
+                            "of visits).")
+    assert d["summary"] in text
     # The middle visit's 0.2 mm is inside the combined +-0.57 mm: never called an improvement.
-    row2 = re.search(r"<tr><td>2026-09-08.*?</tr>", text).group(0)
-    assert "no measurable change" in row2 and "improved" not in row2
-    assert "60 % (over 1)" in text and "1 of 3 (33 %)" in text
+    row2 = re.search(r'<tr><td data-label="date">2026-09-08.*?</tr>', text).group(0)
+    assert "no measurable change (0.2 mm, within ± 0.6)" in row2 and "less" not in row2
+    assert f["pre_text"] == "The right leg looked shorter at 3 of 3 visits (3.7 mm on average)"
+    assert f["post_text"] == "The right leg looked shorter at 2 of 3 visits (1.9 mm on average), even at 1"
+    assert f["pre_text"] in text and f["post_text"] in text
+    assert "about 60 % of an improvement (from 1 pair of visits)" in text
+    assert "correction still there" not in text and "(over 1)" not in text  # the old jargon
+    assert [(p["from_date"], p["to_date"], p["held"]) for p in f["pairs"]] == [
+        ("2026-09-01", "2026-09-08", "60 % of the improvement"), ("2026-09-08", "2026-09-15", "no improvement to hold")]
 
 
-def test_change_verdicts():
-    assert Change(-6.0, 0.4, -1.0, 0.4).verdict == "improved"
-    assert Change(-3.0, 0.4, -2.8, 0.4).verdict == "no measurable change"
-    assert Change(-1.0, 0.3, -3.0, 0.3).verdict == "worse"
-    assert Change(-4.0, 0.3, 3.0, 0.3).verdict == "reversed"
-    assert Change(-3.0, 0.4, -2.8, 0.4).combined_unc == pytest.approx(0.4 * 2 ** 0.5)
-    assert "no measurable change" in Change(-3.0, 0.4, -2.8, 0.4).sentence()
+def test_side_change_is_not_averaged_across_sides(tmp_path):
+    """Right short at one visit, left short at the next: each side's share, never one averaged side."""
+    with open_store(tmp_path / "s.sqlite3", create=True) as st:
+        st.add_patient("S1", "Sam Side")
+        for day, pre, post in ((1, -4.0, -0.5), (8, 4.0, 1.5), (15, 3.0, -3.5)):
+            vid = st.new_visit("S1", dt.datetime(2026, 9, day, 9).astimezone())
+            _check(st, "S1", vid, "pre", "extended", pre)
+            _check(st, "S1", vid, "post", "extended", post)
+        d = _patient(st, "S1")
+        text = patient_html(d)
+        rows = csv_rows_patient(d)
+    assert d["summary"] == ("Sam Side, 3 visits (2026-09-01 to 2026-09-15). Before the adjustment the left leg "
+                            "looked shorter at 2 of 3 visits, the right leg at 1. After it the left leg looked shorter "
+                            "at 1 of 3 visits, the right leg at 1, even at 1. About 40 % of an improvement was still "
+                            "there at the next visit (from 1 pair of visits).")
+    assert "on average" not in d["summary"] and "appeared short by" not in text
+    # Visit 1 evened the right short leg; at visit 2 the LEFT was short: nothing "came back" or was "kept".
+    first, second = d["figures"]["pairs"]
+    assert first["change"].sentence() == "even 0.5 → left short 4.0 mm: now left short, by 4.5 mm (± 0.6)"
+    assert (first["retained"], first["held"]) == (None, "the other leg was short")
+    assert second["change"].sentence() == "left short 1.5 → left short 3.0 mm: 1.5 mm more (± 0.6)"
+    # Visit 2 corrected 2.5 mm (4.0 -> 1.5); 1.5 of it was back at visit 3: 40 % still there.
+    assert (second["retained"], second["held"]) == (pytest.approx(0.4), "40 % of the improvement")
+    holding = text[text.index("Holding between visits"):]
+    assert "came back" not in holding and "kept" not in holding
+    assert "the other leg was short" in holding
+    # Visit 3: left short 3.0 -> right short 3.5 is the signed 6.5 mm, in the table and in the CSV alike.
+    assert rows[2]["change"] == "left short 3.0 → right short 3.5 mm: the short side changed, by 6.5 mm (± 0.6)"
+    assert (rows[2]["change_mm"], rows[2]["verdict"]) == (-6.5, "reversed")
+    assert "the short side changed, by 6.5 mm (± 0.6)" in text
 
 
 def test_chart_data_is_the_log(db):
@@ -97,7 +128,10 @@ def test_chart_data_is_the_log(db):
         want = [c["lld_mm"] for c in log if c["position"] == pos and c["phase"] == phase]
         assert s["lld_mm"] == pytest.approx(want)
         assert s["visit_date"] == [c["visit_date"] for c in log if c["position"] == pos and c["phase"] == phase]
-    assert text.count("<svg") == 1
+    # Small multiples: one chart per position checked, each with the axis named in words.
+    assert text.count("<svg") == 2 and re.findall(r'data-position="([a-z-]+)"', text) == ["extended", "flexed"]
+    assert text.count("<!-- Left leg short ↑ / Right leg short ↓ (mm) -->") == 2
+    assert "lld (mm)" not in text
 
 
 def test_edge_cases_say_so(db):
@@ -120,7 +154,7 @@ def test_amended_checks_are_marked_and_used(db):
         d = _patient(st, "P1")
         text = patient_html(d)
         vtext = visit_html(visit_data(visit_bundle(st, d["rows"][0]["visit"]["id"])))
-    assert d["figures"]["mean_pre_abs_mm"] == pytest.approx((7 + 3 + 2) / 3)
+    assert d["figures"]["pre_sides"]["right"]["mean_mm"] == pytest.approx((7 + 3 + 2) / 3)
     assert "Some checks were amended" in text and "2026-09-01*" in text
     assert "amended check" in vtext
 
@@ -174,10 +208,10 @@ def test_charts_change_nothing_process_wide():
     code = """
 import sys, matplotlib
 backend = dict.__getitem__(matplotlib.rcParams, "backend")
-from legcheck.reports.charts import trend_svg
+from legcheck.reports.charts import trend_svgs
 m = lambda v: {"lld_mm": v, "uncertainty_mm": 0.4, "n": 1}
 rows = [{"visit": {"id": i, "visit_date": f"2026-09-0{i}"}, "means": {("pre", "extended"): m(-3.0 + i)}} for i in (1, 2)]
-assert trend_svg({"rows": rows}).startswith("<svg")
+assert trend_svgs({"rows": rows, "units": "mm", "positions": ["extended"]})[0]["svg"].startswith("<svg")
 assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
 assert dict.__getitem__(matplotlib.rcParams, "backend") is backend, "backend changed"
 """

@@ -15,6 +15,7 @@ import click
 from ..errors import FileAccessError, LegcheckError
 from ..records.vocabulary import EVEN_BELOW_MM
 from ..textsafe import shown
+from ..units import UNITS, bound, fraction_in, inches, resolve_units
 
 
 def fail(exc: LegcheckError, as_json: bool = False):
@@ -287,17 +288,72 @@ def output_path(path, store, force: bool = False):
     return Path(path)
 
 
-def _cell(column: str, value) -> str:
+def units_option(fn):
+    """``--units mm|in``: how every figure the command prints is shown (None when not given; see :func:`units_from`)."""
+    return click.option("--units", type=click.Choice(UNITS), default=None,
+                        help='Show figures in mm, or in inches to the nearest 1/16" (JSON/CSV: decimal _in '
+                             "columns beside the mm ones)  [default: mm]")(fn)
+
+
+def units_from(chosen: str | None) -> str:
+    """The units a command shows: ``--units``, else the stored setting, else mm.
+
+    The clinic's stored ``units`` setting joins here (as ``stored``) once the store keeps a
+    configuration; :func:`legcheck.units.resolve_units` holds the order.
+
+    Parameters
+    ----------
+    chosen : str or None
+        The ``--units`` value.
+
+    Returns
+    -------
+    str
+        "mm" or "in".
+    """
+    return resolve_units(chosen)
+
+
+#: Length columns of the tables: whether each is a signed lld (else a 95 % bound).
+LENGTH_COLUMNS = {"lld_mm": True, "change_mm": True, "uncertainty_mm": False, "propagated_mm": False,
+                  "spread_mm": False}
+
+
+def _cell(column: str, value, units: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return shown(value)
+    if column in LENGTH_COLUMNS and units == "in":
+        return fraction_in(value, signed=True) if LENGTH_COLUMNS[column] else bound(value, "in")
     if column == "lld_mm":
         return f"{value:+.2f}"
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False) -> None:
+def with_inches(rows: list[dict], columns: list[str]) -> tuple[list[dict], list[str]]:
+    """Rows and columns with a decimal-inch ``_in`` twin after each length column (JSON and CSV).
+
+    Parameters
+    ----------
+    rows : list of dict
+    columns : list of str
+
+    Returns
+    -------
+    rows, columns
+        New rows (``lld_in``, ``uncertainty_in``... via :func:`legcheck.units.inches`) and
+        columns; the ``_mm`` ones stay.
+    """
+    out_cols = []
+    for c in columns:
+        out_cols += [c, c[:-3] + "_in"] if c in LENGTH_COLUMNS else [c]
+    out_rows = [{**r, **{c[:-3] + "_in": inches(r.get(c)) for c in LENGTH_COLUMNS if c in r}} for r in rows]
+    return out_rows, out_cols
+
+
+def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False,
+         units: str = "mm") -> None:
     """Print rows on stdout.
 
     Parameters
@@ -308,10 +364,15 @@ def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bo
     as_json, as_csv : bool
         JSON (every key of every row) or CSV; neither: a text table (tabulate) with lld_mm
         signed, other floats to 0.01 and numbers right-aligned.
+    units : {"mm", "in"}
+        In inches, JSON and CSV gain the decimal ``_in`` columns (:func:`with_inches`) and the
+        text table shows each length column as fractions of an inch (headed ``lld_in``...).
     """
     if as_json or as_csv:
         from ..reports.output import table_text
 
+        if units == "in":
+            rows, columns = with_inches(rows, columns)
         click.echo(table_text(rows, columns, "json" if as_json else "csv"), nl=False)
         return
     if not rows:
@@ -319,7 +380,8 @@ def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bo
         return
     from tabulate import tabulate
 
-    cells = [[_cell(c, r.get(c)) for c in columns] for r in rows]
+    cells = [[_cell(c, r.get(c), units) for c in columns] for r in rows]
     align = ["right" if any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
              else "left" for c in columns]
-    click.echo(tabulate(cells, headers=columns, tablefmt="simple", disable_numparse=True, colalign=align))
+    headers = [c[:-3] + "_in" if units == "in" and c in LENGTH_COLUMNS else c for c in columns]
+    click.echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align))

@@ -12,7 +12,7 @@ import click
 from ..errors import RecordConflictError
 from ..records.vocabulary import PHASES, POSITIONS
 from ._common import db_option, emit, handles_errors, measure_options, open_db, options_from, output_options, \
-    output_path
+    output_path, units_from, units_option, with_inches
 
 LOG_COLUMNS = ["id", "chart", "visit_id", "visit_date", "phase", "position", "lld_mm", "uncertainty_mm", "short_leg",
                "method", "amended"]
@@ -28,13 +28,15 @@ HISTORY_COLUMNS = ["supersedes", "superseded_by", "author", "reason"]
 @click.option("--batch", "batch_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Directory with photos and checks.csv (columns: file, phase, position).")
 @click.option("--json", "as_json", is_flag=True)
+@units_option
 @db_option
 @measure_options
 @handles_errors
-def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, create_db, **kw):
+def check(photo, chart, phase, position, visit_id, batch_dir, as_json, units, db_path, create_db, **kw):
     """Measure PHOTO and record it as a leg check of a patient, in one step."""
     from ..pipeline import CheckRequest, record_checks
 
+    units = units_from(units)
     if batch_dir:
         requests = read_batch(Path(batch_dir))
     elif photo and phase and position:
@@ -51,13 +53,14 @@ def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, 
     if as_json:
         out = []
         for d in done:
-            m = d.measurement.to_json()
+            m = d.measurement.to_json(units)
             out.append({"check_id": d.check_id, "visit_id": d.visit_id, "photo_sha256": d.photo_sha256,
-                        "lld_mm": m["lld_mm"], "short_leg": m["short_leg"], "uncertainty_mm": m["uncertainty_mm"]})
+                        **{k: m[k] for k in ("lld_mm", "lld_in", "short_leg", "uncertainty_mm", "uncertainty_in")
+                           if k in m}})
         click.echo(json.dumps(out))
         return
     for d in done:
-        click.echo(f"check {d.check_id} (visit {d.visit_id}, {d.phase} {d.position}): {d.measurement.summary()}")
+        click.echo(f"check {d.check_id} (visit {d.visit_id}, {d.phase} {d.position}): {d.measurement.summary(units)}")
 
 
 def read_batch(directory: Path) -> list:
@@ -94,10 +97,12 @@ def read_batch(directory: Path) -> list:
 @click.option("--patient", "chart", default=None, help="Only this chart number.")
 @click.option("--history", is_flag=True, help="Show every version of amended checks.")
 @output_options
+@units_option
 @db_option
 @handles_errors
-def log(chart, history, as_json, as_csv, db_path, create_db):
+def log(chart, history, as_json, as_csv, units, db_path, create_db):
     """The leg checks recorded (current values; amended rows marked)."""
+    units = units_from(units)
     with open_db(db_path, create_db) as st:
         rows = st.checks(chart=chart, history=history)
     for r in rows:
@@ -105,7 +110,7 @@ def log(chart, history, as_json, as_csv, db_path, create_db):
             r.pop("result_json", None)
         else:
             r["amended"] = "amended" if r["amended"] else ""
-    emit(rows, LOG_COLUMNS + (HISTORY_COLUMNS if history else []), as_json, as_csv)
+    emit(rows, LOG_COLUMNS + (HISTORY_COLUMNS if history else []), as_json, as_csv, units)
 
 
 @click.command()
@@ -129,9 +134,10 @@ def amend(check_id, lld_mm, reason, author, db_path, create_db):
               help="File (a new file unless --force; default: stdout).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists (never the database or its photos).")
 @click.option("--with-names", is_flag=True, help="Include patient names (left out by default).")
+@units_option
 @db_option
 @handles_errors
-def export(fmt, out_path, force, with_names, db_path, create_db):
+def export(fmt, out_path, force, with_names, units, db_path, create_db):
     """Export every current check with its visit and patient chart number."""
     from ..fileio import PRIVATE, atomic_write
     from ..records.bundles import export_rows
@@ -141,6 +147,8 @@ def export(fmt, out_path, force, with_names, db_path, create_db):
         if out_path:
             output_path(out_path, st, force)
         rows, columns = export_rows(st, with_names)
+    if units_from(units) == "in":
+        rows, columns = with_inches(rows, columns)
     text = table_text(rows, columns, fmt)
     if out_path:
         atomic_write(out_path, text, mode=PRIVATE, overwrite=force)

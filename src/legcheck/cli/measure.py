@@ -9,24 +9,28 @@ from pathlib import Path
 import click
 
 from ..errors import FileAccessError, LegcheckError
+from ..reports.output import PAPERS  # the sheets legcheck prints on; light to import, unlike targets/
 from ._common import board_from, board_options, handles_errors, measure_options, options_from, parse_grid, \
-    tab_options, tabs_from
+    tab_options, tabs_from, units_from, units_option
 
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="targets", show_default=True,
               help="Directory for board/tabs PNG (600 dpi) and PDF (exact size) and targets.json.")
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True,
+              help="Sheet of the PDFs (board landscape, tabs portrait).")
 @board_options
 @tab_options
 @handles_errors
-def targets(out_dir, **kw):
+def targets(out_dir, paper, **kw):
     """Write the printable calibration board and heel tabs."""
     from ..targets.printables import write_targets
 
     board = board_from(kw)
     tabs = tabs_from(kw)
-    write_targets(out_dir, board, tabs)
-    click.echo(f"Wrote board.png, board.pdf, tabs.png, tabs.pdf and targets.json to {out_dir}/")
+    out = Path(out_dir)  # "print/" and "print" name the same directory: no doubled slash below
+    write_targets(out, board, tabs, paper)
+    click.echo(f"Wrote board.png, board.pdf, tabs.png, tabs.pdf ({paper}) and targets.json to {out}")
     click.echo("Print the PDFs at 100 % (actual size) and check the 10 mm bar with a ruler.", err=True)
 
 
@@ -65,13 +69,15 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
 @click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the annotated photo (default: PHOTO.annotated.jpg beside it).")
 @click.option("--no-annotate", is_flag=True, help="Do not write an annotated photo.")
+@units_option
 @measure_options
 @handles_errors
-def measure(photo, as_json, annotate_path, no_annotate, **kw):
+def measure(photo, as_json, annotate_path, no_annotate, units, **kw):
     """Measure the apparent leg-length difference in one PHOTO."""
     from ..pipeline import annotate
     from ..pipeline import measure_with
 
+    units = units_from(units)
     options = options_from(kw, annotate=not no_annotate)
     result = measure_with(photo, options)
     m = result.measurement
@@ -87,7 +93,7 @@ def measure(photo, as_json, annotate_path, no_annotate, **kw):
                 click.echo(f"Annotated photo: {out}", err=True)
     for w in m.warnings:
         click.echo(f"legcheck: warning: {w}", err=True)
-    click.echo(json.dumps(m.to_json()) if as_json else m.summary())
+    click.echo(json.dumps(m.to_json(units)) if as_json else m.summary(units))
 
 
 @click.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..reports.output import PAPERS
-from ._common import db_option, handles_errors, open_db, stack_options
+from ._common import db_option, handles_errors, open_db, stack_options, units_from, units_option
 
 
 @click.group()
@@ -24,7 +24,36 @@ def report_options(fn):
                      help="Also write the numbers as CSV: to PATH, or OUT with .csv."),
         click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True),
         click.option("--force", is_flag=True, help="Replace files that exist (never the database or its photos)."),
+        units_option,
+        click.option("--clinic", default=None, help="The clinic's name, for the report's header."),
     ])
+
+
+def with_settings(bundle: dict, units: str | None, clinic: str | None) -> dict:
+    """The bundle with the report settings the options give (the report reads ``bundle["settings"]``).
+
+    Options override what the bundle already holds (a stored configuration, once there is one).
+    The date made follows ``SOURCE_DATE_EPOCH`` when it is set.
+
+    Parameters
+    ----------
+    bundle : dict
+        A visit or patient bundle.
+    units : {"mm", "in"} or None
+        ``--units``.
+    clinic : str or None
+        ``--clinic``.
+
+    Returns
+    -------
+    dict
+        A copy of ``bundle`` with ``settings`` (``units``, ``clinic_name``) filled in.
+    """
+    settings = dict(bundle.get("settings") or {})
+    settings["units"] = units_from(units or settings.get("units"))
+    if clinic:
+        settings["clinic_name"] = clinic
+    return {**bundle, "settings": settings}
 
 
 @report.command("visit")
@@ -32,13 +61,13 @@ def report_options(fn):
 @report_options
 @db_option
 @handles_errors
-def report_visit(visit_id, out_path, pdf, as_csv, paper, force, db_path, create_db):
+def report_visit(visit_id, out_path, pdf, as_csv, paper, force, units, clinic, db_path, create_db):
     """The visit: pre and post photos side by side, the change, Derifield, PD, drop pieces."""
     from ..records.bundles import visit_bundle
     from ..reports.output import write_report
 
     with open_db(db_path, create_db) as st:
-        bundle = visit_bundle(st, visit_id)
+        bundle = with_settings(visit_bundle(st, visit_id), units, clinic)
         protected = st.protected_paths()
     for path in write_report("visit", bundle, out_path, paper, pdf, as_csv, overwrite=force, protected=protected):
         click.echo(str(path))
@@ -51,13 +80,13 @@ def report_visit(visit_id, out_path, pdf, as_csv, paper, force, db_path, create_
 @report_options
 @db_option
 @handles_errors
-def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, force, db_path, create_db):
-    """The series: trend chart, visits, mean pre/post, how well corrections hold."""
+def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, force, units, clinic, db_path, create_db):
+    """The series: trend charts per position, visits, each side's share, how well corrections hold."""
     from ..records.bundles import patient_bundle
     from ..reports.output import write_report
 
     with open_db(db_path, create_db) as st:
-        bundle = patient_bundle(st, chart, date_from, date_to)
+        bundle = with_settings(patient_bundle(st, chart, date_from, date_to), units, clinic)
         protected = st.protected_paths()
     for path in write_report("patient", bundle, out_path, paper, pdf, as_csv, overwrite=force, protected=protected):
         click.echo(str(path))

@@ -8,7 +8,10 @@ import json
 import click
 
 from ..textsafe import shown
-from ._common import db_option, emit, handles_errors, open_db
+from ._common import db_option, emit, handles_errors, open_db, units_from, units_option, with_inches
+
+#: What ``visit show`` says beside a mean whose repeats disagree beyond their bounds.
+RETAKE = "repeats disagree: retake"
 
 
 @click.group()
@@ -59,24 +62,60 @@ def _findings_line(s: dict) -> str:
             + f"   PD side: {s['pd_side'] or '-'}" + (f"   listing: {s['listing']}" if s["listing"] else ""))
 
 
+def visit_changes(summary: dict, units: str) -> list[dict]:
+    """The pre -> post change of each position checked both ways, in the words of the reports.
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`legcheck.records.bundles.visit_summary` output.
+    units : {"mm", "in"}
+
+    Returns
+    -------
+    list of dict
+        ``position`` and :meth:`legcheck.reports.change.Change.to_dict`, with ``sentence`` in
+        ``units``; in the vocabulary's order of positions.
+    """
+    from ..records.vocabulary import POSITIONS
+    from ..reports.change import change_between
+
+    means = {(m["phase"], m["position"]): m for m in summary["means"]}
+    out = []
+    for pos in POSITIONS:
+        ch = change_between(means.get(("pre", pos)), means.get(("post", pos)))
+        if ch is not None:
+            out.append({"position": pos, **ch.to_dict(), "sentence": ch.sentence(units=units)})
+    return out
+
+
 @visit.command("show")
 @click.argument("visit_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@units_option
 @db_option
 @handles_errors
-def visit_show(visit_id, as_json, db_path, create_db):
-    """A visit: checks, means per phase and position, Derifield, PD side, drop pieces."""
+def visit_show(visit_id, as_json, units, db_path, create_db):
+    """A visit: checks, means per phase and position, the changes, Derifield, PD side, drop pieces."""
     from ..records.bundles import visit_summary
 
+    units = units_from(units)
     with open_db(db_path, create_db) as st:
         s = visit_summary(st, visit_id)
+    changes = visit_changes(s, units)
     if as_json:
-        click.echo(json.dumps(s, default=str))
+        if units == "in":
+            s["means"] = with_inches(s["means"], [])[0]
+        click.echo(json.dumps({**s, "changes": changes}, default=str))
         return
     v = s["visit"]
     click.echo(shown(f"Visit {v['id']}  patient {v['chart']}  {v['visit_date']}" +
                      (f"  {v['practitioner']}" if v["practitioner"] else "")))
-    emit(s["means"], ["phase", "position", "n", "lld_mm", "uncertainty_mm", "short_leg"])
+    for m in s["means"]:
+        m["note"] = RETAKE if m["repeats_disagree"] else ""
+    emit(s["means"], ["phase", "position", "n", "lld_mm", "uncertainty_mm", "short_leg", "note"], units=units)
+    for c in changes:
+        click.echo(f"{c['position']}: {c['sentence']}")
     click.echo(shown(_findings_line(s)))
     for a in s["adjustments"]:
         click.echo(shown(f"Drop piece: {a['piece']}" + (f" {a['side']}" if a["side"] else "") +

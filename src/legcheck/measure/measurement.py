@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import UsageError
+from ..units import bound, check_units, figure, inches, suffix
 from ..records.vocabulary import EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
 
 #: Views lower than this above the table are flagged as too oblique to trust.
@@ -73,8 +74,20 @@ class Measurement:
     even_below_mm: float = EVEN_BELOW_MM
     details: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        """The ``--json`` object: every field, lengths rounded to micrometres."""
+    def to_json(self, units: str = "mm") -> dict:
+        """The ``--json`` object: every field, lengths rounded to micrometres.
+
+        Parameters
+        ----------
+        units : {"mm", "in"}
+            With "in", ``lld_in`` and ``uncertainty_in`` (decimal inches) are added; the
+            millimetre fields stay.
+
+        Raises
+        ------
+        UsageError
+            Unknown units.
+        """
         d = asdict(self)
         d["left_heel_mm"] = [round(float(v), 3) for v in self.left_heel_mm]
         d["right_heel_mm"] = [round(float(v), 3) for v in self.right_heel_mm]
@@ -83,14 +96,34 @@ class Measurement:
             d[k] = round(float(d[k]), 3)
         d["board_reprojection_px"] = round(float(d["board_reprojection_px"]), 4)
         d["view_elevation_deg"] = round(float(d["view_elevation_deg"]), 2)
+        if check_units(units) == "in":
+            d.update(lld_in=inches(self.lld_mm), uncertainty_in=inches(self.uncertainty_mm))
         return d
 
-    def summary(self) -> str:
-        """One line for people, e.g. ``Right leg short by 4.2 mm (± 0.4 mm, heel tabs)``."""
+    def summary(self, units: str = "mm") -> str:
+        """One line for people.
+
+        Parameters
+        ----------
+        units : {"mm", "in"}
+            Millimetres, or inches to the nearest 1/16" (:mod:`legcheck.units`).
+
+        Returns
+        -------
+        str
+            For example ``Right leg short by 4.2 mm (± 0.4 mm, heel tabs)``, or in inches
+            ``Right leg short by 3/16" (± 1/16", heel tabs)``.
+
+        Raises
+        ------
+        UsageError
+            Unknown units.
+        """
         how = METHOD_NAMES.get(self.method, self.method)
+        pm = f"\u00b1 {bound(self.uncertainty_mm, units)}{suffix(units)}, {how}"
         if self.short_leg == "even":
-            return f"Legs even: {abs(self.lld_mm):.1f} mm difference (± {self.uncertainty_mm:.1f} mm, {how})"
-        return f"{self.short_leg.capitalize()} leg short by {abs(self.lld_mm):.1f} mm (± {self.uncertainty_mm:.1f} mm, {how})"
+            return f"Legs even: {figure(abs(self.lld_mm), units)} difference ({pm})"
+        return f"{self.short_leg.capitalize()} leg short by {figure(abs(self.lld_mm), units)} ({pm})"
 
 
 def check_even_below_mm(even_below_mm: float) -> float:

@@ -6,6 +6,7 @@ reads, so every store implementation (SQLite now, PostgreSQL later) shares one s
 
 from __future__ import annotations
 
+from ..repeats import mean_of_repeats
 from .vocabulary import EVEN_BELOW_MM, derive_derifield, pd_side_of, short_leg_of
 
 
@@ -24,20 +25,22 @@ def phase_position_means(checks: list[dict], even_below_mm: float = EVEN_BELOW_M
     -------
     list of dict
         Sorted by (phase, position), each with ``phase``, ``position``, ``n``, ``lld_mm`` (the
-        mean, mm), ``uncertainty_mm`` (its 95 % bound, mm), ``short_leg`` and ``check_ids``.
-        The bound of a mean of n independent checks is the root sum of squares over n, so
-        repeats shrink it by sqrt(n) when the checks agree in their bounds.
+        mean, mm), ``uncertainty_mm`` (its 95 % bound, mm: the larger of the propagated bound
+        and the repeats' own spread with Student's t), ``propagated_mm``, ``spread_mm``,
+        ``repeats_disagree`` (the repeats' scatter exceeds what their bounds allow: retake),
+        ``short_leg`` and ``check_ids``. The formulas and their sources are in
+        :mod:`legcheck.repeats`.
     """
     groups: dict[tuple[str, str], list[dict]] = {}
     for c in checks:
         groups.setdefault((c["phase"], c["position"]), []).append(c)
     rows = []
     for (phase, position), cs in sorted(groups.items()):
-        n = len(cs)
-        mean = sum(c["lld_mm"] for c in cs) / n
-        unc = (sum(c["uncertainty_mm"] ** 2 for c in cs) ** 0.5) / n
-        rows.append({"phase": phase, "position": position, "n": n, "lld_mm": mean, "uncertainty_mm": unc,
-                     "short_leg": short_leg_of(mean, even_below_mm), "check_ids": [c["id"] for c in cs]})
+        m = mean_of_repeats([c["lld_mm"] for c in cs], [c["uncertainty_mm"] for c in cs])
+        rows.append({"phase": phase, "position": position, "n": len(cs), "lld_mm": m["lld_mm"],
+                     "uncertainty_mm": m["uncertainty_mm"], "propagated_mm": m["propagated_mm"],
+                     "spread_mm": m["spread_mm"], "repeats_disagree": m["disagree"],
+                     "short_leg": short_leg_of(m["lld_mm"], even_below_mm), "check_ids": [c["id"] for c in cs]})
     return rows
 
 

@@ -1,25 +1,47 @@
-"""The patient report's trend chart: the series it draws and the chart as inline SVG.
+"""The patient report's trend charts: one small chart per position, and the points they draw.
 
 matplotlib draws on a :class:`matplotlib.figure.Figure` directly (no pyplot, no backend
 switch), so making a chart changes nothing process-wide: a web app or a test that uses
 matplotlib otherwise is unaffected. Text is drawn as paths (matplotlib's default), so the SVG
-needs no font and no file beside it.
+needs no font and no file beside it; matplotlib keeps each text as an XML comment beside its
+paths. The legend is not in the SVG: the report writes it in HTML below the charts, where it
+reflows on a phone.
 """
 
 from __future__ import annotations
 
 import io
 
-from .data import EVEN_MM, POSITIONS
+from .. import units as u
+from .data import EVEN_MM, POSITION_LABELS, POSITIONS
 
-__all__ = ["POSITION_COLOURS", "trend_series", "trend_svg"]
+__all__ = ["PHASE_STYLE", "axis_label", "trend_series", "trend_svgs"]
 
-#: One colour per position, the same in every chart.
-POSITION_COLOURS = {"extended": "#1f6fb4", "flexed": "#e07b00", "head-left": "#2a9d4b", "head-right": "#8e44ad"}
+#: How each phase is drawn, the same in every chart: pre dashed with open markers, post solid.
+#: Grey and blue carry no alarm; red marks only figures whose repeats disagree.
+PHASE_STYLE = {"pre": {"colour": "#6b7785", "ls": "--", "face": "white", "label": "before adjustment"},
+               "post": {"colour": "#1f6fb4", "ls": "-", "face": None, "label": "after adjustment"}}
+DISAGREE_COLOUR = "#b3261e"
+
+
+def axis_label(units: str = u.DEFAULT_UNITS) -> str:
+    """The charts' vertical axis in words.
+
+    Returns
+    -------
+    str
+        "Left leg short ↑ / Right leg short ↓ (mm)", or "(in)".
+
+    Raises
+    ------
+    UsageError
+        Unknown units.
+    """
+    return f"Left leg short \u2191 / Right leg short \u2193 ({u.check_units(units)})"
 
 
 def trend_series(data: dict) -> list[dict]:
-    """The points the trend chart draws, one series per position and phase.
+    """The points the trend charts draw, one series per position and phase.
 
     Parameters
     ----------
@@ -30,8 +52,8 @@ def trend_series(data: dict) -> list[dict]:
     -------
     list of dict
         Per series: ``position``, ``phase``, and equal-length lists ``visit_date`` (ISO),
-        ``visit_id``, ``lld_mm`` and ``uncertainty_mm`` (95 % bound), rounded to 0.001 mm.
-        The report embeds this as JSON beside the chart.
+        ``visit_id``, ``lld_mm`` and ``uncertainty_mm`` (95 % bound), rounded to 0.001 mm, and
+        ``repeats_disagree``. The report embeds this as JSON beside the charts.
     """
     out = []
     for pos in POSITIONS:
@@ -41,16 +63,29 @@ def trend_series(data: dict) -> list[dict]:
             if pts:
                 out.append({"position": pos, "phase": phase, "visit_date": [p[0] for p in pts],
                             "visit_id": [p[1] for p in pts], "lld_mm": [round(p[2]["lld_mm"], 3) for p in pts],
-                            "uncertainty_mm": [round(p[2]["uncertainty_mm"], 3) for p in pts]})
+                            "uncertainty_mm": [round(p[2]["uncertainty_mm"], 3) for p in pts],
+                            "repeats_disagree": [bool(p[2].get("repeats_disagree")) for p in pts]})
     return out
 
 
-def trend_svg(data: dict) -> str:
-    """The trend chart as an inline ``<svg>`` element.
+def _inch_axis(ax, lim_in: float) -> None:
+    """Ticks at whole 1/16, 1/8 or 1/4 inches, labelled as fractions."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    step = 1 / 16 if lim_in <= 0.25 else 1 / 8 if lim_in <= 0.5 else 1 / 4
+    ax.yaxis.set_major_locator(MultipleLocator(step))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: u.fraction_in(v * u.MM_PER_IN, signed=True)))
+
+
+def trend_svgs(data: dict) -> list[dict]:
+    """One small trend chart per position checked, as inline ``<svg>`` elements.
 
     Left short plots above zero, right short below; the even band (``|lld_mm|`` under
     :data:`legcheck.reports.data.EVEN_MM`) is shaded; each point carries its 95 % bound as an
-    error bar. Pre checks are dashed with open markers, post checks solid.
+    error bar; a mean whose repeats disagree is ringed in red (its bar may run off the chart).
+    Every chart of a report shares
+    one vertical scale, so positions compare at a glance. Figures are drawn in
+    ``data["units"]``.
 
     Parameters
     ----------
@@ -59,42 +94,53 @@ def trend_svg(data: dict) -> str:
 
     Returns
     -------
-    str
-        SVG markup starting at ``<svg`` (no XML prolog), fit to embed in HTML.
+    list of dict
+        ``position``, ``label`` and ``svg`` (markup starting at ``<svg``, no XML prolog), in
+        the vocabulary's order.
     """
+    from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    rows = data["rows"]
-    fig = Figure(figsize=(9, 4.2))
-    ax = fig.add_subplot(111)
-    x = list(range(1, len(rows) + 1))
-    ax.axhspan(-EVEN_MM, EVEN_MM, color="#e8f3ea", zorder=0, label=f"even (< {EVEN_MM:g} mm)")
-    ax.axhline(0, color="#888", lw=0.8, zorder=1)
-    index = {r["visit"]["id"]: i for i, r in zip(x, rows)}
-    for ser in trend_series(data):
-        style, face = ("--", "white") if ser["phase"] == "pre" else ("-", None)
-        colour = POSITION_COLOURS[ser["position"]]
-        ax.errorbar([index[v] for v in ser["visit_id"]], ser["lld_mm"], yerr=ser["uncertainty_mm"],
-                    fmt="o", ls=style, color=colour, mfc=face or colour, mec=colour, ms=5, lw=1.4, capsize=3,
-                    label=f"{ser['position']} {ser['phase']}", zorder=3)
-    ax.set_xticks(x)
-    ax.set_xticklabels([r["visit"]["visit_date"][5:] for r in rows], rotation=45 if len(rows) > 8 else 0, fontsize=8)
-    if len(rows) > 24:  # about twelve labels, or they overlap
-        step = max(1, len(rows) // 12)
-        for i, lab in enumerate(ax.get_xticklabels()):
-            lab.set_visible(i % step == 0)
-    ax.set_ylabel("lld (mm)")
-    lim = max([2.5] + [abs(m["lld_mm"]) + m["uncertainty_mm"] for r in rows for m in r["means"].values()]) * 1.1
-    ax.set_ylim(-lim, lim)
-    ax.text(0.005, 0.98, "LEFT short \u2191", transform=ax.transAxes, va="top", fontsize=8, color="#444")
-    ax.text(0.005, 0.02, "RIGHT short \u2193", transform=ax.transAxes, va="bottom", fontsize=8, color="#444")
-    ax.grid(axis="y", color="#eee")
-    ax.legend(fontsize=7, ncol=3, loc="upper right", frameon=False)
-    fig.tight_layout()
-    buf = io.StringIO()
-    import matplotlib
-
-    with matplotlib.rc_context({"svg.hashsalt": "legcheck"}):  # the same chart, the same bytes (ids are hashed)
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    units, rows = data["units"], data["rows"]
+    k = 1 / u.MM_PER_IN if units == "in" else 1.0
+    # The scale fits every figure and its bound, except the bounds of repeats that disagree: those
+    # are wide by construction and would flatten the rest; their bars run off the chart.
+    lim = k * 1.1 * max([2.5] + [abs(m["lld_mm"]) + (0 if m.get("repeats_disagree") else m["uncertainty_mm"])
+                                 for r in rows for m in r["means"].values()])
+    index = {r["visit"]["id"]: i for i, r in enumerate(rows, start=1)}
+    series = trend_series(data)
+    out = []
+    for pos in data["positions"]:
+        fig = Figure(figsize=(5.2, 3.4))
+        ax = fig.add_subplot(111)
+        ax.axhspan(-EVEN_MM * k, EVEN_MM * k, color="#eef2ee", zorder=0)
+        ax.axhline(0, color="#888", lw=0.8, zorder=1)
+        for ser in (s for s in series if s["position"] == pos):
+            st = PHASE_STYLE[ser["phase"]]
+            xs = [index[v] for v in ser["visit_id"]]
+            ys = [v * k for v in ser["lld_mm"]]
+            ax.errorbar(xs, ys, yerr=[v * k for v in ser["uncertainty_mm"]], fmt="o", ls=st["ls"],
+                        color=st["colour"], mfc=st["face"] or st["colour"], mec=st["colour"], ms=4.5, lw=1.3,
+                        capsize=2.5, zorder=3)
+            bad = [(x, y) for x, y, d in zip(xs, ys, ser["repeats_disagree"]) if d]
+            if bad:
+                ax.scatter(*zip(*bad), s=110, facecolors="none", edgecolors=DISAGREE_COLOUR, linewidths=1.5, zorder=4)
+        ax.set_xlim(0.5, len(rows) + 0.5)
+        step = max(1, len(rows) // 12)  # about twelve dates, or they overlap (and a tick each costs time)
+        ax.set_xticks(list(index.values())[::step])
+        ax.set_xticklabels([r["visit"]["visit_date"][5:] for r in rows[::step]], rotation=45 if len(rows) > 6 else 0,
+                           fontsize=8.5)
+        ax.set_ylim(-lim, lim)
+        if units == "in":
+            _inch_axis(ax, lim)
+        ax.tick_params(axis="y", labelsize=8.5)
+        ax.set_ylabel(axis_label(units), fontsize=8)
+        ax.set_title(POSITION_LABELS[pos].capitalize(), fontsize=10, loc="left")
+        ax.grid(axis="y", color="#eee")
+        fig.tight_layout()
+        buf = io.StringIO()
+        with rc_context({"svg.hashsalt": f"legcheck-{pos}"}):  # clip-path ids: fixed, and unique per chart
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        svg = buf.getvalue()
+        out.append({"position": pos, "label": POSITION_LABELS[pos], "svg": svg[svg.index("<svg"):]})
+    return out

@@ -7,9 +7,11 @@ a report opens offline, on a phone, and prints on A4 or Letter with no file or n
 reference left in it.
 
 Templates: ``base.html`` (the layout; blocks ``title``, ``styles``, ``head``, ``header``,
-``content``, ``footer``), ``visit.html``, ``patient.html`` and ``_macros.html`` (``change``,
-``photo``, ``pieces``, ``fig_box``). A web app extends ``base.html`` through
-:func:`environment` with its own loader first.
+``content``, ``footer``; optional context ``units``), ``visit.html``, ``patient.html`` and
+``_macros.html`` (``change``, ``mean_cell``, ``report_header``, ``photo``, ``pieces``,
+``fig_box``). A web app extends ``base.html`` through :func:`environment` with its own loader
+first. The stylesheet turns tables of class ``cards`` into cards under 600 px and fits a visit
+on one printed page.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from .data import EVEN_MM, describe
+from .. import units as u
+from .change import describe
+from .data import EVEN_MM, POSITION_LABELS
 
 __all__ = ["PAPER_SIZES", "THUMB_PX", "environment", "inline_css", "mean_text", "visit_html", "patient_html"]
 
@@ -50,22 +54,25 @@ def inline_css(name: str = "report.css"):
     return Markup(resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8"))
 
 
-def mean_text(m: dict | None) -> str:
-    """A mean for a table cell: "+1.2 ± 0.4 (n=2)", or a dash when there is none.
+def mean_text(m: dict | None, units: str = u.DEFAULT_UNITS) -> str:
+    """A mean for a table cell or caption: "left short 4.9 mm ± 0.8", "(mean of 2)" with repeats, or a dash.
 
     Parameters
     ----------
     m : dict or None
         A row of a bundle's ``means``: ``lld_mm``, ``uncertainty_mm`` (95 % bound, mm), ``n``.
+    units : {"mm", "in"}
 
     Returns
     -------
     str
-        Signed figure and bound to 0.1 mm, with the number of repeats when more than one.
+        The figure in words (:func:`legcheck.reports.change.describe`) and its bound; a dash
+        when there is none. Whether repeats disagree is the template's mark, not this text.
     """
     if not m:
         return DASH
-    return f"{m['lld_mm']:+.1f} \u00b1 {m['uncertainty_mm']:.1f}" + (f" (n={m['n']})" if m["n"] > 1 else "")
+    return (f"{describe(m['lld_mm'], units)} \u00b1 {u.bound(m['uncertainty_mm'], units)}"
+            + (f" (mean of {m['n']})" if m["n"] > 1 else ""))
 
 
 def environment(loader=None):
@@ -81,7 +88,9 @@ def environment(loader=None):
     Returns
     -------
     jinja2.Environment
-        Filters ``describe`` and ``mean_text``; globals ``EVEN_MM`` and ``inline_css``.
+        Filters ``describe``, ``mean_text`` and ``figure`` (each takes the units: ``x|describe(units)``);
+        globals ``EVEN_MM``, ``even_text`` (the even threshold in each unit), ``inline_css`` and
+        ``labels`` (the positions' names).
     """
     return _environment(loader) if loader is not None else _default_environment()
 
@@ -99,8 +108,9 @@ def _environment(loader):
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              finalize=_displayed)
-    env.filters.update(describe=describe, mean_text=mean_text)
-    env.globals.update(EVEN_MM=EVEN_MM, inline_css=inline_css)
+    env.filters.update(describe=describe, mean_text=mean_text, figure=u.figure)
+    env.globals.update(EVEN_MM=EVEN_MM, inline_css=inline_css, labels=POSITION_LABELS,
+                       even_text={units: u.figure(EVEN_MM, units) for units in u.UNITS})
     return env
 
 
@@ -119,7 +129,8 @@ def _render(template: str, paper: str, **context) -> str:
         from ..errors import UsageError
 
         raise UsageError(f"paper {paper!r} is not one of {', '.join(PAPER_SIZES)}")
-    return environment().get_template(template).render(page_size=PAPER_SIZES[paper], **context)
+    return environment().get_template(template).render(page_size=PAPER_SIZES[paper], units=context["data"]["units"],
+                                                       **context)
 
 
 def visit_html(data: dict, paper: str = "a4") -> str:
@@ -152,7 +163,7 @@ def visit_html(data: dict, paper: str = "a4") -> str:
 
 
 def patient_html(data: dict, paper: str = "a4") -> str:
-    """The patient report: summary, trend chart, latest photos, figures, visits, holding.
+    """The patient report: summary, figures, trend charts per position, latest photos, visits, holding.
 
     Parameters
     ----------
@@ -165,22 +176,24 @@ def patient_html(data: dict, paper: str = "a4") -> str:
     Returns
     -------
     str
-        A complete, self-contained HTML page; with two visits or more it holds the trend chart
-        as inline SVG and its points as JSON (``<script id="trend-data">``).
+        A complete, self-contained HTML page; with two visits or more it holds one trend chart
+        per position checked as inline SVG, their legend in HTML below them, and their points as
+        JSON (``<script id="trend-data">``).
 
     Raises
     ------
     UsageError
         ``paper`` is not a known size.
     """
+    from markupsafe import Markup
+
+    from .charts import PHASE_STYLE, trend_series, trend_svgs
+
     rows = data["rows"]
-    chart_svg = series = None
-    if len(rows) >= 2:
-        from markupsafe import Markup
-
-        from .charts import trend_series, trend_svg
-
-        chart_svg, series = Markup(trend_svg(data)), trend_series(data)  # our own matplotlib output
+    charts = series = None
+    if len(rows) >= 2:  # our own matplotlib output: trusted markup
+        charts = [dict(c, svg=Markup(c["svg"])) for c in trend_svgs(data)]
+        series = trend_series(data)
     latest = None
     if rows:
         last, photos = rows[-1], []
@@ -191,7 +204,9 @@ def patient_html(data: dict, paper: str = "a4") -> str:
             if src and mean:
                 photos.append({"phase": phase, "src": src, "mean": mean})
         latest = {"visit": last["visit"], "photos": photos} if photos else None
-    return _render("patient.html", paper, data=data, chart_svg=chart_svg, series=series, latest=latest)
+    disagree = any(any(s["repeats_disagree"]) for s in series or [])
+    return _render("patient.html", paper, data=data, charts=charts, series=series, latest=latest,
+                   phase_style=PHASE_STYLE, disagree=disagree)
 
 
 def _thumb(check: dict) -> str | None:
