@@ -25,6 +25,28 @@ PREFILTER_PX = 0.6
 RAY_STEP = 8
 
 
+def remap_points(src: np.ndarray, mx, my, border: int | None = None, value: float = 0.0) -> np.ndarray:
+    """Bilinear samples of ``src`` at map coordinates (mx, my) of any shape (OpenCV remap, any count).
+
+    ``border`` is an OpenCV border mode (default: constant ``value``).
+    """
+    cv = cv2()
+    shape = np.shape(mx)
+    mx = np.asarray(mx, np.float32).ravel()
+    my = np.asarray(my, np.float32).ravel()
+    n = mx.size
+    cols = 4096 if n > 4096 else max(n, 1)
+    rows = -(-n // cols)
+    pad = rows * cols - n
+    if pad:
+        mx = np.concatenate([mx, np.zeros(pad, np.float32)])
+        my = np.concatenate([my, np.zeros(pad, np.float32)])
+    border = cv.BORDER_CONSTANT if border is None else border
+    out = cv.remap(src, mx.reshape(rows, cols), my.reshape(rows, cols), cv.INTER_LINEAR, borderMode=border,
+                   borderValue=value)
+    return out.reshape(rows * cols, *src.shape[2:])[:n].reshape(shape + src.shape[2:])
+
+
 def ray_grid(scene: Scene, step: int = RAY_STEP) -> np.ndarray:
     """Normalised undistorted coordinates on a grid every ``step`` photo pixels.
 
@@ -50,14 +72,19 @@ def ray_grid(scene: Scene, step: int = RAY_STEP) -> np.ndarray:
 def rays_at(grid: np.ndarray, u, v, step: int = RAY_STEP):
     """Normalised coordinates ``(xn, yn)`` at photo pixel positions ``(u, v)`` (any shape, float).
 
-    Interpolated bilinearly from :func:`ray_grid`'s grid; the field is smooth, the error is ~1e-3 px.
+    Bilinear interpolation of :func:`ray_grid`'s grid in floating point (OpenCV's remap rounds
+    positions to 1/32 of a cell, a quarter pixel here); the field is smooth, the error is ~1e-3 px.
     """
-    cv = cv2()
-    mx = np.atleast_2d(np.asarray(u, np.float32) / step)
-    my = np.atleast_2d(np.asarray(v, np.float32) / step)
-    xn = cv.remap(grid[..., 0], mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_REPLICATE)
-    yn = cv.remap(grid[..., 1], mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_REPLICATE)
-    return xn.reshape(np.shape(u)), yn.reshape(np.shape(u))
+    x = np.asarray(u, np.float64) / step
+    y = np.asarray(v, np.float64) / step
+    x0 = np.clip(np.floor(x).astype(np.int64), 0, grid.shape[1] - 2)
+    y0 = np.clip(np.floor(y).astype(np.int64), 0, grid.shape[0] - 2)
+    fx = np.clip(x - x0, 0.0, 1.0)[..., None]
+    fy = np.clip(y - y0, 0.0, 1.0)[..., None]
+    g = grid.astype(np.float64)
+    out = ((g[y0, x0] * (1 - fx) + g[y0, x0 + 1] * fx) * (1 - fy)
+           + (g[y0 + 1, x0] * (1 - fx) + g[y0 + 1, x0 + 1] * fx) * fy).astype(np.float32)
+    return out[..., 0], out[..., 1]
 
 
 def pixel_rays(scene: Scene, step: int = RAY_STEP, grid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -100,13 +127,13 @@ def texture_ppm(scene: Scene, plane_centre_cam_z: float) -> float:
 
 def sample_texture(texture: np.ndarray, ppm: float, origin_mm, x_mm, y_mm) -> np.ndarray:
     """Bilinear samples of a texture at plane points (mm); 0 outside it."""
-    cv = cv2()
     mx = ((np.asarray(x_mm) - origin_mm[0]) * ppm - 0.5).astype(np.float32)
     my = ((np.asarray(y_mm) - origin_mm[1]) * ppm - 0.5).astype(np.float32)
-    shape = mx.shape
-    out = cv.remap(texture.astype(np.float32), np.atleast_2d(mx), np.atleast_2d(my), cv.INTER_LINEAR,
-                   borderMode=cv.BORDER_CONSTANT, borderValue=0)
-    return out.reshape(shape)
+    if mx.ndim == 2 and max(mx.shape) < 32767:  # an image-shaped map: one remap
+        cv = cv2()
+        return cv.remap(texture.astype(np.float32), mx, my, cv.INTER_LINEAR, borderMode=cv.BORDER_CONSTANT,
+                        borderValue=0)
+    return remap_points(texture.astype(np.float32), mx, my)
 
 
 def prefilter(texture: np.ndarray, ppm: float, z_far_mm: float, focal_px: float) -> np.ndarray:

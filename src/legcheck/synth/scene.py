@@ -69,6 +69,8 @@ class TabPlacement:
     yaw_deg: float = 0.0
     roll_deg: float = 0.0
     side_tilt_deg: float = 0.0
+    #: The tab-to-table rotation itself, row-major (3, 3) as nested tuples; overrides the angles.
+    rotation: tuple | None = None
 
     def tab2table(self) -> Pose:
         """Tab frame (x right as printed, y down the print, z into the card) to table frame.
@@ -78,6 +80,8 @@ class TabPlacement:
         Pose
             ``X_table = R @ X_tab + t``, millimetres.
         """
+        if self.rotation is not None:
+            return Pose(np.asarray(self.rotation, dtype=np.float64), np.asarray(self.centre_mm, dtype=np.float64))
         # Flat on the table like the board, then rolled in plane, tilted towards the foot end, yawed.
         R = (rot_deg("z", self.yaw_deg) @ rot_deg("y", self.side_tilt_deg) @ rot_deg("x", self.tilt_deg)
              @ BOARD2TABLE @ rot_deg("z", self.roll_deg))
@@ -213,7 +217,10 @@ def scene_from_json(d: dict) -> Scene:
     d["board"] = BoardSpec(**d["board"])
     d["tabs"] = TabSpec(**d["tabs"])
     for k in ("left_tab", "right_tab"):
-        d[k] = TabPlacement(**_tuples(d[k]))
+        t = _tuples(d[k])
+        if t.get("rotation") is not None:
+            t["rotation"] = tuple(tuple(r) for r in t["rotation"])
+        d[k] = TabPlacement(**t)
     for k in ("dist", "target_mm", "light_gradient", "tab_shading", "show_tabs"):
         if k in d:
             d[k] = tuple(d[k])
