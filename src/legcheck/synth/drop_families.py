@@ -41,7 +41,7 @@ def _pick(rng, value, choices):
 def _patient(rng, footwear, spacing_mm, lld_mm, between: bool) -> PatientSpec:
     legwear = LEGWEAR[int(rng.integers(len(LEGWEAR)))] if rng.random() < 0.8 else "bare"
     half = spacing_mm / 2
-    yaw = rng.uniform(1.0, 4.0) if between else 0.0
+    yaw = rng.uniform(0.0, 1.5) if between else 0.0
     return PatientSpec(
         footwear=footwear, skin=_pick(rng, None, SKIN_TONES), legwear=legwear,
         hem_mm=float(rng.uniform(40, 200) if "leggings" not in legwear else rng.uniform(20, 60)),
@@ -90,7 +90,7 @@ def _place(rng, table: TableSpec, drop: DropScene, board, side: str, theta: floa
     cy = table.end_y_mm + gap_end + ey / 2
     ext = _leg_x_extent(drop, cy - ey / 2 - 20, cy + ey / 2 + 20)
     lo, hi = ext["left"][0], ext["right"][1]
-    clear = rng.uniform(8, 40)
+    clear = rng.uniform(8, 40) if side != "between" else 5.0
     if side == "right":
         cx = hi + clear + ex / 2
     elif side == "left":
@@ -221,14 +221,17 @@ def random_drop_scene(rng: np.random.Generator, *, width: int = 4032, height: in
         sides = ("between",) if edge_in_view is False else ("left", "right", "left", "right", "between")
         side = _pick(rng, board_side, sides)
         between = side == "between"
-        table = TableSpec(width_mm=float(rng.uniform(620, 700) if between else rng.uniform(550, 700)),
+        table = TableSpec(width_mm=float(rng.uniform(680 if edge_in_view is False else 620, 700) if between
+                                         else rng.uniform(550, 700)),
                           cushion_mm=float(rng.uniform(60, 100)), height_mm=float(rng.uniform(500, 800)),
                           edge_radius_mm=float(rng.uniform(6, 18)), cover=_pick(rng, cover, COVERS),
                           paper_width_mm=float(rng.uniform(440, 540)), paper_offset_mm=float(rng.uniform(-30, 30)),
                           paper_angle_deg=float(rng.uniform(-1.5, 1.5)), base_inset_mm=float(rng.uniform(80, 160)))
         fl = FloorSpec(kind=_pick(rng, floor, FLOORS), tile_mm=float(rng.choice([300.0, 400.0, 450.0, 600.0])),
                        angle_deg=float(rng.uniform(0, 90)), offset_mm=tuple(float(v) for v in rng.uniform(0, 600, 2)))
-        spacing = float(rng.uniform(400, 470) if between else rng.uniform(130, 260))
+        # Between the legs: ankles far enough apart for the board and a little room on each side.
+        ex = _board_extent_x(board, 5.0)[0]
+        spacing = float(ex + 2 * (72 + rng.uniform(15, 40)) if between else rng.uniform(130, 260))
         patient, lld = _patient(rng, fw, spacing, pick(lld_mm), between)
         overhang0 = -float(rng.uniform(15, 70))
         (lx, _), (rx, _) = patient.ankle_mm
@@ -264,7 +267,7 @@ def random_drop_scene(rng: np.random.Generator, *, width: int = 4032, height: in
 
 def _camera(rng, drop: DropScene, board, width: int, height: int, view_side, elevation: float, tight: bool = False):
     """A phone camera that frames both heels and the board; None when it cannot."""
-    vs = _pick(rng, view_side, tuple(VIEW_SIDES))
+    vs = _pick(rng, view_side, ("foot end", "head side") if tight else tuple(VIEW_SIDES))
     base = VIEW_SIDES[vs]
     if vs == "side":  # stand on the board's side so the legs do not hide it
         base = -90.0 if drop.board_side == "right" else 90.0
@@ -276,7 +279,11 @@ def _camera(rng, drop: DropScene, board, width: int, height: int, view_side, ele
     bc = np.array([[-m, m, 0], [board.width_mm + m, m, 0], [board.width_mm + m, -board.height_mm - m, 0],
                    [-m, -board.height_mm - m, 0]], float)
     # Both feet whole (heels to toes) and the board must be in the frame.
-    feet = [mm.verts[mm.rest[:, 2] < 10.0][::50] for mm in posed_meshes(drop) if mm.kind in ("limb", "shoe")]
+    if tight:  # the heels and the board only: the frame stays inside the table's long sides
+        pad = np.array([[dx, dy, dz] for dx in (-50, 50) for dy in (-50, 50) for dz in (-30, 30)], float)
+        feet = [h.point_mm + pad for h in heel_landmarks(drop).values()]
+    else:  # both feet whole, heels to toes
+        feet = [mm.verts[mm.rest[:, 2] < 10.0][::50] for mm in posed_meshes(drop) if mm.kind in ("limb", "shoe")]
     feet_t = np.concatenate(feet).astype(np.float64) @ a2t.T
     pts = np.concatenate([bc, feet_t])
     target = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
@@ -292,8 +299,8 @@ def _camera(rng, drop: DropScene, board, width: int, height: int, view_side, ele
                   vignette=float(rng.uniform(0.0, 0.3)), blur_px=float(rng.uniform(0.5, 1.1)),
                   noise=float(rng.uniform(0.002, 0.01)), jpeg_quality=int(rng.integers(75, 96)),
                   seed=int(rng.integers(0, 2**31)))
-    d = _fit_distance(scene, pts, 0.03 if tight else 0.05)
-    d *= float(rng.uniform(1.0, 1.05) if tight else rng.uniform(1.0, 1.35))
+    d = _fit_distance(scene, pts, 0.015 if tight else 0.05)
+    d *= float(1.0 if tight else rng.uniform(1.0, 1.35))
     if d < 450 or d > 2000:
         return None
     scene = replace(scene, distance_mm=d)
@@ -322,3 +329,33 @@ def heel_tabs(drop: DropScene) -> dict:
         centre = a2t @ (h.point_mm + out_n * 1.0)
         out[f"{side}_tab"] = TabPlacement(tuple(float(v) for v in centre), rotation=tuple(tuple(float(v) for v in r) for r in R))
     return out
+
+
+def random_family_scene(rng: np.random.Generator, family: str, *, width: int = 4032, height: int = 3024,
+                        **kw) -> Scene:
+    """One random scene of a named family (see :data:`FAMILIES`); keyword arguments go to its generator.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    family : str
+        "plain tabs" and "plain feet" (the original layout: endless table, board caudal of the
+        heels), "drop table" (feet hanging off a real table's end) and "drop table tabs" (the
+        same with heel tabs on the heels).
+
+    Returns
+    -------
+    Scene
+    """
+    from .families import random_visible_feet_scene, random_visible_scene
+
+    if family == "plain tabs":
+        return random_visible_scene(rng, width=width, height=height, **kw)
+    if family == "plain feet":
+        return random_visible_feet_scene(rng, width=width, height=height, **kw)
+    if family in ("drop table", "drop table tabs"):
+        return random_drop_scene(rng, width=width, height=height, tabs=family.endswith("tabs"), **kw)
+    raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+
+
+FAMILIES = ("plain tabs", "plain feet", "drop table", "drop table tabs")
