@@ -19,6 +19,7 @@ from legcheck.synth.drop_families import random_drop_scene
 from legcheck.synth.drop_world import MESH_ID0, World
 from legcheck.synth.landmarks import heel_pixels
 from legcheck.synth.render import scene_from_json
+from legcheck.synth.sidecar import scene_truth
 from legcheck.targets.spec import DEFAULT_BOARD
 from legcheck.vision.detect import find_board, find_markers
 from legcheck.vision.imageio import load_photo, to_gray
@@ -105,7 +106,7 @@ def test_landmark_pixels_and_heights(foot_end):
 def test_lld_along_the_table_axis_differs_from_the_boards_by_spacing_times_sin(seed):
     scene = random_drop_scene(np.random.default_rng(seed), width=640, height=480, board_angle_deg=(3.0, 5.0),
                               lld_mm=4.0)
-    truth = scene.truth()
+    truth = scene_truth(scene)
     th = math.radians(truth["board_to_table_deg"])
     left, right = np.array(truth["left_heel_mm"]), np.array(truth["right_heel_mm"])
     spacing_x = left[0] - right[0]  # across the board, table frame

@@ -7,10 +7,14 @@ end, the board beside the lower legs). :mod:`legcheck.synth.render` lists the mo
 
 Public API: :class:`Scene`, :class:`TabPlacement`, :func:`render`, :func:`write_scene`,
 :func:`encode_jpeg`, the random families (:func:`random_visible_scene`,
-:func:`random_visible_feet_scene`, :func:`random_drop_scene`), :func:`visible_heel_pixels`
-and :func:`heel_pixels`.
+:func:`random_visible_feet_scene`, :func:`random_drop_scene`, :func:`random_family_scene`),
+:func:`scene_truth` (the sidecar of either layout), :func:`visible_heel_pixels` (plain layout)
+and :func:`heel_pixels` (drop-table layout).
 """
 
+from .drop_families import FAMILIES, random_drop_scene, random_family_scene  # noqa: F401
+from .landmarks import heel_pixels  # noqa: F401
 from .render import (FOOT_TABLE_COMBOS, FeetSpec, Scene, TabPlacement, encode_jpeg, random_feet_scene,  # noqa: F401
                      random_scene, random_visible_feet_scene, random_visible_scene, render, render_linear,
                      scene_from_json, visible_heel_pixels, write_scene)
+from .sidecar import scene_truth  # noqa: F401

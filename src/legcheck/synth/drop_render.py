@@ -16,16 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._cv import cv2
-from ..geometry import Pose
 from .droptable import FOOTWEAR
 from .drop_world import BASE, END, FLOOR, HEAD_END, LEFT_SIDE, MESH_ID0, RIGHT_SIDE, TOP, UNDERSIDE, World
 from .planar import RAY_STEP, board_layers, pixel_rays, prefilter, project_table, ray_grid, rays_at, sample_texture, texture_ppm
 from .plain import draw_tabs
 from .scene import INK_RGB, PAPER_RGB, Scene
-from .shading import (BASE_RGB, COVER_RGB, PAPER_BACKING, cover_albedo, floor_albedo, gloss_term, interior_albedo,
+from .shading import (BASE_RGB, PAPER_BACKING, cover_albedo, floor_albedo, gloss_term, interior_albedo,
                       limb_albedo)
 
-SUPERSAMPLE = 4
+SUPERSAMPLE = 3
 #: Exposure: the phone meters the scene to this median linear level, protecting highlights.
 MEDIAN_TARGET = 0.16
 HIGHLIGHT_TARGET = 0.85
@@ -224,7 +223,7 @@ def shading_step(scene: Scene) -> int:
     return 2 if scene.width * scene.height >= 1_000_000 else 1
 
 
-def render_drop_linear(scene: Scene) -> np.ndarray:
+def render_drop_linear(scene: Scene, world: World | None = None) -> np.ndarray:
     """Noise-free linear-light BGR image (H, W, 3) float32 of a drop-table scene, exposed like a phone.
 
     Large photos are shaded every ``shading_step`` pixels where nothing changes (inside a
@@ -232,7 +231,7 @@ def render_drop_linear(scene: Scene) -> np.ndarray:
     the board; edge pixels are supersampled at every size.
     """
     cv = cv2()
-    world = World(scene)
+    world = world or World(scene)
     board = _Board(scene, world)
     grid = ray_grid(scene)
     H, W = scene.height, scene.width

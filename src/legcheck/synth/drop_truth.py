@@ -25,21 +25,31 @@ from .drop_families import edges_in_view
 from .landmarks import outline_points
 from .patient import heel_landmarks
 from .planar import project_cam
-from .scene import Scene
-from .sidecar import camera_truth
+from .scene import Scene, camera_truth
 
 
 def _r(v, nd=4):
     return [round(float(x), nd) for x in np.ravel(v)]
 
 
-def drop_truth(scene: Scene) -> dict:
-    """The sidecar dictionary of a drop-table scene (JSON types only)."""
+def drop_truth(scene: Scene, world=None) -> dict:
+    """The sidecar dictionary of a drop-table scene (JSON types only).
+
+    Parameters
+    ----------
+    scene : Scene
+        With ``drop`` set.
+    world : World, optional
+        The scene's ray-casting world when one is at hand (it is built otherwise).
+    """
+    from .drop_world import World
+
+    world = world or World(scene, light=False)
     drop = scene.drop
     a2t = drop.axis2table()
     t2c = scene.table2cam()
     heels = heel_landmarks(drop)
-    outline = outline_points(scene)
+    outline = outline_points(scene, world)
     marks = {}
     for side, h in heels.items():
         p_t = a2t @ h.point_mm
@@ -70,7 +80,7 @@ def drop_truth(scene: Scene) -> dict:
         left_heel_axis_mm=_r(pts_a["left"], 6), right_heel_axis_mm=_r(pts_a["right"], 6),
         landmarks=marks,
         table={"width_mm": tb.width_mm, "length_mm": tb.length_mm, "height_mm": tb.height_mm,
-               "cushion_mm": tb.cushion_mm, "lines": lines, "edges_in_view": edges_in_view(scene)},
+               "cushion_mm": tb.cushion_mm, "lines": lines, "edges_in_view": edges_in_view(scene, world=world)},
         labels=dict(drop.labels),
     )
     return out

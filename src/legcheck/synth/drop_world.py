@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lighting import PlaneLight, fill_on_mesh, light_at, smooth_on_mesh
+from .lighting import PlaneLight, light_at, smooth_on_mesh
 from .patient import posed_meshes
 from .planar import project_cam
 from .scene import Scene
@@ -17,8 +17,8 @@ from .scene import Scene
 #: Static surface ids (geometry 0); limb meshes get MESH_ID0 + their index.
 FLOOR, TOP, END, LEFT_SIDE, RIGHT_SIDE, UNDERSIDE, BASE, HEAD_END = range(8)
 MESH_ID0 = 10
-#: Share of a mesh's visible vertices that cast light rays.
-VERTEX_FRACTION = 0.12
+#: Light rays per mesh vertex (the values are then smoothed over the mesh).
+VERTEX_KEY_SAMPLES, VERTEX_AO_SAMPLES = 3, 3
 _BOX_FACES = {  # face -> (surface id, quad corners as (x, y, z) index bits of the box)
     "top": (TOP, ((0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 1, 1))),
     "bottom": (UNDERSIDE, ((0, 0, 0), (0, 1, 0), (1, 1, 0), (1, 0, 0))),
@@ -155,14 +155,12 @@ class World:
         seen = np.zeros(len(m.verts), bool)
         seen[np.nonzero(ok)[0][inside]] = True
         faces = m.faces[seen[m.faces].any(axis=1)]
-        # Light varies slowly over the skin: cast from a share of the vertices, spread to the rest.
-        known = seen & (rng.random(len(m.verts)) < VERTEX_FRACTION)
-        idx = np.nonzero(known)[0]
+        # Few rays at every vertex, then averaged over its neighbourhood: smooth, and cheap.
+        idx = np.nonzero(seen)[0]
         k, a = light_at(self.emb, m.verts[idx].astype(np.float64), m.normals[idx].astype(np.float64), ldir,
-                        li.radius_deg, 250.0, rng)
+                        li.radius_deg, 250.0, rng, VERTEX_KEY_SAMPLES, VERTEX_AO_SAMPLES)
         key[idx], ao[idx] = k, a
-        key, ao = fill_on_mesh(key, known, faces), fill_on_mesh(ao, known, faces)
-        return smooth_on_mesh(key, faces, len(key)), smooth_on_mesh(ao, faces, len(ao))
+        return smooth_on_mesh(key, faces, len(key), 6), smooth_on_mesh(ao, faces, len(ao), 6)
 
     # -- rays ----------------------------------------------------------------------------------
 

@@ -39,7 +39,8 @@ def _occluded(emb, origins: np.ndarray, dirs: np.ndarray, dist_mm: float) -> np.
 
 
 def light_at(emb, points: np.ndarray, normals: np.ndarray, light_dir: np.ndarray, radius_deg: float,
-             ao_mm: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+             ao_mm: float, rng: np.random.Generator, key_samples: int = KEY_SAMPLES,
+             ao_samples: int = AO_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
     """Key-light visibility and ambient openness (each (N,), 0-1) of surface points.
 
     Parameters
@@ -54,6 +55,8 @@ def light_at(emb, points: np.ndarray, normals: np.ndarray, light_dir: np.ndarray
         The light's angular radius.
     ao_mm : float
         Ambient rays are blocked only by geometry nearer than this.
+    key_samples, ao_samples : int
+        Rays per point towards the light and over the hemisphere.
     """
     n = len(points)
     if n == 0:
@@ -64,21 +67,21 @@ def light_at(emb, points: np.ndarray, normals: np.ndarray, light_dir: np.ndarray
     key = np.zeros(n, np.float32)
     golden = math.pi * (3 - math.sqrt(5))
     spin = rng.uniform(0, 2 * math.pi, n)
-    for k in range(KEY_SAMPLES):
-        rad = r * math.sqrt((k + 0.5) / KEY_SAMPLES)
+    for k in range(key_samples):
+        rad = r * math.sqrt((k + 0.5) / key_samples)
         ang = spin + k * golden
         d = light_dir[None, :] + rad * (np.cos(ang)[:, None] * l1 + np.sin(ang)[:, None] * l2)
         key += ~_occluded(emb, origins, d, 1e5)
-    key /= KEY_SAMPLES
+    key /= key_samples
     e1, e2 = _basis(normals)
     ao = np.zeros(n, np.float32)
     spin = rng.uniform(0, 2 * math.pi, n)
-    for k in range(AO_SAMPLES):
-        s = math.sqrt((k + 0.5) / AO_SAMPLES)
+    for k in range(ao_samples):
+        s = math.sqrt((k + 0.5) / ao_samples)
         ang = spin + k * golden
         d = normals * math.sqrt(1 - s * s) + s * (np.cos(ang)[:, None] * e1 + np.sin(ang)[:, None] * e2)
         ao += ~_occluded(emb, origins, d, ao_mm)
-    ao /= AO_SAMPLES
+    ao /= ao_samples
     return key, ao
 
 

@@ -193,7 +193,7 @@ def _footprint(style: str) -> np.ndarray:
     """Outline of a shoe's sole, (n, 2) local (X, Y) mm, counter-clockwise seen from above."""
     from skimage.measure import find_contours
 
-    grow = {"dress": 6.0, "sneaker": 9.0}[style]
+    grow = {"dress": 5.0, "sneaker": 5.5}[style]
     toe = {"dress": ((-7, 176), (40, 48)), "sneaker": ((-4, 168), (47, 40))}[style]
     xs = np.arange(-80, 80.5, 0.5)
     ys = np.arange(-100, 240.5, 0.5)
@@ -207,7 +207,11 @@ def _footprint(style: str) -> np.ndarray:
     pts = np.stack([xs[0] + c[:, 0] * 0.5, ys[0] + c[:, 1] * 0.5], 1)
     area = 0.5 * np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1])
     pts = pts[::-1] if area < 0 else pts
-    return pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+    # Resample evenly (every ~1.5 mm): no repeated points, so every wall normal is defined.
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    t = np.arange(0.0, s[-1], 1.5)
+    return np.stack([np.interp(t, s, pts[:, 0]), np.interp(t, s, pts[:, 1])], axis=1)
 
 
 def _prism(outline: np.ndarray, z_bottom, z_top: float, part: int):
@@ -248,13 +252,20 @@ def _clip_y(outline: np.ndarray, y_max: float) -> np.ndarray:
 def shoe_mesh(style: str) -> Mesh:
     """A right shoe, "dress" or "sneaker": upper (open at the collar) on an exact prism sole."""
     grow = {"dress": 4.0, "sneaker": 7.0}[style]
-    f = lambda p: foot_sdf(p, False, grow, style)  # noqa: E731
-    v, fc, n = _march(f, (-75, -95, -100), (75, 245, 60), 1.5)
-    # The collar: drop the triangles above the opening's plane (back low, front over the instep).
     back_z = {"dress": -24.0, "sneaker": -12.0}[style]
-    keep_v = v[:, 2] < back_z + (v[:, 1] + 75.0) * 0.13
-    keep = keep_v[fc].all(axis=1)
-    parts = [(v, n, fc[keep], np.full(len(v), UPPER, np.int8))]
+    # The collar: the opening's plane, low at the back and over the instep at the front.
+    normal = np.array([0.0, -0.13, 1.0], np.float32) / np.float32(np.hypot(0.13, 1.0))
+
+    def collar(p):
+        return (p[:, 2] - back_z - (p[:, 1] + 75.0) * 0.13) * normal[2]
+
+    def f(p):
+        return np.maximum(foot_sdf(p, False, grow, style), collar(p))
+
+    v, fc, n = _march(f, (-75, -95, -100), (75, 245, 60), 1.5)
+    # Open the shoe: drop the flat cap that the plane cut leaves over the opening.
+    cap = (np.abs(collar(v)) < 0.05)[fc].all(axis=1)
+    parts = [(v, n, fc[~cap], np.full(len(v), UPPER, np.int8))]
     outline = _footprint(style)
     top = SOLE_Z_MM + 1.0
     if style == "dress":

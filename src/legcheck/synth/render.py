@@ -11,7 +11,9 @@ The renderer's modules (each one job):
 - :mod:`.shading` — materials, procedural textures and light for the drop-table scene;
 - :mod:`.finish` — light fall-off, blur, noise, tone curve, JPEG with EXIF;
 - :mod:`.families`, :mod:`.drop_families` — random scene families;
-- :mod:`.sidecar`, :mod:`.drop_truth` — the truth written beside each photo.
+- :mod:`.sidecar`, :mod:`.drop_truth` — the truth written beside each photo;
+- :mod:`.scene_json` — a scene back from its JSON form;
+- :mod:`.sdf`, :mod:`.patient`, :mod:`.lighting`, :mod:`.landmarks` — limb shapes, posing, light, heel pixels.
 
 This module keeps the public names the tests and the benchmark import.
 """
@@ -26,10 +28,14 @@ import numpy as np
 from .._cv import cv2
 from .families import (FOOT_TABLE_COMBOS, feet_in_view, fit_in_view, random_feet_scene, random_scene,  # noqa: F401
                        random_visible_feet_scene, random_visible_scene)
+from .drop_render import render_drop_linear
+from .drop_world import World
 from .feet import FeetSpec  # noqa: F401
 from .finish import encode_jpeg, finish
 from .plain import render_plain_linear, visible_heel_pixels  # noqa: F401
-from .scene import TABLE_COLOURS, Scene, TabPlacement, scene_from_json, scene_to_json  # noqa: F401
+from .scene import TABLE_COLOURS, Scene, TabPlacement, scene_to_json  # noqa: F401
+from .scene_json import scene_from_json  # noqa: F401
+from .sidecar import scene_truth
 from ..fileio import atomic_write
 
 __all__ = ["Scene", "TabPlacement", "FeetSpec", "render", "render_linear", "write_scene", "encode_jpeg",
@@ -40,8 +46,6 @@ __all__ = ["Scene", "TabPlacement", "FeetSpec", "render", "render_linear", "writ
 def render_linear(scene: Scene) -> np.ndarray:
     """Noise-free linear-light BGR image, shape (H, W, 3) float32, before blur and noise."""
     if scene.drop is not None:
-        from .drop_render import render_drop_linear
-
         return render_drop_linear(scene)
     return render_plain_linear(scene)
 
@@ -72,7 +76,12 @@ def write_scene(scene: Scene, path, exif: dict | None = None, stored_orientation
     """
     cv = cv2()
     path = Path(path)
-    bgr = render(scene)
+    world = None
+    if scene.drop is not None:  # one ray-casting world for the photo and its truth
+        world = World(scene)
+        bgr = finish(scene, render_drop_linear(scene, world))
+    else:
+        bgr = render(scene)
     exif = dict(exif or {})
     if stored_orientation != 1:
         inv = {6: cv.ROTATE_90_COUNTERCLOCKWISE, 8: cv.ROTATE_90_CLOCKWISE, 3: cv.ROTATE_180}[stored_orientation]
@@ -85,7 +94,7 @@ def write_scene(scene: Scene, path, exif: dict | None = None, stored_orientation
     else:
         data = encode_jpeg(bgr, scene.jpeg_quality, exif or None)
     atomic_write(path, data)
-    truth = scene.truth()
+    truth = scene_truth(scene, world)
     truth["stored_orientation"] = stored_orientation
     atomic_write(path.with_suffix(".json"), (json.dumps(truth, indent=1) + "\n").encode("utf-8"))
     return truth

@@ -177,10 +177,43 @@ class Scene:
         return -t2c.R.T @ t2c.t
 
     def truth(self) -> dict:
-        """The sidecar's ground truth (see :mod:`legcheck.synth.sidecar`)."""
-        from .sidecar import scene_truth
+        """The ground truth of a plain-layout scene (:func:`legcheck.synth.sidecar.scene_truth` takes both layouts).
 
-        return scene_truth(self)
+        Returns
+        -------
+        dict
+            The sidecar's keys (:mod:`legcheck.synth.sidecar`): ``lld_mm``, ``left_heel_mm``,
+            ``right_heel_mm`` (table frame, mm), the camera and the scene.
+
+        Raises
+        ------
+        TypeError
+            For a drop-table scene, whose truth needs the ray-casting world.
+        """
+        if self.drop is not None:
+            raise TypeError("a drop-table scene's truth comes from legcheck.synth.sidecar.scene_truth")
+        if self.feet is not None:
+            left = np.asarray(self.feet.left_heel_mm, dtype=float)
+            right = np.asarray(self.feet.right_heel_mm, dtype=float)
+        else:
+            left = np.asarray(self.left_tab.centre_mm, dtype=float)
+            right = np.asarray(self.right_tab.centre_mm, dtype=float)
+        out = camera_truth(self)
+        out.update(lld_mm=float(left[1] - right[1]), left_heel_mm=left.tolist(), right_heel_mm=right.tolist())
+        return out
+
+
+def camera_truth(scene: Scene) -> dict:
+    """The sidecar keys every layout shares: kind, version, the camera, the scene itself (JSON types)."""
+    b2c = scene.board2cam()
+    return {
+        "kind": SCENE_KIND, "version": 1 if scene.drop is None else 2,
+        "view_elevation_deg": scene.elevation_deg,
+        "camera_matrix": scene.K.tolist(), "dist_coeffs": list(scene.dist),
+        "image_size": [scene.width, scene.height],
+        "board2cam": {"R": b2c.R.tolist(), "t_mm": b2c.t.tolist()},
+        "scene": scene_to_json(scene),
+    }
 
 
 def scene_to_json(scene: Scene) -> dict:
@@ -194,42 +227,3 @@ def scene_to_json(scene: Scene) -> dict:
     else:
         d["drop"] = scene.drop.to_json()
     return d
-
-
-def _tuples(d: dict) -> dict:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-
-
-def scene_from_json(d: dict) -> Scene:
-    """Rebuild a :class:`Scene` from :func:`scene_to_json`'s output (a sidecar's ``scene``).
-
-    Parameters
-    ----------
-    d : dict
-        The JSON form; lists become tuples.
-
-    Returns
-    -------
-    Scene
-        Equal to the scene that was written.
-    """
-    d = dict(d)
-    d["board"] = BoardSpec(**d["board"])
-    d["tabs"] = TabSpec(**d["tabs"])
-    for k in ("left_tab", "right_tab"):
-        t = _tuples(d[k])
-        if t.get("rotation") is not None:
-            t["rotation"] = tuple(tuple(r) for r in t["rotation"])
-        d[k] = TabPlacement(**t)
-    for k in ("dist", "target_mm", "light_gradient", "tab_shading", "show_tabs"):
-        if k in d:
-            d[k] = tuple(d[k])
-    if d.get("principal_px") is not None:
-        d["principal_px"] = tuple(d["principal_px"])
-    if d.get("feet"):
-        d["feet"] = FeetSpec(**_tuples(d["feet"]))
-    if d.get("drop"):
-        from .droptable import DropScene
-
-        d["drop"] = DropScene.from_json(d["drop"])
-    return Scene(**d)

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from .._cv import cv2
-from .limbs import HEEL_BLOCK, SKIN, SOLE, TROUSERS, UPPER
+from .limbs import HEEL_BLOCK, SOLE, TROUSERS, UPPER
 from .planar import remap_points
 
 COVER_RGB = {
@@ -143,16 +143,19 @@ def limb_albedo(part: np.ndarray, rest: np.ndarray, normal_rest: np.ndarray, pat
             # A grey outsole layer at the bottom of the midsole, and a tread on it.
             m = (part == SOLE) & (z < -90)
             col[m] *= 0.35
+            tread = m & (normal_rest[:, 2] < -0.9)
+            y, x = rest[tread, 1], rest[tread, 0]
+            col[tread] *= (0.9 + 0.1 * np.sin(2 * np.pi * (y + 0.3 * x) / 5.0))[:, None]
+        else:
+            # Leather soles: a worn, slightly lighter tread.
+            tread = (part != UPPER) & (normal_rest[:, 2] < -0.9)
+            col[tread] *= 1.4
     return col, gloss
 
 
 def interior_albedo() -> np.ndarray:
     """Albedo of the inside of a shoe or trouser leg seen through its opening."""
     return np.asarray(INTERIOR_RGB, np.float32)
-
-
-def skin_part() -> int:
-    return SKIN
 
 
 def gloss_term(normal: np.ndarray, view: np.ndarray, light: np.ndarray, power: float = 40.0) -> np.ndarray:

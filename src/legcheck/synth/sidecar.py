@@ -23,50 +23,22 @@ board frame, edges in view) and ``labels`` (family, footwear, cover, floor, view
 
 from __future__ import annotations
 
-import numpy as np
-
-from .scene import SCENE_KIND, Scene, scene_to_json
-
-#: Version 1: the plain layout; 2 adds the drop-table keys.
-SIDECAR_VERSION = 2
+from .drop_truth import drop_truth
+from .scene import Scene
 
 
-def scene_truth(scene: Scene) -> dict:
-    """The sidecar dictionary of one scene (JSON types only).
+def scene_truth(scene: Scene, world=None) -> dict:
+    """The sidecar dictionary of a scene of either layout (JSON types only).
 
     Parameters
     ----------
     scene : Scene
+    world : legcheck.synth.drop_world.World, optional
+        A drop-table scene's ray-casting world, when one is at hand.
 
     Returns
     -------
     dict
         See the module docstring for the keys.
     """
-    if scene.drop is not None:
-        from .drop_truth import drop_truth
-
-        return drop_truth(scene)
-    if scene.feet is not None:
-        left = np.asarray(scene.feet.left_heel_mm, dtype=float)
-        right = np.asarray(scene.feet.right_heel_mm, dtype=float)
-    else:
-        left = np.asarray(scene.left_tab.centre_mm, dtype=float)
-        right = np.asarray(scene.right_tab.centre_mm, dtype=float)
-    out = camera_truth(scene)
-    out.update(lld_mm=float(left[1] - right[1]), left_heel_mm=left.tolist(), right_heel_mm=right.tolist())
-    return out
-
-
-def camera_truth(scene: Scene) -> dict:
-    """The keys every sidecar shares: kind, version, camera, the scene itself."""
-    version = 1 if scene.drop is None else SIDECAR_VERSION
-    b2c = scene.board2cam()
-    return {
-        "kind": SCENE_KIND, "version": version,
-        "view_elevation_deg": scene.elevation_deg,
-        "camera_matrix": scene.K.tolist(), "dist_coeffs": list(scene.dist),
-        "image_size": [scene.width, scene.height],
-        "board2cam": {"R": b2c.R.tolist(), "t_mm": b2c.t.tolist()},
-        "scene": scene_to_json(scene),
-    }
+    return scene.truth() if scene.drop is None else drop_truth(scene, world)
