@@ -143,6 +143,20 @@ def edges_in_view(scene: Scene, min_mm: float = 150.0, world=None) -> list:
 
     A stretch of edge counts where it is inside the frame and not hidden (by the legs, the
     feet or the board's overhang).
+
+    Parameters
+    ----------
+    scene : Scene
+        A drop-table scene.
+    min_mm : float
+        Shortest visible stretch that counts, mm along the edge.
+    world : World, optional
+        Its ray-casting world, when one is at hand.
+
+    Returns
+    -------
+    list of str
+        A subset of ["left", "right", "end"].
     """
     from .drop_world import World
 

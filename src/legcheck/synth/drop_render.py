@@ -229,6 +229,18 @@ def render_drop_linear(scene: Scene, world: World | None = None) -> np.ndarray:
     Large photos are shaded every ``shading_step`` pixels where nothing changes (inside a
     surface, away from the board) and exactly, at every pixel, near geometric edges and on
     the board; edge pixels are supersampled at every size.
+
+    Parameters
+    ----------
+    scene : Scene
+        With ``drop`` set.
+    world : World, optional
+        Its ray-casting world (built when not given).
+
+    Returns
+    -------
+    ndarray, shape (H, W, 3), float32
+        Linear-light BGR, before :func:`legcheck.synth.finish.finish`.
     """
     cv = cv2()
     world = world or World(scene)

@@ -109,6 +109,19 @@ def heel_pixels(scene: Scene, world: World | None = None) -> dict:
     The outline point when the heel's landmark is on an outline in this view (what contour
     mode and a tap on the heel's edge find), else the landmark's own projection (inside the
     foot's image: from the foot end the sole faces the camera).
+
+    Parameters
+    ----------
+    scene : Scene
+        A drop-table scene (``scene.drop`` set).
+    world : World, optional
+        Its ray-casting world, when one is at hand.
+
+    Returns
+    -------
+    dict
+        ``{"left": (x, y), "right": (x, y)}``, photo pixels (distorted, as stored). The
+        sidecar's ``landmarks[side]["outline"]["on_outline"]`` says which of the two it is.
     """
     world = world or World(scene, light=False)
     pts = outline_points(scene, world)

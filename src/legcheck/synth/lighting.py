@@ -122,21 +122,3 @@ def smooth_on_mesh(values: np.ndarray, faces: np.ndarray, n_vertices: int, round
         v = np.where(counts > 0, acc / np.maximum(counts, 1), v)
     return v.astype(np.float32)
 
-
-def fill_on_mesh(values: np.ndarray, known: np.ndarray, faces: np.ndarray, rounds: int = 6) -> np.ndarray:
-    """Spread per-vertex values from the ``known`` vertices to their unknown neighbours, ring by ring."""
-    n = len(values)
-    v = np.where(known, values, 0.0).astype(np.float64)
-    known = known.copy()
-    for _ in range(rounds):
-        w = known.astype(np.float64)
-        fv = (v * w)[faces].sum(axis=1)
-        fw = w[faces].sum(axis=1)
-        acc_v = np.bincount(faces.ravel(), weights=np.repeat(fv, 3), minlength=n)
-        acc_w = np.bincount(faces.ravel(), weights=np.repeat(fw, 3), minlength=n)
-        new = ~known & (acc_w > 0)
-        if not np.any(new):
-            break
-        v[new] = acc_v[new] / acc_w[new]
-        known |= new
-    return v.astype(np.float32)

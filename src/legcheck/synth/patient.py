@@ -138,16 +138,32 @@ def _posed(drop: DropScene):
 
 
 def posed_meshes(drop: DropScene) -> tuple:
-    """The posed meshes (:class:`PosedMesh`) of both limbs, cached per scene."""
+    """The posed meshes of both limbs, cached per scene.
+
+    Parameters
+    ----------
+    drop : DropScene
+
+    Returns
+    -------
+    tuple of PosedMesh
+        Limb, then trousers and shoe when worn, left limb first; table-axis frame, mm.
+    """
     return _posed(drop)[0]
 
 
 def heel_landmarks(drop: DropScene) -> dict:
-    """``{"left": Heel, "right": Heel}``: the posed heel landmarks (table-axis frame, mm)."""
+    """The posed heel landmarks.
+
+    Parameters
+    ----------
+    drop : DropScene
+
+    Returns
+    -------
+    dict
+        ``{"left": Heel, "right": Heel}``; ``point_mm`` (3,) in the table-axis frame, mm, and
+        ``direction`` (3,) the landmark's direction (posterior + plantar) there.
+    """
     return _posed(drop)[1]
 
-
-def heel_lld_axis_mm(drop: DropScene) -> float:
-    """Left minus right heel landmark y in the table-axis frame (the scene's true lld_mm)."""
-    h = heel_landmarks(drop)
-    return float(h["left"].point_mm[1] - h["right"].point_mm[1])
