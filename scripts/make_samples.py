@@ -4,6 +4,9 @@ sample_images/calibration_photos/  board photos of the sample phone
 calibration/sample_phone.json       its profile, made by `legcheck calibrate` from them
 calibration/targets/                the printable board and heel tabs
 sample_images/*.jpg + .json         leg-check photos with their ground truth
+
+`python scripts/make_samples.py --examples DIR` instead renders drop-table examples to DIR
+(12 MP JPEGs with sidecars, PNG previews with the heel truth marked, a contact sheet).
 """
 
 from __future__ import annotations
@@ -158,7 +161,50 @@ def docs_images():
                [cv.IMWRITE_JPEG_QUALITY, 85])
 
 
+EXAMPLES = [  # name, seed, random_drop_scene arguments
+    ("bare_foot_end", 1, dict(footwear="bare", view_side="foot end", elevation_deg=(70.0, 80.0))),
+    ("white_sock_head_side", 2, dict(footwear="white sock", view_side="head side", elevation_deg=(55.0, 65.0))),
+    ("black_shoe_side", 3, dict(footwear="black shoe", view_side="side", elevation_deg=(60.0, 75.0))),
+    ("white_sneaker_overhead", 4, dict(footwear="white sneaker", view_side="head side", elevation_deg=(80.0, 90.0))),
+    ("brown_shoe_paper_roll", 5, dict(footwear="brown shoe", cover="paper roll", view_side="foot end")),
+    ("grey_sock_between", 6, dict(footwear="grey sock", board_side="between", edge_in_view=False)),
+    ("bare_dark_tiles_tabs", 7, dict(footwear="bare", floor="dark tiles", tabs=True, view_side="foot end",
+                                    elevation_deg=(70.0, 85.0))),
+    ("black_sock_patterned", 8, dict(footwear="black sock", cover="patterned sheet", view_side="head side")),
+]
+
+
+def drop_examples(out_dir, width=4032, height=3024):
+    """Drop-table renders to look at (not committed): PNG previews, full JPEGs and sidecars, a contact sheet."""
+    import numpy as np
+    from legcheck._cv import cv2
+    from legcheck.synth.drop_families import random_drop_scene
+
+    cv = cv2()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tiles = []
+    for name, seed, kw in EXAMPLES:
+        s = random_drop_scene(np.random.default_rng(seed), width=width, height=height, **kw)
+        truth = write_scene(s, out / f"{name}.jpg", exif=EXIF)
+        img = cv.imread(str(out / f"{name}.jpg"))
+        for side, lm in truth["landmarks"].items():  # the truth: landmark red, outline point green
+            scale = img.shape[1] / 1600
+            cv.circle(img, tuple(int(round(c)) for c in lm["px"]), int(8 * scale), (0, 0, 255), max(1, int(2 * scale)))
+            if lm["outline"]["on_outline"]:
+                cv.circle(img, tuple(int(round(c)) for c in lm["outline"]["px"]), int(8 * scale), (0, 255, 0),
+                          max(1, int(2 * scale)))
+        small = cv.resize(img, (1600, 1200), interpolation=cv.INTER_AREA)
+        cv.imwrite(str(out / f"{name}.png"), small)
+        tiles.append(cv.resize(small, (800, 600), interpolation=cv.INTER_AREA))
+    sheet = np.vstack([np.hstack(tiles[i:i + 2]) for i in range(0, len(tiles) - 1, 2)])
+    cv.imwrite(str(out / "contact_sheet.png"), sheet)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--examples":
+        drop_examples(sys.argv[2])
+        sys.exit(0)
     main()
     feet_samples()
     series_samples()
