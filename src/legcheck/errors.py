@@ -9,7 +9,9 @@ Exit codes (the contract scripts rely on):
  3     photo unreadable or unsupported (not an image, truncated, empty,
        over the pixel limit, HEIC without the ``heic`` extra)
  4     calibration board not found, or too few of its corners seen
- 5     a heel tab missing or duplicated
+ 5     a heel tab missing or duplicated, or the heels found cannot be a
+       patient's two heels (too close, too far apart, too far along the
+       table, a tab too high or too low)
  6     camera profile invalid, or made for another camera / image size
  7     calibration photos unusable (fewer than 5 good views)
  8     record not found (unknown chart number, visit or check id)
@@ -20,7 +22,8 @@ Exit codes (the contract scripts rely on):
  11    ``db check`` found a problem (integrity, foreign keys, photo hashes)
  12    a report's PDF could not be printed (Chromium missing or failed)
  13    board placed wrongly for the check (turned across the table: the
-       HEAD arrow must point to the patient's head)
+       HEAD arrow must point to the patient's head; or over 1.5 m from
+       the heels)
  14    a file or directory cannot be read or written (permissions, disk
        full, read-only file system); the message names the path
  15    refused by a clinical safeguard (an adjustment on a visit with an
@@ -73,6 +76,12 @@ class BoardNotFoundError(LegcheckError):
 class HeelNotFoundError(LegcheckError):
     exit_code = 5
     code = "heel_not_found"
+
+
+class ImplausibleHeelsError(HeelNotFoundError):
+    """Heels were found, but they cannot be a prone patient's two heels; the message names the check."""
+
+    code = "heels_implausible"
 
 
 class CameraProfileError(LegcheckError):

@@ -25,6 +25,7 @@ _MAKE, _MODEL = 0x010F, 0x0110
 _EXIF_IFD = 0x8769
 _FOCAL_MM, _FOCAL_35MM = 0x920A, 0xA405
 _BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
+_PIXEL_X, _PIXEL_Y = 0xA002, 0xA003  # PixelXDimension / PixelYDimension (Pillow: ExifImageWidth / Height)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class ExifInfo:
 
     ``orientation`` is the EXIF tag value (1 = upright, 6 = stored rotated and
     displayed 90 degrees clockwise, ...); ``raw_size`` is (width, height) of the
-    pixels as stored, before orientation.
+    pixels as stored, before orientation; ``pixel_size`` is the (width, height) EXIF
+    records (PixelXDimension, PixelYDimension: the size the camera wrote; an editor that
+    crops or resizes may leave it stale), None when absent.
     """
 
     orientation: int = 1
@@ -42,6 +45,7 @@ class ExifInfo:
     focal_mm: float | None = None
     focal_35mm: float | None = None
     raw_size: tuple[int, int] | None = None
+    pixel_size: tuple[int, int] | None = None
 
     @property
     def camera_name(self) -> str:
@@ -162,6 +166,7 @@ def _exif_info(ex, raw_size) -> ExifInfo:
         orientation = int(ex.get(_ORIENTATION, 1))
     except (TypeError, ValueError):
         orientation = 1
+    px_w, px_h = num(sub.get(_PIXEL_X)), num(sub.get(_PIXEL_Y))
     return ExifInfo(
         orientation=orientation if 1 <= orientation <= 8 else 1,
         make=str(ex.get(_MAKE, "") or "").strip("\x00 "),
@@ -169,6 +174,7 @@ def _exif_info(ex, raw_size) -> ExifInfo:
         focal_mm=num(sub.get(_FOCAL_MM)),
         focal_35mm=num(sub.get(_FOCAL_35MM)),
         raw_size=raw_size,
+        pixel_size=(int(px_w), int(px_h)) if px_w and px_h else None,
     )
 
 
