@@ -8,7 +8,8 @@ Exit codes (the contract scripts rely on):
  2     command-line usage error (click's own code)
  3     photo unreadable or unsupported (not an image, truncated, empty,
        over the pixel limit, HEIC without the ``heic`` extra)
- 4     calibration board not found, or too few of its corners seen
+ 4     calibration board not found, or too few of its corners seen (its
+       markers found but not its corners: another layout or board size)
  5     a heel tab missing or duplicated, or the heels found cannot be a
        patient's two heels (too close, too far apart, too far along the
        table, a tab too high or too low)
@@ -71,6 +72,20 @@ class ImageReadError(LegcheckError):
 class BoardNotFoundError(LegcheckError):
     exit_code = 4
     code = "board_not_found"
+
+
+class BoardLayoutError(BoardNotFoundError):
+    """The board's markers were found but not its corners: another ChArUco layout or board size than given.
+
+    ``legacy`` says which layout the board showed: True (legacy), False (current), None (neither
+    fits: another size, or either layout).
+    """
+
+    code = "board_layout"
+
+    def __init__(self, message: str, legacy: bool | None = None):
+        super().__init__(message)
+        self.legacy = legacy
 
 
 class HeelNotFoundError(LegcheckError):

@@ -198,7 +198,8 @@ def board_pdf(spec: BoardSpec = DEFAULT_BOARD) -> bytes:
     ax.text(ox + dx + 12, dy + 8.0, "10 mm", fontsize=7, va="baseline")
     ax.text(ox + dx, A4_H - 3,
             f"legcheck board {spec.squares_x}x{spec.squares_y} {spec.dictionary}, square {spec.square_mm:g} mm, "
-            f"marker {spec.marker_mm:g} mm. Print at 100 % (actual size); the bar must measure 10 mm.",
+            f"marker {spec.marker_mm:g} mm{', legacy layout' if spec.legacy else ''}. "
+            "Print at 100 % (actual size); the bar must measure 10 mm.",
             fontsize=6, va="baseline")
     return _pdf_bytes(fig)
 
@@ -263,7 +264,7 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
     spec = {
         "kind": board.kind, "dictionary": board.dictionary, "squares_x": board.squares_x,
         "squares_y": board.squares_y, "square_mm": board.square_mm, "marker_mm": board.marker_mm,
-        "legacy_pattern": False,
+        "legacy": board.legacy, "legacy_pattern": board.legacy,
         "tab_ids": {"left": tabs.left_id, "right": tabs.right_id}, "tab_mm": tabs.tab_mm,
         "tab_margin_mm": tabs.margin_mm, "tab_dictionary": tabs.dictionary,
         "png_dpi": DPI, "png_px_per_mm": PX_PER_MM,

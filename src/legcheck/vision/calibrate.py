@@ -19,7 +19,7 @@ import numpy as np
 
 from .._cv import cv2
 from .camera import CameraProfile, focal_from_exif, nominal_camera, DEFAULT_FOCAL_35MM, FILM_DIAGONAL_MM
-from ..errors import BoardNotFoundError, CalibrationError, ImageReadError
+from ..errors import BoardLayoutError, BoardNotFoundError, CalibrationError, ImageReadError
 from .imageio import load_photo, to_gray
 from ..targets.spec import BoardSpec
 
@@ -80,6 +80,8 @@ def charuco_points(gray: np.ndarray, spec: BoardSpec):
     markers, scale = find_markers(gray, spec.dictionary)
     try:
         bc = find_board(gray, spec, markers, scale)
+    except BoardLayoutError:
+        raise  # markers found, corners not: the reason is worth more than "pattern not found"
     except BoardNotFoundError:
         return None
     return bc.corners_px, bc.board_mm
@@ -148,7 +150,11 @@ def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[in
         elif this_size != size:
             views.append(ViewResult(str(path), False, reason=f"size {this_size[0]}x{this_size[1]} differs from the first photo's {size[0]}x{size[1]}"))
             continue
-        pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
+        try:
+            pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
+        except BoardLayoutError as exc:
+            views.append(ViewResult(str(path), False, reason=exc.message))
+            continue
         if pts is None:
             views.append(ViewResult(str(path), False, reason="pattern not found"))
             continue
