@@ -100,7 +100,8 @@ def test_png_orientation_6_measured_with_the_sensor_profile(tmp_path, portrait):
 
 def test_heic_exif_read_on_the_first_load(tmp_path, portrait):
     """In a fresh process: the first HEIC loaded keeps its orientation, camera and focal length."""
-    pillow_heif = pytest.importorskip("pillow_heif", reason="the optional 'heic' extra is not installed")
+    pillow_heif = pytest.importorskip("pillow_heif", reason="the optional 'heic' extra is not installed",
+                                      exc_type=ImportError)
     pillow_heif.register_heif_opener()
     scene, bgr, sensor = portrait
     path = tmp_path / "IMG_0001.HEIC"
