@@ -53,6 +53,7 @@ def record_series() -> tuple[Path, int]:
         p.unlink(missing_ok=True)
     shutil.rmtree(OUT / "demo-photos", ignore_errors=True)
     print(f"2. Recording six visits of a sample patient into {db.relative_to(REPO)}")
+    legcheck("init", db=db)
     legcheck("patient", "add", "DEMO-001", "--name", "Sample Patient", "--dob", "1968-04-12", db=db)
     visits = {}
     with (series / "visits.csv").open(newline="") as f:
@@ -85,8 +86,9 @@ def reports(db, last_visit):
 
     pdf = ["--pdf"] if find_chromium() else []
     print("\n3. Reports")
-    out = legcheck("report", "patient", "DEMO-001", "--out", OUT / "patient_report.html", "--csv", *pdf, db=db).stdout
-    out += legcheck("report", "visit", last_visit, "--out", OUT / "visit_report.html", *pdf, db=db).stdout
+    out = legcheck("report", "patient", "DEMO-001", "--out", OUT / "patient_report.html", "--csv", *pdf, "--force",
+                   db=db).stdout
+    out += legcheck("report", "visit", last_visit, "--out", OUT / "visit_report.html", *pdf, "--force", db=db).stdout
     for line in out.split():
         print(f"   {line}")
     if not pdf:

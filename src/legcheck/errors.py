@@ -14,13 +14,18 @@ Exit codes (the contract scripts rely on):
        patient's two heels (too close, too far apart, too far along the
        table, a tab too high or too low)
  6     camera profile invalid, or made for another camera / image size
- 7     calibration photos unusable (fewer than 5 good views)
+ 7     calibration photos unusable (fewer than 5 good views, or photos
+       of more than one camera)
  8     record not found (unknown chart number, visit or check id)
  9     record conflict (chart number taken, visit of another patient,
-       amending a check that was already amended)
- 10    database unusable (written by a newer legcheck, not a legcheck
-       database, damaged, or locked for too long)
- 11    ``db check`` found a problem (integrity, foreign keys, photo hashes)
+       amending a check that was already amended, an output file that
+       exists, restoring into a database that is not empty)
+ 10    database unusable (none at the path given, written by a newer
+       legcheck, not a legcheck database, damaged, or locked for too long)
+ 11    a check of the records failed (``db check``, a backup's
+       verification: damaged pages, the audit chain, an altered or missing
+       row, a missing trigger, a photo hash); the message names the first
+       broken row
  12    a report's PDF could not be printed (Chromium missing or failed)
  13    board placed wrongly for the check (turned across the table: the
        HEAD arrow must point to the patient's head; or over 1.5 m from

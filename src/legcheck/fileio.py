@@ -65,6 +65,72 @@ def make_private_dir(directory) -> Path:
     return directory
 
 
+@contextlib.contextmanager
+def atomic_writer(path, *, mode: int = PRIVATE, overwrite: bool = True):
+    """Write a file atomically and durably through a binary file object (for data too big to hold).
+
+    The same guarantees as :func:`atomic_write`: a temporary file created ``O_EXCL |
+    O_NOFOLLOW`` in the target's directory with ``mode`` set on the descriptor, fsynced, then
+    renamed (or, without ``overwrite``, linked) into place. If the ``with`` block raises,
+    nothing is left behind.
+
+    Parameters
+    ----------
+    path : str or Path
+        Target file. Its directory must exist.
+    mode : int
+        Permission bits of the new file.
+    overwrite : bool
+        When False, an existing target is refused and left as it is.
+
+    Yields
+    ------
+    io.BufferedWriter
+        Write the content to it; do not close it.
+
+    Raises
+    ------
+    RecordConflictError
+        ``overwrite`` is False and the target exists (checked first and again at the link).
+    FileAccessError
+        The directory is missing or not writable, or the disk is full.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not overwrite and os.path.lexists(path):
+        raise RecordConflictError(f"{path} already exists; give another file name (or --force)")
+    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, mode)
+    except OSError as exc:
+        raise _access_error(exc, path) from None
+    try:
+        try:
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb", closefd=False) as fh:
+                yield fh
+                fh.flush()
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path, follow_symlinks=False)
+            except FileExistsError:
+                raise RecordConflictError(f"{path} already exists; give another file name (or --force)") from None
+            os.unlink(tmp)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _access_error(exc, path) from None
+        raise
+    _fsync_dir(directory)
+
+
 def atomic_write(path, data: bytes | str, *, mode: int = PRIVATE, overwrite: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically and durably.
 
@@ -92,42 +158,44 @@ def atomic_write(path, data: bytes | str, *, mode: int = PRIVATE, overwrite: boo
     FileAccessError
         The directory is missing or not writable, or the disk is full; nothing is left behind.
     """
-    path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(tmp, flags, mode)
-    except OSError as exc:
-        raise _access_error(exc, path) from None
-    try:
-        try:
-            os.fchmod(fd, mode)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path, follow_symlinks=False)
-            except FileExistsError:
-                raise RecordConflictError(f"{path} already exists; give another file name (or --force)") from None
-            os.unlink(tmp)
-    except RecordConflictError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise _access_error(exc, path) from None
-    _fsync_dir(directory)
-    return path
+    with atomic_writer(path, mode=mode, overwrite=overwrite) as fh:
+        fh.write(payload)
+    return Path(path)
+
+
+def refuse_protected(path, protected) -> Path:
+    """Refuse an output path that is, or lies inside, one of ``protected`` (a database, its photos).
+
+    Both sides are compared resolved (symlinks followed, ``..`` removed), so a link to the
+    database or a path that reaches the photo store by another route is refused as well.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where an output would be written.
+    protected : iterable of Path
+        Files and directories no output may ever replace or enter (the database, its
+        ``-wal``/``-shm``/``-journal`` files, the photo store).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is protected.
+    """
+    from .errors import UsageError
+
+    target = Path(os.path.realpath(path))
+    for p in protected:
+        q = Path(os.path.realpath(p))
+        if target == q or q in target.parents:
+            raise UsageError(f"{path} is part of the records ({q.name}); write the output somewhere else")
+    return Path(path)
 
 
 def _access_error(exc: OSError, path: Path) -> FileAccessError:

@@ -20,7 +20,7 @@ RESULT = {"lld_mm": -2.0, "short_leg": "right", "uncertainty_mm": 0.4, "method":
 @pytest.fixture
 def env(tmp_path):
     db = tmp_path / "d.sqlite3"
-    with open_store(db) as st:
+    with open_store(db, create=True) as st:
         st.add_patient("P1", "Pat One")
         vid = st.new_visit("P1", dt.datetime(2026, 9, 1, 9).astimezone())
         st.record_check("P1", "pre", "extended", RESULT, visit_id=vid)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -38,6 +39,7 @@ def env(tmp_path, basic):
     def run(*args):
         return runner.invoke(cli, [str(a) for a in args])
 
+    assert run("init").exit_code == 0
     assert run("patient", "add", "C7", "--name", "Carla Cruz", "--dob", "1980-05-06").exit_code == 0
     return dict(run=run, db=db, cam=cam, photo=gps_photo, truth=truth, scene=scene)
 
@@ -53,8 +55,9 @@ def test_check_records_measurement_and_clean_photo(env):
         (c,) = st.checks(chart="C7")
         assert c["lld_mm"] == pytest.approx(out["lld_mm"]) and c["phase"] == "pre" and c["position"] == "extended"
         stored = st.photo_path(c["photo_sha256"])
-        row = st.con.execute("SELECT * FROM photos WHERE sha256 = ?", (c["photo_sha256"],)).fetchone()
-        assert row["original_sha256"] == hashlib.sha256(env["photo"].read_bytes()).hexdigest()
+        (original,) = sqlite3.connect(env["db"]).execute("SELECT original_sha256 FROM photos WHERE sha256 = ?",
+                                                         (c["photo_sha256"],)).fetchone()
+        assert original == hashlib.sha256(env["photo"].read_bytes()).hexdigest()
         assert st.photo_path(c["annotated_sha256"]).exists()
     with Image.open(env["photo"]) as im:
         assert im.getexif().get_ifd(0x8825)  # the original carried a GPS position
@@ -78,7 +81,7 @@ def test_failed_measurement_leaves_nothing(env, tmp_path):
     assert res.exit_code == 3
     with open_store(env["db"]) as st:
         assert st.visits("C7") == [] and st.checks() == []
-        assert st.con.execute("SELECT count(*) FROM photos").fetchone()[0] == 0
+        assert st.check_integrity()["counts"]["photos"] == 0
     assert not any((env["db"].parent / "legcheck-photos").glob("*/*"))
 
 
@@ -118,8 +121,9 @@ def test_log_amend_history_export_backup_dbcheck(env, tmp_path):
     assert len(exp) == 1 and float(exp[0]["lld_mm"]) == -2.5 and "name" not in exp[0]
     assert "Carla" not in run("export", "--format", "json").stdout
     assert json.loads(run("export", "--format", "json", "--with-names").stdout)[0]["name"] == "Carla Cruz"
-    assert run("backup", tmp_path / "b.sqlite3").exit_code == 0
-    with open_store(tmp_path / "b.sqlite3") as b:
+    assert run("backup", tmp_path / "b.tar").exit_code == 0
+    assert run("restore", tmp_path / "b.tar", "--db", tmp_path / "r.sqlite3").exit_code == 0
+    with open_store(tmp_path / "r.sqlite3") as b:
         assert len(b.checks(history=True)) == 2
     ok = run("db", "check", "--json")
     assert ok.exit_code == 0 and json.loads(ok.stdout)["ok"] is True

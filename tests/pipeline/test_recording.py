@@ -15,7 +15,7 @@ from conftest import profile_of
 
 @pytest.fixture
 def st(tmp_path):
-    with open_store(tmp_path / "p.sqlite3") as store:
+    with open_store(tmp_path / "p.sqlite3", create=True) as store:
         store.add_patient("C1", "Carla Cruz")
         yield store
 

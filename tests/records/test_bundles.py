@@ -23,7 +23,7 @@ def st(tmp_path):
     photo, ann = tmp_path / "photo.png", tmp_path / "ann.png"
     Image.new("RGB", (16, 12), (10, 20, 30)).save(photo)
     Image.new("RGB", (16, 12), (200, 20, 30)).save(ann)
-    with open_store(tmp_path / "b.sqlite3") as store:
+    with open_store(tmp_path / "b.sqlite3", create=True) as store:
         store.add_patient("P1", "Pat One")
         for day in (8, 1, 15):  # opened out of order: bundles follow the visit's start
             vid = store.new_visit("P1", dt.datetime(2026, 9, day, 9).astimezone())

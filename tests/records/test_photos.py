@@ -26,7 +26,7 @@ def _jpeg_with_metadata(path, orientation):
 def test_jpeg_keeps_orientation_only(tmp_path):
     src = _jpeg_with_metadata(tmp_path / "IMG_1.jpg", 6)
     original = hashlib.sha256(src.read_bytes()).hexdigest()
-    s = store_photo(tmp_path / "photos", src, original, 6)
+    s = store_photo(tmp_path / "photos", src.read_bytes(), original, 6)
     stored = tmp_path / "photos" / s.relpath
     data = stored.read_bytes()
     assert s.created and s.sha256 == hashlib.sha256(data).hexdigest() == stored.stem and s.bytes == len(data)
@@ -37,13 +37,13 @@ def test_jpeg_keeps_orientation_only(tmp_path):
         assert dict(ex) == {0x0112: 6}  # nothing but the orientation
         assert a.tobytes() == b.tobytes()  # the same entropy-coded data: the same pixels
     assert stat.S_IMODE(stored.stat().st_mode) == 0o400
-    again = store_photo(tmp_path / "photos", src, original, 6)
+    again = store_photo(tmp_path / "photos", src.read_bytes(), original, 6)
     assert not again.created and again.sha256 == s.sha256
 
 
 def test_upright_jpeg_gets_no_exif(tmp_path):
     src = _jpeg_with_metadata(tmp_path / "IMG_2.jpg", 1)
-    s = store_photo(tmp_path / "photos", src, "x", 1)
+    s = store_photo(tmp_path / "photos", src.read_bytes(), "x", 1)
     with Image.open(tmp_path / "photos" / s.relpath) as im:
         assert len(im.getexif()) == 0
 
@@ -53,7 +53,7 @@ def test_png_text_chunks_dropped(tmp_path):
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "patient Carla Cruz")
     Image.new("RGB", (20, 10), (200, 10, 10)).save(src, pnginfo=info)
-    s = store_photo(tmp_path / "photos", src, "x", 1)
+    s = store_photo(tmp_path / "photos", src.read_bytes(), "x", 1)
     stored = tmp_path / "photos" / s.relpath
     assert stored.suffix == ".png" and b"Carla" not in stored.read_bytes()
     with Image.open(stored) as b, Image.open(src) as a:

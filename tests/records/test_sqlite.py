@@ -1,9 +1,10 @@
-"""The SQLite store itself against a real file: concurrency, crashes, online backups, triggers,
-schema versions, permissions and connection settings. Raw SQL only where SQLite is the subject."""
+"""The SQLite store against a real file: concurrency, crashes, connection settings, opening only
+legcheck's own files, permissions. Raw SQL only where SQLite itself is the subject."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -15,25 +16,25 @@ from pathlib import Path
 
 import pytest
 
-from legcheck.errors import DatabaseError, RecordConflictError
-from legcheck.records.sqlite import open_store
+from legcheck.errors import DatabaseError
+from legcheck.records import open_store
+from legcheck.records.migrations import APPLICATION_ID
+from legcheck.records.sqlite import DatabaseDamagedError, DatabaseMissingError
 
 HERE = Path(__file__).parent
-RESULT = {"lld_mm": 2.0, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "left_heel_mm": [0, 2, 90],
-          "right_heel_mm": [200, 0, 90], "warnings": [], "image": {}, "even_below_mm": 1.0}
 
 
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "clinic" / "legcheck.sqlite3"
-    with open_store(path) as st:
+    with open_store(path, create=True) as st:
         st.add_patient("C1", "Alice Adams")
         st.add_patient("C2", "Bob Brown")
     return path
 
 
-def _writer(db, chart, n, tag):
-    return subprocess.Popen([sys.executable, str(HERE / "_writer.py"), str(db), chart, str(n), tag],
+def _writer(db, chart, n, tag, pause=0.0):
+    return subprocess.Popen([sys.executable, str(HERE / "_writer.py"), str(db), chart, str(n), tag, str(pause)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -47,7 +48,9 @@ def test_two_processes_200_checks_each_lose_none(db):
         assert len(st.checks(chart="C1")) == 200 and len(st.checks(chart="C2")) == 200
         notes = {json.loads(c["result_json"])["note"] for c in st.checks()}
         assert notes == {f"{t}-{i}" for t in "ab" for i in range(200)}
-        assert st.check_integrity()["ok"]
+        report = st.check_integrity()
+        assert report["ok"], report["problems"]
+        assert report["counts"]["audit"] == report["audit_head"]["id"] == 1 + 2 + 400 + 2  # migration, patients, checks, visits
 
 
 def test_sigkill_keeps_every_returned_check(db):
@@ -55,10 +58,11 @@ def test_sigkill_keeps_every_returned_check(db):
     returned = set()
     for round_no in range(6):
         p = _writer(db, "C1", 10_000, f"k{round_no}")
-        time.sleep(0.3 + rng.random() * 0.7)
+        first = p.stdout.readline()  # writing has started: kill it at a random point from here
+        time.sleep(0.1 + rng.random() * 0.7)
         p.send_signal(signal.SIGKILL)
         out, _ = p.communicate()
-        returned |= {int(line.split()[2]) for line in out.splitlines() if len(line.split()) == 3}
+        returned |= {int(line.split()[2]) for line in (first + out).splitlines() if len(line.split()) == 3}
     assert len(returned) > 50
     with open_store(db) as st:
         report = st.check_integrity()
@@ -67,58 +71,27 @@ def test_sigkill_keeps_every_returned_check(db):
     assert returned <= stored
 
 
-def test_backup_while_writing_restores_consistent(db, tmp_path):
-    p = _writer(db, "C2", 400, "bk")
-    time.sleep(0.5)
+def test_connection_settings_and_owner_only_files(db):
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
     with open_store(db) as st:
-        st.backup(tmp_path / "backup.sqlite3")
-    out, _ = p.communicate(timeout=300)
-    assert p.returncode == 0
-    assert stat.S_IMODE((tmp_path / "backup.sqlite3").stat().st_mode) == 0o600
-    with open_store(tmp_path / "backup.sqlite3") as restored:
-        report = restored.check_integrity()
-        assert report["ok"]
-        n = len(restored.checks(chart="C2"))
-        assert 0 < n <= 400
-        # A consistent prefix: checks 0..n-1 of the writer, each with its audit row.
-        notes = sorted(int(json.loads(c["result_json"])["note"].split("-")[1]) for c in restored.checks(chart="C2"))
-        assert notes == list(range(n))
-        audits = restored.con.execute("SELECT count(*) FROM audit WHERE entity = 'check'").fetchone()[0]
-        assert audits == n
-    with pytest.raises(RecordConflictError):
-        with open_store(db) as st:
-            st.backup(tmp_path / "backup.sqlite3")  # never overwrites
+        with st._read() as conn:
+            pragma = {k: conn.exec_driver_sql(f"PRAGMA {k}").scalar_one()
+                      for k in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "application_id")}
+        assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30_000,
+                          "application_id": APPLICATION_ID}
+        assert st.schema_version() == 1
 
 
-def test_triggers_audit_amendments_and_refuse_overwrites(db):
-    with open_store(db, actor="dr-test") as st:
-        cid = st.record_check("C1", "pre", "extended", RESULT)["check_id"]
-        st.amend_check(cid, -1.5, "heel tab was on the shoe seam", author="dr-test")
-        audit = st.con.execute("SELECT * FROM audit WHERE action = 'amend'").fetchone()
-        detail = json.loads(audit["detail"])
-        assert detail == {"supersedes": cid, "old_lld_mm": 2.0, "new_lld_mm": -1.5,
-                          "reason": "heel tab was on the shoe seam"}
-        assert audit["actor"] == "dr-test"
-        # The database itself refuses overwriting a check or editing the audit log.
-        for sql in ("UPDATE checks SET lld_mm = 0 WHERE id = 1", "DELETE FROM checks WHERE id = 1",
-                    "UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
-            with pytest.raises(sqlite3.DatabaseError):
-                st.con.execute(sql)
-        # The audit log names ids, never patients.
-        text = " ".join(str(v) for r in st.con.execute("SELECT * FROM audit") for v in tuple(r))
-        assert "Alice" not in text and "Adams" not in text
-
-
-def test_schema_constraints_are_the_vocabulary(db):
-    from legcheck.records.vocabulary import PHASES, POSITIONS
-
+def test_writes_take_the_write_lock_up_front(db):
+    """BEGIN IMMEDIATE: a second writer waits for the first instead of failing at commit."""
     with open_store(db) as st:
-        schema = st.con.execute("SELECT sql FROM sqlite_master WHERE name = 'checks'").fetchone()[0]
-        vid = st.new_visit("C1")
-        with pytest.raises(sqlite3.IntegrityError):  # the database refuses what the vocabulary does not name
-            st.con.execute("INSERT INTO adjustments (visit_id, piece, created_at) VALUES (?, 'knee', 'now')", (vid,))
-    for word in PHASES + POSITIONS:
-        assert f"'{word}'" in schema
+        with st._write() as conn:
+            other = sqlite3.connect(db, timeout=0.1)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
+            conn.exec_driver_sql("SELECT 1")
 
 
 def test_newer_schema_refused(db):
@@ -129,20 +102,61 @@ def test_newer_schema_refused(db):
         open_store(db)
 
 
-def test_foreign_sqlite_file_refused(tmp_path):
+def test_another_programs_database_is_refused_untouched(tmp_path):
     p = tmp_path / "other.db"
     con = sqlite3.connect(p)
     con.execute("CREATE TABLE x (a)")
+    con.commit()
     con.close()
+    before = p.read_bytes()
     with pytest.raises(DatabaseError, match="not a legcheck"):
         open_store(p)
+    assert p.read_bytes() == before  # not switched to WAL: the header still says rollback journal
+    assert before[18:20] == b"\x01\x01" and not Path(str(p) + "-wal").exists()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(DatabaseError, match="not an SQLite database"):
+        open_store(text)
 
 
-def test_owner_only_permissions_and_settings(db):
-    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+def test_a_missing_path_is_not_created_unless_asked(tmp_path):
+    p = tmp_path / "typo" / "legcheck.sqlite3"
+    with pytest.raises(DatabaseMissingError, match=str(p)) as err:
+        open_store(p)
+    assert err.value.exit_code == 10 and not p.exists() and not p.parent.exists()
+    with open_store(p, create=True) as st:
+        assert st.patients() == []
+
+
+@pytest.mark.parametrize("mode", [0o2775, 0o1777])
+def test_a_shared_directory_keeps_its_permissions(tmp_path, mode):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, mode)
+    with open_store(shared / "legcheck.sqlite3", create=True) as st:
+        st.add_patient("C1", "Alice Adams")
+    assert stat.S_IMODE(shared.stat().st_mode) == mode
+    assert stat.S_IMODE((shared / "legcheck.sqlite3").stat().st_mode) == 0o600
+
+
+def test_the_default_database_is_made_on_first_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("LEGCHECK_DB", raising=False)
+    with open_store() as st:
+        assert Path(st.location) == tmp_path / "xdg" / "legcheck" / "legcheck.sqlite3"
+    assert stat.S_IMODE((tmp_path / "xdg" / "legcheck").stat().st_mode) == 0o700
+
+
+def test_damaged_pages_are_sqlites_message(db):
     with open_store(db) as st:
-        assert st.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert st.con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert st.con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert st.con.execute("PRAGMA user_version").fetchone()[0] >= 1
+        for i in range(60):
+            st.add_patient(f"P{i}", "x" * 500)
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for k in range(page * 3, len(data) - page, page):  # scribble over every page after the schema
+        data[k:k + 64] = b"\xee" * 64
+    db.write_bytes(bytes(data))
+    with pytest.raises(DatabaseDamagedError, match="malformed|not a database") as err:
+        with open_store(db) as st:
+            st.patients()
+    assert err.value.exit_code == 10

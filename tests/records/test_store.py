@@ -18,7 +18,7 @@ RESULT = {"lld_mm": 2.0, "short_leg": "left", "uncertainty_mm": 0.4, "method": "
 
 @pytest.fixture
 def st(tmp_path):
-    with open_store(tmp_path / "clinic" / "legcheck.sqlite3", actor="dr-test") as store:
+    with open_store(tmp_path / "clinic" / "legcheck.sqlite3", actor="dr-test", create=True) as store:
         store.add_patient("C1", "Alice Adams")
         store.add_patient("C2", "Bob Brown")
         yield store

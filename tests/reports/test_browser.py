@@ -34,7 +34,7 @@ def photo_db(tmp_path_factory, basic):
     ann = tmp / "ann.jpg"
     annotate(res, ann)
     path = tmp / "p.sqlite3"
-    with open_store(path) as st:
+    with open_store(path, create=True) as st:
         st.add_patient("PH", "Photo Patient")
         for day, post in ((1, -1.0), (8, -0.5)):
             vid = st.new_visit("PH", dt.datetime(2026, 9, day, 9).astimezone())

@@ -40,7 +40,7 @@ def _patient(st, chart, date_from=None, date_to=None):
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "r.sqlite3"
-    with open_store(path) as st:
+    with open_store(path, create=True) as st:
         st.add_patient("P1", "Pat Series")
         st.add_patient("P0", "No Visits")
         st.add_patient("P2", "One Visit")
@@ -141,7 +141,7 @@ def test_csv_rows_are_the_figures(db):
 
 
 def test_every_value_is_escaped(tmp_path):
-    with open_store(tmp_path / "e.sqlite3") as st:
+    with open_store(tmp_path / "e.sqlite3", create=True) as st:
         st.add_patient("C<1>", EVIL)
         for day in (1, 8):
             vid = st.new_visit("C<1>", dt.datetime(2026, 9, day, 9).astimezone(), practitioner=EVIL)

@@ -29,7 +29,7 @@ def cli():
 
 for _command in (measure.targets, measure.calibrate, measure.measure, measure.bench,
                  patients.patient, visits.visit, checks.check, checks.log, checks.amend, checks.export,
-                 adjust.adjust, db.backup, db.db, reports.report):
+                 adjust.adjust, db.init, db.backup, db.restore, db.db, reports.report):
     cli.add_command(_command)
 
 

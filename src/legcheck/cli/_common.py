@@ -12,8 +12,9 @@ import sys
 
 import click
 
-from ..errors import LegcheckError
+from ..errors import FileAccessError, LegcheckError
 from ..records.vocabulary import EVEN_BELOW_MM
+from ..textsafe import shown
 
 
 def fail(exc: LegcheckError, as_json: bool = False):
@@ -35,7 +36,7 @@ def fail(exc: LegcheckError, as_json: bool = False):
             getattr(exc, "legacy", None), " (--board-squares, --board-square-mm, --board-marker-mm, --legacy-board)")
     if as_json:
         click.echo(json.dumps(exc.to_json()))
-    click.echo(f"legcheck: error: {exc.message}", err=True)
+    click.echo(f"legcheck: error: {shown(exc.message)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -51,6 +52,10 @@ def handles_errors(fn):
             fail(exc, as_json)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
+        except OSError as exc:  # permissions, a full disk, a read-only file system: the user's to fix
+            where = exc.filename or "a file"
+            fail(FileAccessError(f"cannot use {where} ({exc.strerror or exc}); check its permissions and free space"),
+                 as_json)
         except Exception as exc:  # noqa: BLE001 - the edge of the program: never a traceback for a user
             if os.environ.get("LEGCHECK_DEBUG"):
                 raise
@@ -231,9 +236,12 @@ def options_from(kw: dict, annotate: bool = True):
 
 
 def db_option(fn):
-    """``--db`` (or ``LEGCHECK_DB``): the database every record command opens."""
+    """``--db`` (or ``LEGCHECK_DB``) and ``--create``: the database every record command opens."""
+    fn = click.option("--create", "create_db", is_flag=True,
+                      help="Create the database given by --db if it does not exist yet (as 'legcheck init').")(fn)
     return click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="LEGCHECK_DB", default=None,
-                        help="Database file (default: your data directory; env LEGCHECK_DB).")(fn)
+                        help="Database file (default: legcheck.sqlite3 in your data directory, made on first use; "
+                             "env LEGCHECK_DB).")(fn)
 
 
 def output_options(fn):
@@ -242,22 +250,54 @@ def output_options(fn):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
 
 
-def open_db(db_path):
-    """Open the store at ``--db`` (None: ``LEGCHECK_DB`` or the data directory); use it with ``with``.
+def open_db(db_path, create: bool = False):
+    """Open the store at ``--db`` (None: the data directory's, made on first use); use it with ``with``.
+
+    An explicit path that does not exist is created only with ``create`` (``--create``,
+    ``legcheck init``): a mistyped path is exit 10, naming it.
 
     Raises
     ------
     DatabaseError, FileAccessError, UsageError
         As :func:`legcheck.records.open_store`.
     """
+    from ..errors import DatabaseError
     from ..records import open_store
+    from ..records.sqlite import DatabaseMissingError
 
-    return open_store(db_path)
+    try:
+        return open_store(db_path, create=create)
+    except DatabaseMissingError as exc:
+        raise DatabaseError(f"{exc.message} (with 'legcheck init --db {db_path}' or --create)") from None
+
+
+def output_path(path, store, force: bool = False):
+    """An output file's path once it is safe to write: never the records, never an existing file without ``force``.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is the database, one of its side files, or inside the photo store (always refused).
+    RecordConflictError
+        ``path`` exists and ``force`` is False.
+    """
+    import os
+    from pathlib import Path
+
+    from ..errors import RecordConflictError
+    from ..fileio import refuse_protected
+
+    refuse_protected(path, store.protected_paths() if store is not None else [])
+    if not force and os.path.lexists(path):
+        raise RecordConflictError(f"{path} already exists; give another file name, or --force to replace it")
+    return Path(path)
 
 
 def _cell(column: str, value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return shown(value)
     if column == "lld_mm":
         return f"{value:+.2f}"
     return f"{value:.2f}" if isinstance(value, float) else str(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..records.vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PIECES, SIDES
+from ..textsafe import shown
 from ._common import db_option, handles_errors, open_db
 
 
@@ -18,18 +19,18 @@ from ._common import db_option, handles_errors, open_db
 @click.option("--pd", "pd_side", type=click.Choice(SIDES), default=None, help="Pelvic deficient side.")
 @db_option
 @handles_errors
-def adjust(visit_id, piece, side, listing, derifield, pd_side, db_path):
+def adjust(visit_id, piece, side, listing, derifield, pd_side, db_path, create_db):
     """Record the adjustment of a visit: drop pieces, listing, findings."""
     from ..records.bundles import visit_summary
 
     if not any((piece, listing, derifield, pd_side)):
         raise click.UsageError("give --piece, --listing, --derifield or --pd")
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         if piece:
             st.add_adjustment(visit_id, piece, side, listing)
         if listing or derifield or pd_side:
             st.set_findings(visit_id, derifield, pd_side, listing)
         s = visit_summary(st, visit_id)
     pieces = ", ".join(a["piece"] + (" " + a["side"] if a["side"] else "") for a in s["adjustments"]) or "-"
-    click.echo(f"Visit {visit_id}: Derifield {s['derifield'] or 'not determined'}, PD {s['pd_side'] or '-'}, "
-               f"pieces: {pieces}")
+    click.echo(shown(f"Visit {visit_id}: Derifield {s['derifield'] or 'not determined'}, PD {s['pd_side'] or '-'}, "
+                     f"pieces: {pieces}"))

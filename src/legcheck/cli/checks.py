@@ -11,7 +11,8 @@ import click
 
 from ..errors import RecordConflictError
 from ..records.vocabulary import PHASES, POSITIONS
-from ._common import db_option, emit, handles_errors, measure_options, open_db, options_from, output_options
+from ._common import db_option, emit, handles_errors, measure_options, open_db, options_from, output_options, \
+    output_path
 
 LOG_COLUMNS = ["id", "chart", "visit_id", "visit_date", "phase", "position", "lld_mm", "uncertainty_mm", "short_leg",
                "method", "amended"]
@@ -30,7 +31,7 @@ HISTORY_COLUMNS = ["supersedes", "superseded_by", "author", "reason"]
 @db_option
 @measure_options
 @handles_errors
-def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, **kw):
+def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, create_db, **kw):
     """Measure PHOTO and record it as a leg check of a patient, in one step."""
     from ..pipeline import CheckRequest, record_checks
 
@@ -41,7 +42,7 @@ def check(photo, chart, phase, position, visit_id, batch_dir, as_json, db_path, 
     else:
         raise click.UsageError("give PHOTO with --phase and --position (or --batch DIR)")
     options = options_from(kw)
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         if len(requests) > 1:
             with click.progressbar(length=len(requests), label="Measuring", file=sys.stderr, show_pos=True) as bar:
                 done = record_checks(st, requests, chart, options, visit_id, progress=lambda n: bar.update(1))
@@ -95,9 +96,9 @@ def read_batch(directory: Path) -> list:
 @output_options
 @db_option
 @handles_errors
-def log(chart, history, as_json, as_csv, db_path):
+def log(chart, history, as_json, as_csv, db_path, create_db):
     """The leg checks recorded (current values; amended rows marked)."""
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         rows = st.checks(chart=chart, history=history)
     for r in rows:
         if as_json or as_csv:
@@ -111,33 +112,38 @@ def log(chart, history, as_json, as_csv, db_path):
 @click.argument("check_id", type=int)
 @click.option("--lld-mm", type=float, required=True, help="The corrected figure, mm (positive: left leg short).")
 @click.option("--reason", required=True, help="Why (kept with the amendment).")
-@click.option("--author", default=None, help="Who (default: your login name).")
+@click.option("--author", default=None,
+              help="Who made the correction, recorded as a claim beside your login name (the author).")
 @db_option
 @handles_errors
-def amend(check_id, lld_mm, reason, author, db_path):
+def amend(check_id, lld_mm, reason, author, db_path, create_db):
     """Correct a check: a new record supersedes it; the original stays readable."""
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         new_id = st.amend_check(check_id, lld_mm, reason, author)
     click.echo(f"check {check_id} amended by check {new_id}")
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="File (a new file unless --force; default: stdout).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists (never the database or its photos).")
 @click.option("--with-names", is_flag=True, help="Include patient names (left out by default).")
 @db_option
 @handles_errors
-def export(fmt, out_path, with_names, db_path):
+def export(fmt, out_path, force, with_names, db_path, create_db):
     """Export every current check with its visit and patient chart number."""
     from ..fileio import PRIVATE, atomic_write
     from ..records.bundles import export_rows
     from ..reports.output import table_text
 
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
+        if out_path:
+            output_path(out_path, st, force)
         rows, columns = export_rows(st, with_names)
     text = table_text(rows, columns, fmt)
     if out_path:
-        atomic_write(out_path, text, mode=PRIVATE)
+        atomic_write(out_path, text, mode=PRIVATE, overwrite=force)
         click.echo(f"Exported {len(rows)} checks to {out_path}", err=True)
     else:
         click.echo(text, nl=False)

@@ -40,7 +40,7 @@ def targets(out_dir, **kw):
 @handles_errors
 def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
     """Make a camera profile from 5 or more photos of the board (or a chessboard)."""
-    from ..vision.calibrate import calibrate_photos
+    from ..vision.calibrate import calibrate_photos, save_calibration
 
     board = board_from(kw)
     grid = parse_grid(chessboard, "--chessboard") if chessboard else None
@@ -51,19 +51,12 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
             bar.update(1)
         res = calibrate_photos(list(photos), board=board, chessboard=grid, square_mm=square_mm,
                                name=Path(out_path).stem, progress=progress)
-    res.profile.save(out_path)
-    p = res.profile
+    profile_path, png = save_calibration(res, out_path)
     if as_json:
-        click.echo(json.dumps({"profile": str(out_path), "rms_px": p.rms_px, "n_views": p.n_views,
-                               "views": [v.__dict__ for v in res.views], "camera_matrix": p.K.tolist(),
-                               "dist_coeffs": list(p.dist_coeffs)}))
+        click.echo(json.dumps({"profile": str(profile_path), "coverage_png": str(png), **res.to_json()}))
         return
-    click.echo(f"RMS reprojection error {p.rms_px:.3f} px over {p.n_views} photos; "
-               f"fx {p.K[0, 0]:.1f} fy {p.K[1, 1]:.1f} cx {p.K[0, 2]:.1f} cy {p.K[1, 2]:.1f} px")
-    for v in res.views:
-        name = Path(v.path).name
-        click.echo(f"  {name}: {v.rms_px:.3f} px, {v.n_points} corners" if v.used else f"  {name}: dropped - {v.reason}")
-    click.echo(f"Wrote {out_path}")
+    click.echo(res.summary())
+    click.echo(f"Wrote {profile_path} and {png}")
 
 
 @click.command()

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..textsafe import shown
 from ._common import db_option, emit, handles_errors, open_db, output_options
 
 
@@ -21,9 +22,9 @@ def patient():
 @click.option("--notes", default=None)
 @db_option
 @handles_errors
-def patient_add(chart, name, dob, notes, db_path):
+def patient_add(chart, name, dob, notes, db_path, create_db):
     """Add a patient under the clinic's CHART number."""
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         pid = st.add_patient(chart, name, dob, notes)
     click.echo(f"Added patient {chart} (id {pid})")
 
@@ -32,9 +33,9 @@ def patient_add(chart, name, dob, notes, db_path):
 @output_options
 @db_option
 @handles_errors
-def patient_list(as_json, as_csv, db_path):
+def patient_list(as_json, as_csv, db_path, create_db):
     """List patients with their number of visits."""
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         rows = st.patients()
     emit(rows, ["chart", "name", "dob", "visits", "last_visit"], as_json, as_csv)
 
@@ -44,15 +45,15 @@ def patient_list(as_json, as_csv, db_path):
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @handles_errors
-def patient_show(chart, as_json, db_path):
+def patient_show(chart, as_json, db_path, create_db):
     """A patient and their visits."""
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         p = st.patient(chart)
         visits = st.visits(chart)
     if as_json:
         click.echo(json.dumps({"patient": p, "visits": visits}))
         return
-    click.echo(f"{p['chart']}  {p['name']}" + (f"  born {p['dob']}" if p["dob"] else ""))
+    click.echo(shown(f"{p['chart']}  {p['name']}" + (f"  born {p['dob']}" if p["dob"] else "")))
     if p["notes"]:
-        click.echo(f"notes: {p['notes']}")
+        click.echo(f"notes: {shown(p['notes'])}")
     emit(visits, ["id", "visit_date", "practitioner", "notes"])

@@ -7,6 +7,7 @@ import json
 
 import click
 
+from ..textsafe import shown
 from ._common import db_option, emit, handles_errors, open_db
 
 
@@ -44,10 +45,10 @@ def parse_when(when: str | None) -> dt.datetime | None:
 @click.option("--notes", default=None)
 @db_option
 @handles_errors
-def visit_new(chart, when, practitioner, notes, db_path):
+def visit_new(chart, when, practitioner, notes, db_path, create_db):
     """Open a new visit for a patient; prints its id."""
     when_dt = parse_when(when)
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         vid = st.new_visit(chart, when_dt, practitioner, notes)
     click.echo(vid)
 
@@ -63,20 +64,20 @@ def _findings_line(s: dict) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @handles_errors
-def visit_show(visit_id, as_json, db_path):
+def visit_show(visit_id, as_json, db_path, create_db):
     """A visit: checks, means per phase and position, Derifield, PD side, drop pieces."""
     from ..records.bundles import visit_summary
 
-    with open_db(db_path) as st:
+    with open_db(db_path, create_db) as st:
         s = visit_summary(st, visit_id)
     if as_json:
         click.echo(json.dumps(s, default=str))
         return
     v = s["visit"]
-    click.echo(f"Visit {v['id']}  patient {v['chart']}  {v['visit_date']}" +
-               (f"  {v['practitioner']}" if v["practitioner"] else ""))
+    click.echo(shown(f"Visit {v['id']}  patient {v['chart']}  {v['visit_date']}" +
+                     (f"  {v['practitioner']}" if v["practitioner"] else "")))
     emit(s["means"], ["phase", "position", "n", "lld_mm", "uncertainty_mm", "short_leg"])
-    click.echo(_findings_line(s))
+    click.echo(shown(_findings_line(s)))
     for a in s["adjustments"]:
-        click.echo(f"Drop piece: {a['piece']}" + (f" {a['side']}" if a["side"] else "") +
-                   (f" - {a['listing']}" if a["listing"] else ""))
+        click.echo(shown(f"Drop piece: {a['piece']}" + (f" {a['side']}" if a["side"] else "") +
+                         (f" - {a['listing']}" if a["listing"] else "")))

@@ -22,6 +22,7 @@ from ..records.vocabulary import EVEN_BELOW_MM
 from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
+from ..vision.intrinsics import uncertainty_breakdown
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
@@ -127,7 +128,8 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     bias_mm : float
         How far, at most, the points may sit off their landmarks along the table axis, summed
         over both heels, mm (a manual point off the heel's edge); added to the bound linearly, as
-        an error no draw models and that need not average out.
+        an error no draw models and that need not average out (``details["point_off_edge_mm"]``;
+        the profile's share in ``details`` is of the drawn bound, without it).
 
     Returns
     -------
@@ -168,7 +170,12 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     lld = float(heels[0, 1] - heels[1, 1])
     check_heels(heels[0], heels[1], lld, tabs=False)
     out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed)
-    unc = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM) + max(float(bias_mm), 0.0)
+    bias_mm = max(float(bias_mm), 0.0)
+    unc_drawn = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
+    unc = unc_drawn + bias_mm
+    # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
+    fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed)
+    unc_fixed = bound_95(fixed, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(board2cam)
     warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + view_warnings(elevation)
             + board_fit_warnings(rms))
@@ -183,5 +190,7 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         details={**pose_details(len(board.ids), K0, board2cam), "heel_height_mm": float(heel_height_mm),
                  "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
                  "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
-                 "labels_swapped": bool(swapped)},
+                 "labels_swapped": bool(swapped), "point_off_edge_mm": round(bias_mm, 3),
+                 # The profile's part of the drawn bound; a point off the edge adds to it linearly.
+                 **uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)},
     )

@@ -29,7 +29,8 @@ from ..records.vocabulary import EVEN_BELOW_MM
 from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
-from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, board_noise_px, bound_95, draw_cameras
+from ..vision.intrinsics import uncertainty_breakdown
+from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: A tab turned further than this from the camera's line of sight is flagged, degrees.
 EDGE_ON_DEG = 65.0
@@ -243,6 +244,8 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     check_heels(left, right, lld, tabs=True)
     draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed)
     unc = bound_95(draws, lld, FLOOR_SIGMA_MM)
+    # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
+    unc_fixed = bound_95(monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed), lld, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(nominal.board2cam)
     warn = (list(warnings) + ([swapped_warning("tabs")] if swapped else []) + view_warnings(elevation)
             + tab_warnings(tabs, nominal)
@@ -256,5 +259,6 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         view_elevation_deg=elevation, warnings=tuple(warn), confidence=1.0, even_below_mm=even_below_mm,
         details={**pose_details(len(board.ids), camera.K, nominal.board2cam),
                  "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
-                 "tab_ids": {s: int(t.marker_id) for s, t in tabs.items()}, "labels_swapped": swapped},
+                 "tab_ids": {s: int(t.marker_id) for s, t in tabs.items()}, "labels_swapped": swapped,
+                 **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
     )

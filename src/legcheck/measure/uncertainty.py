@@ -42,25 +42,16 @@ def board_noise_px(rms_px: float, n_corners: int) -> float:
 def draw_cameras(camera: CameraProfile, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
     """``draws`` perturbed copies of the intrinsics.
 
-    Focal errors move fx and fy together; the principal point and k1 vary independently, each
-    by its 1-sigma in ``camera.std_intrinsics`` / ``camera.std_dist``.
+    Drawn from the profile's own spread: its stored covariance (or, for a version-1 profile or a
+    camera estimated from one photo, focal errors moving fx and fy together and the principal
+    point and k1 independently); see :meth:`legcheck.vision.camera.CameraProfile.draw_intrinsics`.
 
     Returns
     -------
     K : ndarray, shape (draws, 3, 3)
     dist : ndarray, shape (draws, 5)
     """
-    sfx, sfy, scx, scy = camera.std_intrinsics
-    e = rng.normal(size=(draws, 4))
-    ed = rng.normal(size=draws) * camera.std_dist[0]
-    K = np.repeat(camera.K[None], draws, axis=0)
-    K[:, 0, 0] += e[:, 0] * sfx
-    K[:, 1, 1] += e[:, 0] * sfy
-    K[:, 0, 2] += e[:, 2] * scx
-    K[:, 1, 2] += e[:, 3] * scy
-    dist = np.repeat(camera.dist[None], draws, axis=0)
-    dist[:, 0] += ed
-    return K, dist
+    return camera.draw_intrinsics(rng, draws)
 
 
 def bound_95(draws_mm: np.ndarray, nominal_mm: float, *floors_mm: float) -> float:

@@ -82,8 +82,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
 
     Parameters
     ----------
-    path : str or Path
-        JPEG, PNG or HEIC photo with the board and both heels in view.
+    path : str, Path or legcheck.vision.imageio.PhotoBytes
+        JPEG, PNG or HEIC photo with the board and both heels in view, or its bytes as read
+        once (what is measured is then exactly those bytes).
     camera : CameraProfile, str, Path or None
         Calibrated camera profile (or its JSON file); None estimates the focal length from the
         board (less accurate).
@@ -182,8 +183,8 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
     confirms a resize rather than a crop (:func:`legcheck.vision.camera_fit.confirm_resized`).
     """
     from ..geometry import solve_board_pose
-    from ..vision.calibrate import estimate_camera
     from ..vision.camera_fit import confirm_resized, same_size
+    from ..vision.estimate import estimate_camera
 
     size = (photo.width, photo.height)
     if profile is None:

@@ -60,8 +60,8 @@ def measure_with(photo, options: MeasureOptions) -> MeasureResult:
 
     Parameters
     ----------
-    photo : str or Path
-        JPEG, PNG or HEIC photo with the board and the heels in view.
+    photo : str, Path or PhotoBytes
+        JPEG, PNG or HEIC photo with the board and the heels in view, or its bytes as read once.
     options : MeasureOptions
 
     Returns
@@ -104,9 +104,11 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
                   visit_id: int | None = None, progress=None) -> list[RecordedCheck]:
     """Measure photos and record them as checks of a patient, all or nothing.
 
-    Every photo is measured (and annotated) before anything is written: one that fails leaves
-    no check, no visit and no stored photo behind. The photos are stored without location or
-    device metadata.
+    Every photo is read once into memory, and those bytes are measured and handed to the store
+    (which keeps their first image without metadata): what is stored is what was measured,
+    even if the file changes meanwhile or is a pipe. Every photo is measured (and annotated)
+    before anything is written: one that fails leaves no check, no visit and no stored photo
+    behind.
 
     Parameters
     ----------
@@ -137,6 +139,8 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
     """
     import tempfile
 
+    from ..vision.imageio import read_photo
+
     if not requests:
         raise UsageError("no photos to record")
     for r in requests:
@@ -148,14 +152,15 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
     with tempfile.TemporaryDirectory(prefix="legcheck-") as tmp:
         items, measured = [], []
         for i, r in enumerate(requests):
-            res = measure_with(r.photo, options)
+            source = read_photo(r.photo)
+            res = measure_with(source, options)
             ann = None
             if options.annotate:
                 ann = Path(tmp) / f"annotated_{i}.jpg"
                 annotate(res, ann, options.board)
             measured.append(res.measurement)
             items.append(dict(phase=r.phase, position=r.position, result=res.measurement.to_json(),
-                              photo_path=Path(r.photo), annotated_path=ann))
+                              photo=source, annotated_path=ann))
             if progress is not None:
                 progress(i + 1)
         out = store.record_checks(patient, items, visit_id)

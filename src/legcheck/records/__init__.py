@@ -11,15 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def open_store(location: str | Path | None = None, actor: str | None = None):
+def open_store(location: str | Path | None = None, actor: str | None = None, create: bool = False):
     """Open the store at ``location``, choosing the implementation from it.
 
     Parameters
     ----------
     location : str or Path, optional
-        A database file path (SQLite); None: ``$LEGCHECK_DB`` or the user's data directory.
+        A database file path (SQLite); None: ``$LEGCHECK_DB`` if set, else the user's data
+        directory, where the database is created on first use.
     actor : str, optional
-        The name the audit log records for this store's writes (default: the login name).
+        A signed-in user (the web app's): the author of this store's writes. Default: the
+        operating-system user, with ``$LEGCHECK_USER`` recorded beside it as a claim.
+    create : bool
+        Create a database at ``location`` if there is none (a mistyped path is otherwise an
+        error, never a new empty log).
 
     Returns
     -------
@@ -29,13 +34,19 @@ def open_store(location: str | Path | None = None, actor: str | None = None):
     ------
     UsageError
         ``location`` is a URL of a database legcheck cannot use yet (only SQLite files for now).
+    DatabaseMissingError
+        No database at ``location`` and ``create`` is False (a :class:`~legcheck.errors.DatabaseError`).
     DatabaseError, FileAccessError
         See :func:`legcheck.records.sqlite.open_store`.
     """
+    import os
+
+    if location is None:
+        location = os.environ.get("LEGCHECK_DB") or None  # None: the default database, made on first use
     if isinstance(location, str) and "://" in location:
         from ..errors import UsageError
 
         raise UsageError(f"{location.split('://')[0]}:// databases are not supported yet; give an SQLite file path")
     from .sqlite import open_store as open_sqlite
 
-    return open_sqlite(location, actor)
+    return open_sqlite(location, actor, create)

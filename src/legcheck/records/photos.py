@@ -1,11 +1,27 @@
-"""Content-addressed photo storage without location or device metadata.
+"""Content-addressed photo storage: the pixels that were measured, and nothing else.
 
-JPEGs are rewritten segment by segment, losslessly: every APP1 (EXIF, XMP), APP13 (IPTC) and
-comment segment is dropped, and a minimal EXIF holding only the orientation (made by Pillow,
-put in by piexif) goes back in, so the photo still displays upright and the measured pixel
-coordinates stay valid. PNG text and EXIF chunks are dropped. HEIC is decoded and stored as
-JPEG (quality 95). The stored file is named by its own SHA-256; the original's hash and
+The store is given the bytes that were measured (read once, :mod:`legcheck.pipeline.recording`)
+and keeps only the first image in them:
+
+* JPEG: the segments that decoding needs, copied byte for byte (the entropy-coded data is
+  untouched, so the pixels are exactly the measured ones): SOF, DHT, DQT, DRI, SOS and its
+  data, restart markers, and APP14 (Adobe: how to read the colour components). Dropped: every
+  other APPn (EXIF, XMP, IPTC, JFIF/JFXX thumbnails, ICC profiles, MPF, vendor blocks such as
+  APP15), comments, and everything after the first end-of-image marker (a second JPEG, a
+  motion photo's MP4, a Samsung trailer). The EXIF orientation goes back in as an EXIF block
+  holding that one tag (Pillow builds it, piexif inserts it), so the photo still displays
+  upright and the measured pixel coordinates stay valid.
+* PNG: IHDR, PLTE, tRNS, IDAT and IEND only (text, time, colour-profile and private chunks
+  dropped; nothing after IEND), and an ``eXIf`` chunk holding only the orientation.
+* HEIC: decoded (orientation applied) and stored losslessly as PNG.
+
+A stored file is named by the SHA-256 of its own bytes; the measured original's hash and its
 orientation are recorded beside it.
+
+References
+----------
+ITU-T T.81 Annex B; Adobe Technical Note #5116 (APP14); CIPA DC-008 (Exif) tag 0x0112;
+W3C PNG Specification (Third Edition), ``eXIf``.
 """
 
 from __future__ import annotations
@@ -13,15 +29,19 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ImageReadError
 from ..fileio import atomic_write, make_private_dir
+from ..imagefiles import PNG_SIGNATURE, DamagedImage, jpeg_segments, png_chunks
 
-# Dropped: APP1 (EXIF, XMP), APP3-APP12 (vendor blocks), APP13 (IPTC), COM. Kept: APP0 (JFIF),
-# APP2 (ICC colour profile), APP14 (Adobe colour transform, needed to decode).
-_DROP_JPEG = {0xE1, 0xED, 0xFE, *range(0xE3, 0xED)}
-_DROP_PNG = {b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"tIME"}
+#: JPEG markers a decoder needs: SOF0-SOF15 with DHT (C4) and DAC (CC), SOS, DQT, DNL, DRI,
+#: DHP, EXP, RST0-7, APP14 (Adobe colour transform), EOI. Everything else is dropped.
+_KEEP_JPEG = {*range(0xC0, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, *range(0xD0, 0xD8), 0xEE, 0xD8, 0xD9}
+#: PNG chunks a decoder needs.
+_KEEP_PNG = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
 #: A stored photo never changes: owner read-only.
 STORED_MODE = 0o400
 
@@ -38,131 +58,140 @@ class StoredPhoto:
     created: bool
 
 
-def _with_orientation(jpeg: bytes, orientation: int) -> bytes:
-    """``jpeg`` with an EXIF segment holding only the orientation tag (Pillow's EXIF, piexif's insert)."""
-    import piexif
+def _orientation_exif(orientation: int) -> bytes:
+    """An EXIF block ("Exif\\0\\0" + TIFF) holding only the orientation tag, made by Pillow."""
     from PIL import Image
 
     exif = Image.Exif()
     exif[0x0112] = int(orientation)
-    out = io.BytesIO()
-    piexif.insert(exif.tobytes(), jpeg, out)
-    return out.getvalue()
+    return exif.tobytes()
 
 
 def strip_jpeg(data: bytes, orientation: int) -> bytes:
-    """JPEG bytes without metadata segments (entropy-coded data untouched), orientation kept.
+    """The first image of a JPEG with only what decoding needs, orientation kept.
 
     Parameters
     ----------
     data : bytes
-        A JPEG file.
+        A JPEG file (anything after its first image is ignored).
     orientation : int
         EXIF orientation (1-8) to keep; 1 writes no EXIF at all.
 
     Returns
     -------
     bytes
-        The JPEG that decodes to exactly the same pixels.
+        A JPEG that decodes to exactly the same pixels.
 
     Raises
     ------
     ValueError
-        ``data`` is not a JPEG or its segment list is damaged.
+        ``data`` is not a JPEG, or its first image is incomplete.
     """
-    if not data.startswith(b"\xff\xd8"):
-        raise ValueError("not a JPEG")
-    out = [b"\xff\xd8"]
-    i, n = 2, len(data)
-    while i < n:
-        if data[i] != 0xFF:
-            raise ValueError("damaged JPEG segment list")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            out.append(data[i:i + 2])
-            i += 2
-            continue
-        if marker == 0xDA:  # start of scan: the rest is entropy-coded data
-            out.append(data[i:])
-            break
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
-        if marker not in _DROP_JPEG:
-            out.append(data[i:i + 2 + length])
-        i += 2 + length
-    clean = b"".join(out)
-    return clean if orientation == 1 else _with_orientation(clean, orientation)
+    clean = b"".join(data[s:e] for marker, s, e in jpeg_segments(data) if marker in _KEEP_JPEG)
+    if orientation == 1:
+        return clean
+    import piexif
+
+    out = io.BytesIO()
+    piexif.insert(_orientation_exif(orientation), clean, out)
+    return out.getvalue()
 
 
-def strip_png(data: bytes) -> bytes:
-    """PNG bytes without text, time and EXIF chunks.
+def _chunk(ctype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body))
+
+
+def strip_png(data: bytes, orientation: int = 1) -> bytes:
+    """A PNG with only its critical chunks and tRNS, orientation kept in an ``eXIf`` chunk.
 
     Parameters
     ----------
     data : bytes
-        A PNG file.
+        A PNG file (anything after IEND is ignored).
+    orientation : int
+        EXIF orientation (1-8); 1 writes no ``eXIf``.
 
     Returns
     -------
     bytes
-        The same chunks up to IEND less ``tEXt``, ``iTXt``, ``zTXt``, ``tIME`` and ``eXIf``:
-        the same pixels.
+        The same pixels.
+
+    Raises
+    ------
+    ValueError
+        Not a PNG, or it ends before IEND.
     """
-    i, out = 8, [data[:8]]
-    while i < len(data):
-        length = struct.unpack(">I", data[i:i + 4])[0]
-        ctype = data[i + 4:i + 8]
-        if ctype not in _DROP_PNG:
-            out.append(data[i:i + 12 + length])
-        i += 12 + length
-        if ctype == b"IEND":
-            break
+    out, exif = [PNG_SIGNATURE], orientation != 1
+    for ctype, s, e in png_chunks(data):
+        if ctype == b"IDAT" and exif:  # eXIf goes before the image data, and holds the TIFF part only
+            out.append(_chunk(b"eXIf", _orientation_exif(orientation)[6:]))
+            exif = False
+        if ctype in _KEEP_PNG:
+            out.append(data[s:e])
     return b"".join(out)
 
 
-def _heic_to_jpeg(path: Path) -> bytes:
-    import pillow_heif
+def heic_to_png(data: bytes) -> bytes:
+    """A HEIC photo decoded (its orientation applied) and stored losslessly as PNG.
+
+    Raises
+    ------
+    ImageReadError
+        pillow-heif is not installed, or the file cannot be decoded.
+    """
+    try:
+        import pillow_heif
+    except ImportError:
+        raise ImageReadError("storing a HEIC photo needs the optional 'heic' extra (pillow-heif)") from None
     from PIL import Image, ImageOps
 
     pillow_heif.register_heif_opener()
-    with Image.open(path) as im:
-        rgb = ImageOps.exif_transpose(im).convert("RGB")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            rgb = ImageOps.exif_transpose(im).convert("RGB")
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is an unreadable photo
+        raise ImageReadError(f"the HEIC photo cannot be decoded ({exc}); export it as JPEG") from None
     buf = io.BytesIO()
-    rgb.save(buf, "JPEG", quality=95)
-    return buf.getvalue()
+    rgb.save(buf, "PNG")
+    return strip_png(buf.getvalue())
 
 
-def clean_bytes(path: Path, orientation: int) -> bytes:
-    """The bytes legcheck stores for a photo: metadata removed, orientation kept.
+def clean_bytes(data: bytes, orientation: int) -> bytes:
+    """The bytes legcheck stores for a photo: its first image, decodable, orientation kept, nothing else.
 
     Parameters
     ----------
-    path : Path
-        A JPEG, PNG or HEIC photo.
+    data : bytes
+        The photo as measured: JPEG, PNG or HEIC.
     orientation : int
-        Its EXIF orientation (1-8), kept in a stored JPEG.
+        Its EXIF orientation (1-8).
+
+    Raises
+    ------
+    ImageReadError
+        Not a JPEG, PNG or HEIC photo, or incomplete.
     """
-    data = Path(path).read_bytes()
-    if data.startswith(b"\xff\xd8"):
-        return strip_jpeg(data, orientation)
-    if data.startswith(b"\x89PNG"):
-        return strip_png(data)
-    return _heic_to_jpeg(Path(path))
+    try:
+        if data.startswith(b"\xff\xd8"):
+            return strip_jpeg(data, orientation)
+        if data.startswith(PNG_SIGNATURE):
+            return strip_png(data, orientation)
+    except DamagedImage as exc:
+        raise ImageReadError(f"the photo cannot be stored: {exc}") from None
+    return heic_to_png(data)
 
 
-def store_photo(photos_dir: Path, path, original_sha256: str, orientation: int) -> StoredPhoto:
-    """Store a cleaned photo under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
+def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation: int) -> StoredPhoto:
+    """Store a photo's cleaned bytes under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
 
     Parameters
     ----------
     photos_dir : Path
         The store's photo directory (created owner-only if missing).
-    path : str or Path
-        The photo as taken.
+    data : bytes
+        The photo as measured (see :func:`clean_bytes`).
     original_sha256 : str
-        SHA-256 of the photo as taken (recorded beside the stored one).
+        SHA-256 of ``data`` as measured (recorded beside the stored one).
     orientation : int
         Its EXIF orientation (1-8).
 
@@ -173,16 +202,18 @@ def store_photo(photos_dir: Path, path, original_sha256: str, orientation: int) 
 
     Raises
     ------
+    ImageReadError
+        The photo cannot be cleaned.
     FileAccessError
         The photo directory cannot be created or written.
     """
-    data = clean_bytes(Path(path), orientation)
-    sha = hashlib.sha256(data).hexdigest()
-    ext = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+    clean = clean_bytes(bytes(data), orientation)
+    sha = hashlib.sha256(clean).hexdigest()
+    ext = ".png" if clean.startswith(PNG_SIGNATURE) else ".jpg"
     rel = f"{sha[:2]}/{sha}{ext}"
     dest = photos_dir / rel
     if dest.exists():
-        return StoredPhoto(sha, original_sha256, orientation, rel, len(data), False)
+        return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), False)
     make_private_dir(dest.parent)
-    atomic_write(dest, data, mode=STORED_MODE)
-    return StoredPhoto(sha, original_sha256, orientation, rel, len(data), True)
+    atomic_write(dest, clean, mode=STORED_MODE)
+    return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), True)

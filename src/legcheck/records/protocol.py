@@ -1,11 +1,20 @@
 """What every store of the visit log offers: the CLI, the reports' bundles and a web app use only this.
 
-A store holds patients, visits, leg checks (amended by superseding rows, never overwritten),
-findings, drop-piece adjustments and the photos of the checks. It holds no clinical rules: the
-summary of a visit is :func:`legcheck.records.rules.visit_summary` over the records a store
-returns. Records are plain dicts whose keys are the column names of the schema
-(:mod:`legcheck.records.migrations_sqlite`); timestamps are ISO 8601 strings, dates
+A store holds patients, visits, leg checks, findings, drop-piece adjustments and the photos of
+the checks, all append-only: a correction is a new row that supersedes the old one, and every
+row is chained into a hash-chained audit log with its author (docs/records.md). It holds no
+clinical rules: the summary of a visit is :func:`legcheck.records.rules.visit_summary` over
+the records a store returns. Records are plain dicts whose keys are the column names of the
+schema (:mod:`legcheck.records.migrations`); timestamps are ISO 8601 strings, dates
 YYYY-MM-DD. lld_mm > 0 means the LEFT leg appears short.
+
+Identity: a patient's and a visit's ``id`` is its stable entity id (what other records refer
+to; ``version_id`` is the row of its current version). A check's ``id`` is the row of that
+version: an amendment is a new check id, and ``entity_id`` links the versions.
+
+Who writes: the store's author is the operating-system user, or the signed-in user passed to
+:func:`legcheck.records.open_store` (``actor``); ``$LEGCHECK_USER`` is recorded beside it as a
+claim, never instead of it.
 
 Errors every method may raise: :class:`~legcheck.errors.RecordNotFoundError` (8) for an
 unknown chart, visit or check, :class:`~legcheck.errors.RecordConflictError` (9) for a record
@@ -36,7 +45,9 @@ class Store(Protocol):
         Parameters
         ----------
         chart : str
-            The clinic's chart number (unique, not empty).
+            The clinic's chart number: NFKC-normalised, unique case-folded, no control, format
+            or whitespace characters other than single spaces
+            (:func:`legcheck.records.inputs.normalize_chart`).
         name : str
             The patient's name (not empty).
         dob : str, optional
@@ -51,13 +62,17 @@ class Store(Protocol):
         Raises
         ------
         UsageError
-            Empty chart number or name; ``dob`` not a date.
+            A chart number :func:`~legcheck.records.inputs.normalize_chart` refuses; an empty
+            name; ``dob`` not a date.
         RecordConflictError
             The chart number is taken.
         """
 
     def patient(self, chart: str) -> dict:
-        """The patient with this chart number (``id``, ``chart``, ``name``, ``dob``, ``notes``, ``created_at``).
+        """The patient with this chart number, however it is typed (NFKC, any case).
+
+        Keys: ``id`` (the patient's stable id), ``version_id``, ``chart``, ``chart_key``,
+        ``name``, ``dob``, ``notes``, ``author``, ``created_at`` (of the current version).
 
         Raises
         ------
@@ -147,9 +162,12 @@ class Store(Protocol):
         items : list of dict
             Each with ``phase`` and ``position`` (vocabulary words), ``result`` (a measurement,
             ``Measurement.to_json()``: ``lld_mm``, ``short_leg``, ``uncertainty_mm``, ``method``,
-            ``image`` ...), and optionally ``photo_path`` (the photo as taken), ``annotated_path``
-            (its annotated copy) and ``taken_at`` (aware datetime, default now). Photos are
-            stored without location or device metadata.
+            ``image`` ...; |lld_mm| at most 40, finite), and optionally ``photo`` (the bytes
+            that were measured, or an object with ``data`` such as
+            :class:`legcheck.vision.imageio.PhotoBytes`; else ``photo_path``, read once),
+            ``annotated`` / ``annotated_path`` (its annotated copy) and ``taken_at`` (aware
+            datetime, default now). Photos are stored as their first image only, without
+            metadata apart from the orientation (:mod:`legcheck.records.photos`).
         visit_id : int, optional
             The visit; default: :meth:`visit_for_check` of each check's ``taken_at``.
 
@@ -161,21 +179,23 @@ class Store(Protocol):
         Raises
         ------
         UsageError
-            A phase or position outside the vocabulary.
+            A phase or position outside the vocabulary; a figure not finite or implausible.
+        ImageReadError
+            A photo that cannot be stored (not a JPEG, PNG or HEIC; incomplete).
         RecordNotFoundError, RecordConflictError
             As :meth:`visit_for_check`. Nothing is recorded and no photo is left behind.
         """
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path: Path | None = None, annotated_path: Path | None = None,
-                     taken_at: dt.datetime | None = None) -> dict:
+                     taken_at: dt.datetime | None = None, photo=None, annotated=None) -> dict:
         """Record one measured check.
 
         Parameters
         ----------
         chart : str
             The patient's chart number.
-        phase, position, result, photo_path, annotated_path, taken_at
+        phase, position, result, photo_path, annotated_path, taken_at, photo, annotated
             One item of :meth:`record_checks`.
         visit_id : int, optional
             As :meth:`record_checks`.
@@ -194,11 +214,13 @@ class Store(Protocol):
         check_id : int
             The check to amend (its latest version).
         lld_mm : float
-            The corrected figure, mm; its short leg follows by the check's own even threshold.
+            The corrected figure, mm (finite, |lld_mm| <= 40); its short leg follows by the
+            check's own even threshold.
         reason : str
             Why (kept with the amendment; not empty).
         author : str, optional
-            Who (default: the store's actor).
+            Who the caller says made the correction: recorded as the audit row's claim. The
+            amendment's author is always the store's.
 
         Returns
         -------
@@ -208,7 +230,7 @@ class Store(Protocol):
         Raises
         ------
         UsageError
-            No reason.
+            No reason; ``lld_mm`` not finite or beyond ±40 mm.
         RecordNotFoundError
             No such check.
         RecordConflictError
@@ -243,7 +265,7 @@ class Store(Protocol):
         """
 
     def history(self, check_id: int) -> list[dict]:
-        """The amendment chain a check belongs to, oldest first.
+        """Every version of the check (the rows sharing its ``entity_id``), oldest first.
 
         Raises
         ------
@@ -312,36 +334,63 @@ class Store(Protocol):
     def photo_path(self, sha256: str | None) -> Path | None:
         """Where a stored photo (named by the SHA-256 of its stored bytes) can be read: an absolute path, or None."""
 
-    def backup(self, dest: Path | str) -> Path:
-        """Write a consistent copy of the records to ``dest``, safe while others write.
+    def photo_bytes(self, sha256: str) -> bytes:
+        """A stored photo's bytes (named by the SHA-256 of those bytes).
+
+        Raises
+        ------
+        RecordNotFoundError
+            No stored photo has this hash.
+        FileAccessError
+            It cannot be read.
+        """
+
+    def protected_paths(self) -> list[Path]:
+        """What no output file may ever replace or enter: the database file, its ``-wal``,
+        ``-shm`` and ``-journal`` files, the photo store (see :func:`legcheck.fileio.refuse_protected`)."""
+
+    def snapshot(self, dest: Path) -> None:
+        """Write a consistent copy of the whole database, safe while others write, as a new legcheck
+        SQLite file ``dest`` (the archive's ``database.sqlite3``; PostgreSQL copies its rows into one)."""
+
+    def backup(self, dest: Path | str) -> dict:
+        """Write one backup archive: a snapshot of the records plus every photo it names, with a manifest.
 
         Parameters
         ----------
         dest : str or Path
-            The copy's file (owner-only); stored photos are not copied.
+            The archive (a new file, owner-only); see :mod:`legcheck.records.archive`.
 
         Returns
         -------
-        Path
-            ``dest``.
+        dict
+            The manifest (hashes of every member, counts, the audit chain head).
 
         Raises
         ------
         RecordConflictError
             ``dest`` exists (a backup never overwrites).
+        UsageError
+            ``dest`` is part of the records.
+        IntegrityCheckError
+            A stored photo is missing or changed.
         FileAccessError
             ``dest`` cannot be written.
         """
 
     def check_integrity(self) -> dict:
-        """Check the records and every stored photo against its hash.
+        """Verify the records, their protection and every stored photo (:mod:`legcheck.records.integrity`).
 
         Returns
         -------
         dict
-            ``ok`` (bool), ``problems`` (one line each), ``photos_checked``, ``orphan_photos``
-            (stored files no record names), ``counts`` (rows per table), ``schema_version``.
+            ``ok`` (bool), ``problems`` (one line each, broken rows in audit order),
+            ``first_broken`` (the first broken row, or the first problem), ``photos_checked``,
+            ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
+            table), ``schema_version``, ``audit_head`` (``id``, ``sha256``).
         """
+
+    # -- users: the web app adds add_user, user, users ... here (append-only table, migration 2) --
 
     def close(self) -> None:
         """Release the store."""

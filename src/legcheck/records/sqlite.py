@@ -1,284 +1,297 @@
-"""The visit log in SQLite: the embedded default store, and the only module that opens its file.
+"""The SQLite backend of the visit log: finding, creating and opening a legcheck file safely.
 
-One database file in the user's data directory (platformdirs), or a path the caller gives, with
-the stored photos beside it (``<db stem>-photos/``). Connections, transactions and migrations:
-:mod:`legcheck.records.sqlite_db`; the checks: :mod:`legcheck.records.sqlite_checks`. The
-store implements :class:`legcheck.records.protocol.Store` and holds no clinical rules.
+A file is opened for writing only once it is known to be legcheck's: its 100-byte header is
+read first (``application_id`` :data:`~legcheck.records.migrations.APPLICATION_ID`), and only
+if that is ambiguous (a write still in the WAL) through a read-only connection. Another
+program's SQLite file is refused untouched (never switched to WAL); a missing file is created
+only when asked (:func:`open_store` with ``create=True``, ``legcheck init``), except the
+default database in the user's data directory, made on first use.
+
+Connections come from a SQLAlchemy engine whose pysqlite events (the recipe of SQLAlchemy's
+SQLite dialect documentation, "Serializable isolation / Savepoints / Transactional DDL") turn
+off the driver's own transaction handling and emit ``BEGIN`` for reads and ``BEGIN IMMEDIATE``
+for writes (the write lock taken up front: writers are serialised, no deadlock on upgrade),
+with WAL, ``synchronous=FULL``, foreign keys and a busy timeout on every connection.
+
+References
+----------
+SQLite file format, section 1.3 (the database header); SQLite "Write-Ahead Logging";
+SQLite "Online Backup API"; SQLAlchemy 2 documentation, SQLite dialect, pysqlite events.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
+import contextlib
 import os
 import sqlite3
+import struct
+import time
 from pathlib import Path
 
-from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, UsageError
-from ..fileio import PRIVATE, atomic_write, make_private_dir
-from .sqlite_checks import SqliteChecks
-from .sqlite_db import connect, current_actor, default_db_path, migrate, now_iso, write_tx
-from .vocabulary import require_term
+from ..errors import DatabaseError, FileAccessError
+from ..fileio import make_private_dir
+from .migrations import APPLICATION_ID
 
-__all__ = ["SqliteStore", "open_store", "default_db_path"]
+__all__ = ["SqliteBackend", "open_store", "default_db_path", "BUSY_TIMEOUT_MS", "DatabaseDamagedError",
+           "DatabaseMissingError"]
 
-#: Tables counted by :meth:`SqliteStore.check_integrity`.
-COUNTED = ("patients", "visits", "checks", "photos", "audit")
+BUSY_TIMEOUT_MS = 30_000
+_MAGIC = b"SQLite format 3\x00"
 
 
-class SqliteStore(SqliteChecks):
-    """A legcheck SQLite database and its photo directory (a :class:`~legcheck.records.protocol.Store`).
+class DatabaseMissingError(DatabaseError):
+    """No database at the path given (and creating one was not asked for)."""
 
-    Use :func:`open_store`. Methods that write run in one ``BEGIN IMMEDIATE`` transaction each.
+
+class DatabaseDamagedError(DatabaseError):
+    """SQLite found damaged pages; the message is SQLite's."""
+
+
+def default_db_path() -> Path:
+    """``legcheck.sqlite3`` in the user's data directory (platformdirs): used when no location is given."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("legcheck", appauthor=False)) / "legcheck.sqlite3"
+
+
+def _header(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    except PermissionError:
+        raise FileAccessError(f"cannot read {path}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise FileAccessError(f"cannot read {path} ({exc.strerror}); check the database path") from None
+
+
+def _probe_read_only(path: Path) -> tuple[int, int]:
+    """(application_id, user_version) through a read-only connection that changes nothing."""
+    try:
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            return (con.execute("PRAGMA application_id").fetchone()[0], con.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseDamagedError(f"{path}: SQLite cannot read it ({exc}); restore a backup") from None
+
+
+def identify(path: Path) -> int:
+    """Make sure ``path`` is a legcheck database before anything writes to it; return its schema version.
+
+    Raises
+    ------
+    DatabaseError
+        Not an SQLite file, another program's SQLite file, or a legcheck file from before
+        the append-only schema.
+    FileAccessError
+        The file cannot be read.
+    """
+    head = _header(path)
+    if not head.startswith(_MAGIC) or len(head) < 100:
+        raise DatabaseError(f"{path} is not an SQLite database; give the path of a legcheck database")
+    version, app_id = struct.unpack(">I", head[60:64])[0], struct.unpack(">I", head[68:72])[0]
+    wal = Path(str(path) + "-wal")
+    if app_id != APPLICATION_ID and wal.exists() and wal.stat().st_size > 0:
+        app_id, version = _probe_read_only(path)  # page 1 may be newer in the WAL
+    if app_id != APPLICATION_ID:
+        raise DatabaseError(f"{path} is an SQLite database but not a legcheck one (or one made before "
+                            "legcheck kept tamper-evident records); give the path of a legcheck database")
+    return version
+
+
+class SqliteBackend:
+    """What differs on SQLite: engine settings, the writer lock, schema version, triggers, snapshots.
 
     Parameters
     ----------
     path : Path
         The database file.
-    con : sqlite3.Connection
-        A connection from :func:`~legcheck.records.sqlite_db.connect`, migrated.
     """
 
-    def __init__(self, path: Path, con: sqlite3.Connection):
-        self.path = Path(path).absolute()
-        self.con = con
+    name = "sqlite"
 
-    @property
-    def location(self) -> str:
-        """The database file's path."""
-        return str(self.path)
+    def __init__(self, path: Path):
+        self.path = Path(path).absolute()
 
     @property
     def photos_dir(self) -> Path:
         """Stored photos live beside the database file: ``<db stem>-photos/ab/abcd....jpg``."""
         return self.path.parent / (self.path.stem + "-photos")
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.con.close()
+    def protected_paths(self) -> list[Path]:
+        """The database file, its ``-wal``, ``-shm`` and ``-journal`` files and the photo store."""
+        return [self.path, *(Path(str(self.path) + s) for s in ("-wal", "-shm", "-journal")), self.photos_dir]
 
-    def __enter__(self) -> SqliteStore:
-        return self
+    def engine(self):
+        """A SQLAlchemy engine with legcheck's connection settings (see the module docstring)."""
+        import sqlalchemy as sa
+        from sqlalchemy import event
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+        url = sa.engine.URL.create("sqlite", database=str(self.path))
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
-    # -- patients --------------------------------------------------------------------------
-    def add_patient(self, chart: str, name: str, dob: str | None = None, notes: str | None = None) -> int:
-        """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
-        chart, name = (chart or "").strip(), (name or "").strip()
-        if not chart or not name:
-            raise UsageError("a patient needs a chart number and a name")
-        if dob:
+        @event.listens_for(engine, "connect")
+        def _settings(dbapi_con, _record):
+            dbapi_con.isolation_level = None  # the driver emits no BEGIN of its own: ours below
+            cur = dbapi_con.cursor()
             try:
-                dt.date.fromisoformat(dob)
-            except ValueError:
-                raise UsageError(f"date of birth {dob!r} is not a date; use YYYY-MM-DD") from None
-        with write_tx(self.con):
-            if self.con.execute("SELECT 1 FROM patients WHERE chart = ?", (chart,)).fetchone():
-                raise RecordConflictError(f"chart number {chart} is already a patient; use another chart number")
-            cur = self.con.execute("INSERT INTO patients (chart, name, dob, notes, created_at) VALUES (?, ?, ?, ?, ?)",
-                                   (chart, name, dob, notes, now_iso()))
-            return cur.lastrowid
+                cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                cur.execute("PRAGMA synchronous = FULL")
+                cur.execute("PRAGMA foreign_keys = ON")
+            finally:
+                cur.close()
+            if str(mode).lower() != "wal":
+                raise DatabaseError(f"{self.path}: could not switch the database to WAL mode ({mode}); "
+                                    "is it on a network drive?")
 
-    def patient(self, chart: str) -> dict:
-        """The patient with this chart number; :class:`RecordNotFoundError` if none.
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            write = conn.get_execution_options().get("legcheck_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-        See :meth:`legcheck.records.protocol.Store.patient`.
+        return engine
+
+    def errors(self, where):
+        """A context that turns this driver's errors into legcheck's (:func:`translated_errors`)."""
+        return translated_errors(where)
+
+    def lock_writers(self, conn) -> None:
+        """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock.
+
+        (PostgreSQL: ``SELECT pg_advisory_xact_lock(<legcheck key>)`` here, issue 17.)
         """
-        row = self.con.execute("SELECT * FROM patients WHERE chart = ?", (chart,)).fetchone()
-        if row is None:
-            raise RecordNotFoundError(f"no patient with chart number {chart}; add the patient first")
-        return dict(row)
 
-    def patients(self) -> list[dict]:
-        """Every patient by chart number, with ``visits`` and ``last_visit``.
+    def schema_version(self, conn) -> int:
+        """The schema version recorded in the database (``PRAGMA user_version``)."""
+        return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
 
-        See :meth:`legcheck.records.protocol.Store.patients`.
-        """
-        return [dict(r) for r in self.con.execute(
-            """SELECT p.*, (SELECT count(*) FROM visits v WHERE v.patient_id = p.id) AS visits,
-                      (SELECT max(visit_date) FROM visits v WHERE v.patient_id = p.id) AS last_visit
-               FROM patients p ORDER BY p.chart""")]
+    def set_schema_version(self, conn, version: int) -> None:
+        conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
 
-    # -- visits ----------------------------------------------------------------------------
-    def new_visit(self, chart: str, when: dt.datetime | None = None, practitioner: str | None = None,
-                  notes: str | None = None) -> int:
-        """Open a visit; see :meth:`legcheck.records.protocol.Store.new_visit`."""
-        with write_tx(self.con):
-            return self._new_visit(self.patient(chart)["id"], when, practitioner, notes)
+    def triggers(self, conn) -> dict[str, str]:
+        """The triggers in the database, name -> CREATE statement as stored."""
+        return {r[0]: r[1] for r in conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
 
-    def _new_visit(self, patient_id, when, practitioner, notes) -> int:
-        when = when or dt.datetime.now().astimezone()
-        cur = self.con.execute(
-            "INSERT INTO visits (patient_id, visit_date, started_at, practitioner, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (patient_id, when.date().isoformat(), when.isoformat(timespec="seconds"), practitioner, notes, now_iso()))
-        return cur.lastrowid
+    def storage_problems(self, conn) -> list[str]:
+        """SQLite's own integrity and foreign-key checks, one line per problem (SQLite's words)."""
+        problems = [f"integrity: {m}" for (m,) in conn.exec_driver_sql("PRAGMA integrity_check") if m != "ok"]
+        problems += [f"foreign key: {t} row {r} -> {p}" for t, r, p, _ in conn.exec_driver_sql("PRAGMA foreign_key_check")]
+        app_id = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
+        if app_id != APPLICATION_ID:
+            problems.append(f"application_id is {app_id}, not legcheck's {APPLICATION_ID}")
+        return problems
 
-    def visit(self, visit_id: int) -> dict:
-        """A visit with its patient's chart; :class:`RecordNotFoundError` if none.
+    def snapshot(self, engine, dest: Path, attempts: int = 200) -> None:
+        """A consistent copy of the whole database in the new file ``dest`` (rollback-journal mode).
 
-        See :meth:`legcheck.records.protocol.Store.visit`.
-        """
-        row = self.con.execute("""SELECT v.*, p.chart FROM visits v JOIN patients p ON p.id = v.patient_id
-                                  WHERE v.id = ?""", (visit_id,)).fetchone()
-        if row is None:
-            raise RecordNotFoundError(f"no visit {visit_id} in this database")
-        return dict(row)
-
-    def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time.
-
-        See :meth:`legcheck.records.protocol.Store.visits`.
-        """
-        pid = self.patient(chart)["id"]
-        return [dict(r) for r in self.con.execute(
-            "SELECT * FROM visits WHERE patient_id = ? ORDER BY started_at, id", (pid,))]
-
-    def visit_for_check(self, chart: str, visit_id: int | None = None, when: dt.datetime | None = None) -> int:
-        """The visit a check goes to; see :meth:`legcheck.records.protocol.Store.visit_for_check`.
-
-        Creating the day's visit writes: call it inside a write transaction, or with ``visit_id``.
-        """
-        patient = self.patient(chart)
-        if visit_id is not None:
-            v = self.visit(visit_id)
-            if v["patient_id"] != patient["id"]:
-                raise RecordConflictError(f"visit {visit_id} belongs to chart {v['chart']}, not {chart}; "
-                                          "check the visit and the patient")
-            return visit_id
-        day = (when or dt.datetime.now().astimezone()).date().isoformat()
-        row = self.con.execute("SELECT id FROM visits WHERE patient_id = ? AND visit_date = ? ORDER BY id DESC LIMIT 1",
-                               (patient["id"], day)).fetchone()
-        return row["id"] if row else self._new_visit(patient["id"], when, None, None)
-
-    # -- findings and adjustments ----------------------------------------------------------
-    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
-        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`."""
-        require_term("drop piece", piece)
-        require_term("side", side, optional=True)
-        with write_tx(self.con):
-            self.visit(visit_id)
-            return self.con.execute(
-                "INSERT INTO adjustments (visit_id, piece, side, listing, author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (visit_id, piece, side, listing, current_actor(), now_iso())).lastrowid
-
-    def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
-                     listing: str | None = None) -> int:
-        """Record findings for a visit; a newer row amends the older (the latest non-null value wins).
-
-        See :meth:`legcheck.records.protocol.Store.set_findings`.
-        """
-        require_term("Derifield", derifield, optional=True)
-        require_term("PD side", pd_side, optional=True)
-        with write_tx(self.con):
-            self.visit(visit_id)
-            return self.con.execute(
-                "INSERT INTO findings (visit_id, derifield, pd_side, listing, author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (visit_id, derifield, pd_side, listing, current_actor(), now_iso())).lastrowid
-
-    def findings(self, visit_id: int) -> list[dict]:
-        """A visit's findings rows, oldest first.
-
-        See :meth:`legcheck.records.protocol.Store.findings`.
-        """
-        return [dict(r) for r in self.con.execute("SELECT * FROM findings WHERE visit_id = ? ORDER BY id", (visit_id,))]
-
-    def adjustments(self, visit_id: int) -> list[dict]:
-        """A visit's drop-piece rows, oldest first.
-
-        See :meth:`legcheck.records.protocol.Store.adjustments`.
-        """
-        return [dict(r) for r in self.con.execute("SELECT * FROM adjustments WHERE visit_id = ? ORDER BY id",
-                                                  (visit_id,))]
-
-    # -- maintenance -----------------------------------------------------------------------
-    def backup(self, dest) -> Path:
-        """A consistent copy of the database at ``dest`` (owner-only, never overwritten).
-
-        SQLite's online backup API copies into memory while other processes keep writing; the
-        copy (rollback journal, not WAL, so it is one self-contained file) is then written with
-        :func:`~legcheck.fileio.atomic_write`. Stored photos are not copied.
+        SQLite's online backup in one step: it reads one snapshot of the database (in WAL mode a
+        reader does not block writers and is not restarted by them, unlike a backup copied in
+        several steps, which starts over whenever another connection writes in between).
+        SQLITE_BUSY is retried.
 
         Raises
         ------
-        RecordConflictError
-            ``dest`` exists.
-        FileAccessError
-            ``dest`` cannot be written.
+        DatabaseError
+            Still busy after ``attempts`` tries.
         """
-        dest = Path(dest)
-        if dest.exists():
-            raise RecordConflictError(f"{dest} exists; give a new file name for the backup")
-        make_private_dir(dest.parent)
-        out = sqlite3.connect(":memory:")
+        raw = engine.raw_connection()
         try:
-            self.con.backup(out, pages=256)
-            data = out.serialize()
+            src = raw.driver_connection
+            for attempt in range(attempts):
+                dst = sqlite3.connect(str(dest))
+                try:
+                    src.backup(dst)  # pages=-1: everything in one step
+                    dst.execute("PRAGMA journal_mode = DELETE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    time.sleep(min(0.01 * (attempt + 1), 0.2))
+                finally:
+                    dst.close()
+            raise DatabaseError("the database stayed busy during the backup; try again in a moment")
         finally:
-            out.close()
-        return atomic_write(dest, data, mode=PRIVATE, overwrite=False)
-
-    def check_integrity(self) -> dict:
-        """SQLite integrity and foreign-key checks, and every stored photo against its hash."""
-        problems = [f"integrity: {m}" for m in (r[0] for r in self.con.execute("PRAGMA integrity_check")) if m != "ok"]
-        problems += [f"foreign key: {r[0]} row {r[1]} -> {r[2]}" for r in self.con.execute("PRAGMA foreign_key_check")]
-        n_photos, known = 0, set()
-        for r in self.con.execute("SELECT sha256, relpath FROM photos"):
-            n_photos += 1
-            p = self.photos_dir / r["relpath"]
-            known.add(p.name)
-            try:
-                h = hashlib.sha256(p.read_bytes()).hexdigest()
-            except OSError:
-                problems.append(f"photo missing: {r['relpath']}")
-                continue
-            if h != r["sha256"]:
-                problems.append(f"photo changed: {r['relpath']}")
-        orphans = [str(p.relative_to(self.photos_dir)) for p in self.photos_dir.glob("*/*")
-                   if p.name not in known] if self.photos_dir.exists() else []
-        counts = {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED}
-        return {"ok": not problems, "problems": problems, "photos_checked": n_photos,
-                "orphan_photos": orphans, "counts": counts,
-                "schema_version": self.con.execute("PRAGMA user_version").fetchone()[0]}
+            raw.close()
 
 
-def open_store(path=None, actor: str | None = None) -> SqliteStore:
-    """Open (creating if needed) the legcheck database at ``path``.
+@contextlib.contextmanager
+def translated_errors(path):
+    """Turn driver errors into legcheck's: damaged (SQLite's message), busy, read-only, unreadable."""
+    import sqlalchemy.exc as sa_exc
+
+    try:
+        yield
+    except (sa_exc.DBAPIError, sqlite3.Error) as exc:
+        orig = getattr(exc, "orig", exc)
+        msg = str(orig)
+        if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
+            raise DatabaseDamagedError(f"{path}: the database is damaged ({msg}); restore a backup") from None
+        if "locked" in msg or "busy" in msg:
+            raise DatabaseError(f"{path}: the database is busy ({msg}); try again in a moment") from None
+        if "readonly" in msg or "read-only" in msg or "unable to open" in msg or "disk I/O" in msg:
+            raise FileAccessError(f"cannot write {path} ({msg}); check the file's and its directory's "
+                                  "permissions and free space") from None
+        if "full" in msg:
+            raise FileAccessError(f"cannot write {path}: the disk is full; free space") from None
+        if isinstance(orig, sqlite3.IntegrityError):
+            raise DatabaseError(f"{path}: the database refused a write ({msg}); run the database check") from None
+        raise DatabaseError(f"{path}: {msg}") from None
+
+
+def open_store(path=None, actor: str | None = None, create: bool = False):
+    """Open the legcheck database at ``path``.
 
     Parameters
     ----------
     path : str or Path, optional
-        The database file (default :func:`~legcheck.records.sqlite_db.default_db_path`). A new
-        file's directory is created owner-only (0700) and the file itself owner-only (0600).
+        The database file; None: :func:`default_db_path`, created (directory owner-only) on
+        first use.
     actor : str, optional
-        The name the audit log records for this connection's writes (default: the login name).
+        A signed-in user (the web app's); default: the operating-system user.
+    create : bool
+        Create the database if ``path`` does not exist (or is an empty file). Without it a
+        missing explicit path is an error: a mistyped path never becomes a new, empty log.
 
     Returns
     -------
-    SqliteStore
+    legcheck.records.store.SqlStore
 
     Raises
     ------
+    DatabaseMissingError
+        ``path`` does not exist and ``create`` is False.
     DatabaseError
-        ``path`` is a directory, not a legcheck database, written by a newer legcheck, damaged.
+        A directory, not a legcheck database, written by a newer legcheck, damaged.
     FileAccessError
-        The directory cannot be created.
+        The file or its directory cannot be read, created or written.
     """
-    path = Path(path) if path else default_db_path()
+    from .store import SqlStore
+
+    if path is None:
+        path, create = default_db_path(), True
+    path = Path(path)
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory; give a database file path")
-    make_private_dir(path.parent)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)  # SQLite writes it; this fixes its mode first
-        os.close(fd)
-    con = connect(path, actor)
-    try:
-        migrate(con)
-    except sqlite3.DatabaseError as exc:
-        con.close()
-        raise DatabaseError(f"{path}: not a usable legcheck database ({exc}); check the database path") from None
-    except BaseException:
-        con.close()
-        raise
-    return SqliteStore(path, con)
+    new = not path.exists() or (path.stat().st_size == 0 and not Path(str(path) + "-wal").exists())
+    if new and not create:
+        raise DatabaseMissingError(f"there is no legcheck database at {path}; check the path, or create the "
+                                   "database first")
+    if new:
+        make_private_dir(path.parent)  # owner-only, and only the directories created here
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise FileAccessError(f"cannot create {path} ({exc.strerror}); choose another location") from None
+    else:
+        identify(path)
+    backend = SqliteBackend(path)
+    with translated_errors(path):
+        engine = backend.engine()
+        try:
+            return SqlStore(backend, engine, actor)
+        except BaseException:
+            engine.dispose()
+            raise

@@ -97,10 +97,21 @@ def _environment(loader):
     own = jinja2.PackageLoader(__package__, "templates")
     env = jinja2.Environment(loader=jinja2.ChoiceLoader([loader, own]) if loader is not None else own,
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             finalize=_displayed)
     env.filters.update(describe=describe, mean_text=mean_text)
     env.globals.update(EVEN_MM=EVEN_MM, inline_css=inline_css)
     return env
+
+
+def _displayed(value):
+    """Every value a template prints: text with control and format characters removed
+    (:func:`legcheck.textsafe.shown`), so a name cannot hide or reorder what a report says."""
+    from markupsafe import Markup
+
+    from ..textsafe import shown
+
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _render(template: str, paper: str, **context) -> str:

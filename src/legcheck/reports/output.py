@@ -6,13 +6,13 @@ Takes the bundles of :mod:`legcheck.records.bundles` (never a store) and writes 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
 from pathlib import Path
 
-from ..errors import UsageError
-from ..fileio import PRIVATE, atomic_write, make_private_dir
+from ..errors import RecordConflictError, UsageError
+from ..fileio import PRIVATE, atomic_write, make_private_dir, refuse_protected
+from ..textsafe import csv_text
 
 PAPERS = ("a4", "letter")
 KINDS = ("visit", "patient")
@@ -20,6 +20,9 @@ KINDS = ("visit", "patient")
 
 def table_text(rows: list[dict], columns: list[str], fmt: str) -> str:
     """Rows as CSV (a header of ``columns``; other keys dropped) or as a JSON list (every key).
+
+    The CSV goes through :func:`legcheck.textsafe.csv_text`, the one CSV writer: text shown
+    safely and never read as a spreadsheet formula.
 
     Parameters
     ----------
@@ -37,15 +40,51 @@ def table_text(rows: list[dict], columns: list[str], fmt: str) -> str:
         return json.dumps(rows, default=str) + "\n"
     if fmt != "csv":
         raise UsageError(f"table format {fmt!r} is not csv or json")
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return csv_text(rows, list(columns))
 
 
-def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool = False,
-                 as_csv: bool = False) -> list[Path]:
+def report_paths(out_path, pdf=False, as_csv=False) -> tuple[Path, Path | None, Path | None]:
+    """Where a report's HTML, PDF and CSV go.
+
+    Parameters
+    ----------
+    out_path : str or Path
+        The HTML file.
+    pdf, as_csv : bool, str or Path
+        False/None: not written; True or "": beside the HTML with the suffix ``.pdf`` /
+        ``.csv``; a path: there.
+
+    Returns
+    -------
+    (Path, Path or None, Path or None)
+
+    Raises
+    ------
+    UsageError
+        Two of the files would be the same file (e.g. the HTML given as ``r.pdf`` and the PDF
+        derived from it).
+    """
+    out = Path(out_path)
+
+    def path_of(value, suffix):
+        if value is None or value is False:
+            return None
+        return out.with_suffix(suffix) if value is True or value == "" else Path(value)
+
+    paths = {"HTML report": out, "PDF": path_of(pdf, ".pdf"), "CSV": path_of(as_csv, ".csv")}
+    seen: dict[str, str] = {}
+    for what, p in paths.items():
+        if p is None:
+            continue
+        key = os.path.realpath(p)
+        if key in seen:
+            raise UsageError(f"the {what} and the {seen[key]} would both be {p}; give each its own file name")
+        seen[key] = what
+    return out, paths["PDF"], paths["CSV"]
+
+
+def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False, as_csv=False,
+                 overwrite: bool = True, protected=()) -> list[Path]:
     """Write a report from its bundle: HTML, and on request the same report as PDF and its numbers as CSV.
 
     Parameters
@@ -57,12 +96,16 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
         :func:`legcheck.records.bundles.visit_bundle` or
         :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
     out_path : str or Path
-        The HTML file; the PDF and CSV go beside it with their own suffixes. A missing
-        directory is created owner-only.
+        The HTML file. A missing directory is created owner-only.
     paper : {"a4", "letter"}
-    pdf, as_csv : bool
+    pdf, as_csv : bool, str or Path
         Also write the PDF (printed by headless Chromium) and the CSV (a visit's checks, or a
-        patient's means per visit and position).
+        patient's means per visit and position): at their own path, or (True) beside the HTML
+        with their own suffix (:func:`report_paths`).
+    overwrite : bool
+        Replace existing files; when False an existing one is refused before anything is written.
+    protected : iterable of Path
+        Paths no report may replace or enter (a store's ``protected_paths()``: the database, the photos).
 
     Returns
     -------
@@ -72,7 +115,9 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
     Raises
     ------
     UsageError
-        Unknown kind or paper size.
+        Unknown kind or paper size; two outputs at one path; an output among ``protected``.
+    RecordConflictError
+        A file exists and ``overwrite`` is False.
     PdfError
         The PDF could not be printed (then nothing is written).
     FileAccessError
@@ -93,13 +138,19 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
     else:
         data = patient_data(bundle)
         html_text, rows = patient_html(data, paper), csv_rows_patient(data)
-    out = Path(out_path)
-    make_private_dir(out.parent)
-    if pdf:  # first: a PDF that cannot be printed leaves no half-set of files
-        write_pdf(html_text, out.with_suffix(".pdf"))
-    written = [atomic_write(out, html_text, mode=PRIVATE)] + ([out.with_suffix(".pdf")] if pdf else [])
-    if as_csv:
+    out, pdf_path, csv_path = report_paths(out_path, pdf, as_csv)
+    targets = [p for p in (out, pdf_path, csv_path) if p is not None]
+    for p in targets:
+        refuse_protected(p, protected)
+        if not overwrite and os.path.lexists(p):
+            raise RecordConflictError(f"{p} already exists; give another file name")
+    for p in targets:
+        make_private_dir(p.parent)
+    if pdf_path:  # first: a PDF that cannot be printed leaves no half-set of files
+        write_pdf(html_text, pdf_path, overwrite=overwrite)
+    written = [atomic_write(out, html_text, mode=PRIVATE, overwrite=overwrite)] + ([pdf_path] if pdf_path else [])
+    if csv_path:
         columns = list(rows[0]) if rows else ["visit_id"]
-        written.append(atomic_write(out.with_suffix(".csv"), table_text(rows, columns, "csv"), mode=PRIVATE))
+        written.append(atomic_write(csv_path, table_text(rows, columns, "csv"), mode=PRIVATE, overwrite=overwrite))
     return written
 

@@ -39,7 +39,7 @@ def find_chromium() -> str | None:
     return None
 
 
-def write_pdf(html_text: str, pdf_path, timeout_s: float = 120.0) -> Path:
+def write_pdf(html_text: str, pdf_path, timeout_s: float = 120.0, overwrite: bool = True) -> Path:
     """Print a report's HTML to PDF with headless Chromium.
 
     The PDF is written atomically with mode 0600 (it holds patient data); on any failure
@@ -53,6 +53,8 @@ def write_pdf(html_text: str, pdf_path, timeout_s: float = 120.0) -> Path:
         The PDF to write; its directory must exist.
     timeout_s : float
         Seconds Chromium may take before the print is abandoned.
+    overwrite : bool
+        When False an existing ``pdf_path`` is refused (RecordConflictError).
 
     Returns
     -------
@@ -82,4 +84,4 @@ def write_pdf(html_text: str, pdf_path, timeout_s: float = 120.0) -> Path:
                            "open the HTML report and print it instead") from None
         if not out.exists() or out.stat().st_size == 0:
             raise PdfError("Chromium did not write the PDF; open the HTML report and print it instead")
-        return atomic_write(pdf_path, out.read_bytes(), mode=PRIVATE)
+        return atomic_write(pdf_path, out.read_bytes(), mode=PRIVATE, overwrite=overwrite)

@@ -109,6 +109,8 @@ class Scene:
     feet: FeetSpec | None = None
     #: Print another marker id on a tab card (e.g. a second LEFT tab), {"right": 40}.
     marker_ids: dict = field(default_factory=dict)
+    #: The board as printed, scaled along its own x and y (a print 3 % wider than tall: (1.03, 1.0)).
+    board_scale_xy: tuple = (1.0, 1.0)
 
     @property
     def K(self) -> np.ndarray:
@@ -167,7 +169,7 @@ def scene_from_json(d: dict) -> Scene:
         t = dict(d[k])
         t["centre_mm"] = tuple(t["centre_mm"])
         d[k] = TabPlacement(**t)
-    for k in ("dist", "target_mm", "light_gradient", "tab_shading", "show_tabs"):
+    for k in ("dist", "target_mm", "light_gradient", "tab_shading", "show_tabs", "board_scale_xy"):
         if k not in d:
             continue
         d[k] = tuple(d[k])
@@ -291,7 +293,9 @@ def _bbox(scene: Scene, plane2cam: Pose, corners_plane_mm: np.ndarray, pad: int 
     # Sample the patch's edges densely: with distortion its image edges are curved.
     k = np.linspace(0, 1, 16)[:, None]
     pts = np.concatenate([corners_plane_mm[i] * (1 - k) + corners_plane_mm[(i + 1) % 4] * k for i in range(4)])
-    px = cv.projectPoints(pts, plane2cam.rvec, plane2cam.t, scene.K, np.asarray(scene.dist, float))[0].reshape(-1, 2)
+    # Project camera-frame points: plane2cam.R may scale (a mis-scaled print), which a rvec cannot hold.
+    px = cv.projectPoints(pts @ plane2cam.R.T + plane2cam.t, np.zeros(3), np.zeros(3), scene.K,
+                          np.asarray(scene.dist, float))[0].reshape(-1, 2)
     c0, r0 = np.floor(px.min(axis=0)).astype(int) - pad
     c1, r1 = np.ceil(px.max(axis=0)).astype(int) + pad
     c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, scene.width), min(r1, scene.height)
@@ -441,7 +445,9 @@ def render_linear(scene: Scene) -> np.ndarray:
         if scene.board_shadow > 0:
             # A soft shadow (the examiner's arm) across part of the board.
             shadow = lambda x, y: (1 - scene.board_shadow / (1 + np.exp(-(x - 0.6 * bw) / 15.0))).astype(np.float32)  # noqa: E731
-        layer(b2c, corners, ink, paper, origin, ppm, shadow=shadow)
+        # A mis-scaled print: scaling the plane's axes stretches the texture on the table.
+        printed = Pose(b2c.R * np.array([*scene.board_scale_xy, 1.0]), b2c.t)
+        layer(printed, corners, ink, paper, origin, ppm, shadow=shadow)
     table2cam = scene.table2cam()
     cam_centre = -table2cam.R.T @ table2cam.t
     if scene.feet is not None:

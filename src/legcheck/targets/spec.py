@@ -20,8 +20,27 @@ from ..errors import UsageError
 #: Rotation taking board-frame vectors to table-frame vectors (y and z negated).
 BOARD2TABLE = np.diag([1.0, -1.0, -1.0])
 
-DICTIONARIES = ("DICT_4X4_50", "DICT_4X4_100", "DICT_5X5_50", "DICT_5X5_100", "DICT_5X5_250",
-                "DICT_6X6_50", "DICT_6X6_100", "DICT_6X6_250")
+#: Every predefined OpenCV ArUco dictionary (both spellings OpenCV exposes): name -> (bits per side,
+#: number of markers). A test checks this table against ``cv2.aruco``.
+ARUCO_DICTIONARIES = {
+    **{f"DICT_{n}X{n}_{size}": (n, size) for n in (4, 5, 6, 7) for size in (50, 100, 250, 1000)},
+    "DICT_ARUCO_ORIGINAL": (5, 1024),
+    "DICT_APRILTAG_16h5": (4, 30), "DICT_APRILTAG_16H5": (4, 30),
+    "DICT_APRILTAG_25h9": (5, 35), "DICT_APRILTAG_25H9": (5, 35),
+    "DICT_APRILTAG_36h10": (6, 2320), "DICT_APRILTAG_36H10": (6, 2320),
+    "DICT_APRILTAG_36h11": (6, 587), "DICT_APRILTAG_36H11": (6, 587),
+    "DICT_ARUCO_MIP_36h12": (6, 250), "DICT_ARUCO_MIP_36H12": (6, 250),
+}
+DICTIONARIES = tuple(ARUCO_DICTIONARIES)
+
+
+def _check_dictionary(name: str, highest_id: int, what: str) -> None:
+    if name not in ARUCO_DICTIONARIES:
+        raise UsageError(f"dictionary must be an OpenCV predefined ArUco dictionary (e.g. DICT_5X5_100, "
+                         f"DICT_4X4_1000, DICT_APRILTAG_36h11), got {name!r}")
+    size = ARUCO_DICTIONARIES[name][1]
+    if highest_id >= size:
+        raise UsageError(f"{name} has {size} markers (ids 0-{size - 1}) but {what} needs id {highest_id}")
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,7 @@ class BoardSpec:
             raise UsageError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
         if not 0 < self.marker_mm < self.square_mm:
             raise UsageError(f"marker_mm must be in (0, square_mm), got {self.marker_mm}")
-        if self.dictionary not in DICTIONARIES:
-            raise UsageError(f"dictionary must be one of {', '.join(DICTIONARIES)}, got {self.dictionary!r}")
+        _check_dictionary(self.dictionary, self.n_markers - 1, f"a {self.squares_x}x{self.squares_y} board")
 
     @property
     def width_mm(self) -> float:
@@ -146,6 +164,9 @@ class TabSpec:
             raise UsageError("left_id and right_id must differ")
         if self.tab_mm <= 0:
             raise UsageError(f"tab_mm must be positive, got {self.tab_mm}")
+        if min(self.left_id, self.right_id) < 0:
+            raise UsageError("marker ids must be 0 or more")
+        _check_dictionary(self.dictionary, max(self.left_id, self.right_id), "the heel tabs")
 
     def corners_tab_mm(self) -> np.ndarray:
         """Marker outer corners in the tab frame, shape (4, 3): TL, TR, BR, BL (OpenCV order), centre at 0."""

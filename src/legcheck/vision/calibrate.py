@@ -1,260 +1,275 @@
-"""Camera calibration: intrinsics and distortion from photos of the board or a chessboard.
+"""Camera calibration: intrinsics, distortion and an honest uncertainty from photos of the board.
 
 Multi-view calibration follows OpenCV's ``calibrateCamera`` (Zhang's method with
-Brown-Conrady distortion, k1 k2 p1 p2 k3). Views whose own RMS reprojection error
-is far above the rest are dropped, with the reason, and the calibration is re-run;
-fewer than :data:`MIN_VIEWS` usable views is refused.
+Brown-Conrady distortion, k1 k2 p1 p2 k3), in the camera's sensor frame (portrait and
+landscape photos mixed by EXIF orientation are brought to it, :mod:`.calib_photos`).
+Views whose own RMS reprojection error is far above the rest are dropped, with the reason,
+and the calibration is re-run; fewer than :data:`MIN_VIEWS` usable views is refused.
 
-Also here: the single-view focal-length estimate used when a photo is measured
-without a profile.
+The stated uncertainty of the intrinsics is the larger of OpenCV's covariance and a
+bootstrap over the photos (:mod:`.calib_uncertainty`), widened where a check shows the model
+does not hold (fx/fy off 1: the board is printed out of scale, and the square-pixel reading of
+the photos is as likely as the fitted one). The profile is
+judged (:mod:`.calib_checks`): named warnings, a grade, and where the corners fell in the frame.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .._cv import cv2
-from .camera import CameraProfile, focal_from_exif, nominal_camera, DEFAULT_FOCAL_35MM, FILM_DIAGONAL_MM
-from ..errors import BoardLayoutError, BoardNotFoundError, CalibrationError, ImageReadError
-from .imageio import load_photo, to_gray
+from .calib_checks import (ASPECT_TOLERANCE, CalibrationWarning, Coverage, check_coverage, check_intrinsics, check_views,
+                           coverage_advice, frame_coverage, grade_of, write_coverage_png)
+from .calib_photos import ViewResult, dropped_note, orientation_note, read_views, sensor_to_displayed
+from .calib_uncertainty import (BOOTSTRAP_RESAMPLES, bootstrap_covariance, bootstrap_params, fit_views,
+                                larger_covariance, square_pixel_fit)
+from .camera import CameraProfile
+from .estimate import estimate_camera  # noqa: F401 - the pipeline and the benchmark import it from here
+from .intrinsics import INTRINSIC_PARAMS
+from ..errors import CalibrationError
 from ..targets.spec import BoardSpec
 
 MIN_VIEWS = 5
-#: Residual radial distortion assumed (1-sigma) when one photo cannot measure it.
-ASSUMED_K1_STD = 0.02
 #: A view is dropped when its RMS error exceeds this many times the median view's (and 1 px).
 OUTLIER_FACTOR = 3.0
-
-
-@dataclass(frozen=True)
-class ViewResult:
-    path: str
-    used: bool
-    rms_px: float | None = None
-    n_points: int = 0
-    reason: str = ""
+#: RMS reprojection error above which the set is flagged (board not flat, blur).
+HIGH_RMS_PX = 1.0
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
+    """A calibration and its judgement.
+
+    Attributes
+    ----------
+    profile : CameraProfile
+        In the frame of the first photo (whose pattern was found) as displayed, ``orientation``
+        its EXIF tag; portrait and landscape photos are calibrated together in the sensor frame. Its
+        ``extra`` holds ``quality``, ``uncertainty``, ``coverage``, ``pattern`` and
+        ``per_view_rms_px`` (the profile JSON's fields).
+    views : tuple of ViewResult
+        Every photo, in the order given: used, or why not.
+    warnings : tuple of CalibrationWarning
+    grade : str
+        ``good``, ``usable`` or ``poor``.
+    coverage : Coverage
+        Corners per ninth of the profile's frame.
+    points_px : tuple of ndarray (N_i, 2)
+        Each used view's corners in the profile's frame (for the coverage picture).
+    """
+
     profile: CameraProfile
     views: tuple = ()
+    warnings: tuple = ()
+    grade: str = "good"
+    coverage: Coverage | None = None
+    points_px: tuple = field(default=(), repr=False)
+
+    def summary(self) -> str:
+        """What ``legcheck calibrate`` prints: grade, fit, each value with its 1-sigma, views, warnings."""
+        p = self.profile
+        std = np.sqrt(np.diag(p.intrinsics_covariance()))
+        val = p.params()
+        n_out = sum(1 for v in self.views if not v.used)
+        n_w = len(self.warnings)
+        lines = [f"Camera profile grade: {self.grade.upper()}" + (f" ({n_w} warning{'s' * (n_w != 1)})" if n_w else ""),
+                 f"RMS reprojection error {p.rms_px:.3f} px over {p.n_views} photos" + (f" ({n_out} not used)" if n_out else ""),
+                 "  " + "  ".join(f"{n} {v:.1f} +/- {s:.1f}" for n, v, s in zip(INTRINSIC_PARAMS, val[:4], std[:4])) + " px",
+                 "  " + "  ".join(f"{n} {v:.4f} +/- {s:.4f}" for n, v, s in zip(INTRINSIC_PARAMS[4:], val[4:], std[4:])),
+                 "  (+/- 1 sigma: the larger of OpenCV's covariance and a bootstrap over the photos)"]
+        for v in self.views:
+            name = Path(v.path).name
+            lines.append(f"  {name}: {v.rms_px:.3f} px, {v.n_points} corners" if v.used else f"  {name}: not used - {v.reason}")
+        if self.coverage is not None:
+            lines.append("Coverage: " + (coverage_advice(self.coverage) or "every part of the frame has corners"))
+        lines += [f"  [{w.code}] {w.message}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        """The ``--json`` output: fit, views, grade, warnings and the stated standard deviations."""
+        p = self.profile
+        std = np.sqrt(np.diag(p.intrinsics_covariance()))
+        return {"rms_px": p.rms_px, "n_views": p.n_views, "views": [v.__dict__ for v in self.views],
+                "camera_matrix": p.K.tolist(), "dist_coeffs": list(p.dist_coeffs),
+                "std": dict(zip(INTRINSIC_PARAMS, (float(v) for v in std))),
+                "grade": self.grade, "warnings": [w.to_json() for w in self.warnings],
+                "coverage": None if self.coverage is None else self.coverage.to_json()}
 
 
-def chessboard_points(path_or_gray, pattern: tuple[int, int], square_mm: float):
-    """Inner corners of a classic chessboard: (image points (N, 2) px, object points (N, 3) mm) or None.
+def coverage_png_path(profile_path) -> Path:
+    """Where a profile's coverage picture goes: ``<profile stem>-coverage.png`` beside it."""
+    profile_path = Path(profile_path)
+    return profile_path.with_name(profile_path.stem + "-coverage.png")
 
-    The classic detector is tried first (fast, and it finds views the SB detector misses on real
-    photos); the sector-based detector is the fallback. Corners are refined with a window kept
-    to a fifth of the square's size in pixels: a large window on an oblique view pulls corners off.
+
+def save_calibration(result: CalibrationResult, profile_path) -> tuple[Path, Path]:
+    """Write the profile JSON and its coverage picture beside it; return (profile path, PNG path).
+
+    Raises
+    ------
+    FileAccessError
+        A file cannot be written.
     """
-    cv = cv2()
-    gray = path_or_gray
-    flags = cv.CALIB_CB_ADAPTIVE_THRESH | cv.CALIB_CB_NORMALIZE_IMAGE
-    found, corners = cv.findChessboardCorners(gray, pattern, flags=flags)
-    if found:
-        corners = np.asarray(corners, dtype=np.float32).reshape(-1, 2)
-        d = np.linalg.norm(np.diff(corners.reshape(pattern[1], pattern[0], 2), axis=1), axis=2)
-        half = int(np.clip(d.min() / 5, 2, 11))
-        c = corners.reshape(-1, 1, 2).copy()
-        cv.cornerSubPix(gray, c, (half, half), (-1, -1), (cv.TERM_CRITERIA_EPS + cv.TERM_CRITERIA_MAX_ITER, 50, 0.001))
-        corners = c.reshape(-1, 2)
-    else:
-        found, corners = cv.findChessboardCornersSB(gray, pattern, flags=cv.CALIB_CB_EXHAUSTIVE | cv.CALIB_CB_ACCURACY)
-        if not found:
-            return None
-        corners = np.asarray(corners, dtype=np.float32).reshape(-1, 2)
-    gx, gy = np.meshgrid(np.arange(pattern[0]), np.arange(pattern[1]))
-    obj = np.stack([gx.ravel() * square_mm, gy.ravel() * square_mm, np.zeros(gx.size)], axis=1)
-    return corners.astype(np.float64), obj
+    profile_path = Path(profile_path)
+    png = coverage_png_path(profile_path)
+    p = result.profile
+    extra = dict(p.extra)
+    extra["coverage"] = {**extra.get("coverage", {}), "png": png.name}
+    replace(p, extra=extra).save(profile_path)
+    title = f"{p.name or 'camera'}: {len(result.points_px)} photos, grade {result.grade}"
+    write_coverage_png(png, result.points_px, result.coverage, title)
+    return profile_path, png
 
 
-def charuco_points(gray: np.ndarray, spec: BoardSpec):
-    """ChArUco corners of a board photo: (image points (N, 2), object points (N, 3)) or None."""
-    from .detect import find_board, find_markers
-
-    markers, scale = find_markers(gray, spec.dictionary)
-    try:
-        bc = find_board(gray, spec, markers, scale)
-    except BoardLayoutError:
-        raise  # markers found, corners not: the reason is worth more than "pattern not found"
-    except BoardNotFoundError:
-        return None
-    return bc.corners_px, bc.board_mm
-
-
-def _view_errors(obj_list, img_list, K, dist, rvecs, tvecs):
-    cv = cv2()
-    out = []
-    for obj, img, r, t in zip(obj_list, img_list, rvecs, tvecs):
-        proj = cv.projectPoints(obj, r, t, K, dist)[0].reshape(-1, 2)
-        out.append(float(np.sqrt(np.mean(np.sum((proj - img) ** 2, axis=1)))))
-    return out
+def _fit_dropping_outliers(views, sensor_size):
+    """Calibrate, dropping the worst view while its error stands out: (fit or None, kept views, dropped)."""
+    views = list(views)
+    dropped = []
+    while len(views) >= MIN_VIEWS:
+        fit = fit_views([v.board_mm for v in views], [v.sensor_px for v in views], sensor_size)
+        med = float(np.median(fit.per_view_rms_px))
+        worst = int(np.argmax(fit.per_view_rms_px))
+        e = float(fit.per_view_rms_px[worst])
+        if e <= max(OUTLIER_FACTOR * med, 1.0):
+            return fit, views, dropped
+        dropped.append(ViewResult(views[worst].path, False, reason=(
+            f"reprojection error {e:.2f} px is over {OUTLIER_FACTOR:g}x the median {med:.2f} px "
+            "(blurred, moved or board not flat)")))
+        del views[worst]
+    return None, views, dropped
 
 
-def calibrate_points(obj_list, img_list, image_size, flags: int = 0):
-    """One ``calibrateCameraExtended`` run: (rms, K, dist, std of fx fy cx cy, per-view RMS)."""
-    cv = cv2()
-    obj32 = [np.asarray(o, np.float32).reshape(-1, 3) for o in obj_list]
-    img32 = [np.asarray(i, np.float32).reshape(-1, 2) for i in img_list]
-    rms, K, dist, rvecs, tvecs, std_in, _, _ = cv.calibrateCameraExtended(obj32, img32, tuple(image_size), None, None, flags=flags)
-    per_view = _view_errors(obj32, img32, K, dist, rvecs, tvecs)
-    return float(rms), K, dist.ravel()[:5], np.asarray(std_in).ravel()[:4], per_view
+def _model_covariance(fit, used, sensor_size) -> tuple[np.ndarray, float | None]:
+    """Covariance (9, 9) of what the pinhole model cannot see in the photos' scatter, and the board's
+    fitted x/y print ratio (None when fx/fy is within tolerance of 1).
+
+    Phone pixels are square: fx/fy off 1 means the board is printed out of scale along one axis,
+    and OpenCV's fit and the bootstrap then agree with each other on biased intrinsics. The
+    square-pixel reading of the same photos (:func:`square_pixel_fit`) is the other candidate;
+    the difference ``d`` between the two readings enters as ``d d^T``, so the truth, near either,
+    is within about one standard deviation along that direction.
+    """
+    fx, fy = fit.params[:2]
+    if abs(fx / fy - 1) <= ASPECT_TOLERANCE:
+        return np.zeros((9, 9)), None
+    ratio, alternative = square_pixel_fit([v.board_mm for v in used], [v.sensor_px for v in used], sensor_size)
+    d = fit.params - alternative
+    return np.outer(d, d), ratio
+
+
+def _stated_covariance(fit, used, sensor_size, resamples: int, seed: int):
+    """(stated covariance (9, 9), its parts {"opencv", "bootstrap", "model"}, resamples fitted, board ratio)."""
+    samples = bootstrap_params([v.board_mm for v in used], [v.sensor_px for v in used], sensor_size, fit,
+                               resamples, seed)
+    model, ratio = _model_covariance(fit, used, sensor_size)
+    parts = {"opencv": fit.covariance, "bootstrap": bootstrap_covariance(samples), "model": model}
+    return larger_covariance(parts["opencv"], parts["bootstrap"]) + model, parts, int(len(samples)), ratio
+
+
+def _judge(frame: CameraProfile, std: np.ndarray, fit, used, dropped, coverage,
+           board_ratio: float | None) -> list[CalibrationWarning]:
+    """Every check on the calibrated camera (in the profile's frame), its views and its coverage."""
+    warnings = (check_intrinsics(frame.params(), std, frame.image_size, board_ratio)
+                + check_views(fit.rvecs, fit.tvecs, [v.name for v in used]) + check_coverage(coverage))
+    if fit.rms_px > HIGH_RMS_PX:
+        warnings.append(CalibrationWarning("high_rms", "usable", (
+            f"the RMS reprojection error is {fit.rms_px:.2f} px (over {HIGH_RMS_PX:g}): the board may not lie flat, "
+            "or photos are blurred; flatten the board on a hard surface and hold the phone still")))
+    warnings += [CalibrationWarning("outlier_view", "info", dropped_note(v)) for v in dropped]
+    if orientation_note(used):
+        warnings.append(CalibrationWarning("mixed_orientations", "info", orientation_note(used)))
+    return warnings
+
+
+def _std_in_frame(cov: np.ndarray, sensor: CameraProfile, orientation: int) -> list:
+    c = replace(sensor, covariance=tuple(float(v) for v in cov.ravel()))
+    c = c.reoriented(orientation) if orientation != 1 else c
+    return [float(v) for v in np.sqrt(np.clip(np.diag(c.intrinsics_covariance()), 0, None))]
 
 
 def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[int, int] | None = None,
-                     square_mm: float | None = None, name: str = "", progress=None) -> CalibrationResult:
-    """Calibrate a camera from photos of the board (default) or of a classic chessboard.
+                     square_mm: float | None = None, name: str = "", progress=None,
+                     resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> CalibrationResult:
+    """Calibrate a camera from photos of the board (default) or of a classic chessboard, and judge it.
 
     Parameters
     ----------
     paths : list of path
+        Photos of one camera, any mix of EXIF orientations.
     board : BoardSpec, optional
         The ChArUco board (default board when None and no chessboard is given).
     chessboard : (int, int), optional
         Inner corners (columns, rows) of a classic chessboard, e.g. (9, 6).
     square_mm : float, optional
         Chessboard square side; required with ``chessboard``.
+    name : str
+        The profile's name.
+    progress : callable, optional
+        Called with each photo's path as it is read.
+    resamples : int
+        Bootstrap resamples over the photos (fewer: faster, and a noisier spread).
+    seed : int
+        The bootstrap's seed: the same photos give the same profile.
+
+    Returns
+    -------
+    CalibrationResult
 
     Raises
     ------
     CalibrationError
-        Fewer than 5 usable photos, or photos of different sizes.
+        Fewer than 5 usable photos, or photos from more than one camera (the odd ones named).
+
+    References
+    ----------
+    Zhang (2000), A flexible new technique for camera calibration, IEEE TPAMI 22(11); OpenCV ``calibrateCamera``.
     """
     from ..targets.spec import DEFAULT_BOARD
 
     if chessboard is not None and not square_mm:
-        raise CalibrationError("--chessboard needs --square-mm (the printed square's side in millimetres)")
+        raise CalibrationError("a chessboard needs its square size in millimetres")
     board = board or DEFAULT_BOARD
-    views, obj_list, img_list, used_paths = [], [], [], []
-    size = None
-    exif_names = set()
-    orientation = 1
-    for path in paths:
-        if progress:
-            progress(str(path))
-        try:
-            photo = load_photo(path)
-        except ImageReadError as exc:
-            views.append(ViewResult(str(path), False, reason=exc.message))
-            continue
-        gray = to_gray(photo.pixels)
-        this_size = (photo.width, photo.height)
-        if size is None:
-            size = this_size
-            orientation = photo.exif.orientation
-        elif this_size != size:
-            views.append(ViewResult(str(path), False, reason=f"size {this_size[0]}x{this_size[1]} differs from the first photo's {size[0]}x{size[1]}"))
-            continue
-        try:
-            pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
-        except BoardLayoutError as exc:
-            views.append(ViewResult(str(path), False, reason=exc.message))
-            continue
-        if pts is None:
-            views.append(ViewResult(str(path), False, reason="pattern not found"))
-            continue
-        img, obj = pts
-        if len(img) < 6:
-            views.append(ViewResult(str(path), False, reason=f"only {len(img)} corners found"))
-            continue
-        if photo.exif.camera_name:
-            exif_names.add(photo.exif.camera_name)
-        obj_list.append(obj)
-        img_list.append(img)
-        used_paths.append(str(path))
-    dropped = {}
-    while True:
-        if len(obj_list) < MIN_VIEWS:
-            reasons = "; ".join(f"{Path(v.path).name}: {v.reason}" for v in views if not v.used)
-            raise CalibrationError(f"only {len(obj_list)} usable calibration photos (need {MIN_VIEWS}); "
-                                   f"take more photos of the board from different angles. {reasons}".strip())
-        rms, K, dist, std, per_view = calibrate_points(obj_list, img_list, size)
-        med = float(np.median(per_view))
-        worst = int(np.argmax(per_view))
-        if per_view[worst] > max(OUTLIER_FACTOR * med, 1.0):
-            dropped[used_paths[worst]] = (f"reprojection error {per_view[worst]:.2f} px is over "
-                                          f"{OUTLIER_FACTOR:g}x the median {med:.2f} px (blurred, moved or board not flat)")
-            del obj_list[worst], img_list[worst], used_paths[worst]
-            continue
-        break
-    for p, e, n in zip(used_paths, per_view, (len(i) for i in img_list)):
-        views.append(ViewResult(p, True, e, n))
-    views += [ViewResult(p, False, reason=r) for p, r in dropped.items()]
-    make_model = exif_names.pop().split(" ", 1) if len(exif_names) == 1 else ["", ""]
-    profile = CameraProfile.from_arrays(
-        size, K, dist, std_intrinsics=tuple(float(v) for v in std), rms_px=rms, n_views=len(obj_list),
-        orientation=orientation, make=make_model[0], model=make_model[1] if len(make_model) > 1 else "",
-        name=name, extra={"pattern": ({"kind": "chessboard", "inner_corners": list(chessboard), "square_mm": square_mm}
-                                       if chessboard else board.to_dict()),
-                          "per_view_rms_px": {Path(p).name: round(e, 4) for p, e in zip(used_paths, per_view)}})
+    views, failed = read_views(paths, board, chessboard, square_mm, progress)
+    sensor_size = views[0].sensor_size if views else None
+    fit, used, dropped = _fit_dropping_outliers(views, sensor_size)
+    if fit is None:
+        reasons = "; ".join(f"{Path(v.path).name}: {v.reason}" for v in failed + dropped)
+        raise CalibrationError(f"only {len(used)} usable calibration photos (need {MIN_VIEWS}); "
+                               f"take more photos of the board from different angles. {reasons}".strip())
+    cov, parts, n_boot, board_ratio = _stated_covariance(fit, used, sensor_size, resamples, seed)
+    sensor = CameraProfile.from_arrays(sensor_size, fit.K, fit.dist, covariance=tuple(float(v) for v in cov.ravel()))
+    o = views[0].orientation
+    frame = sensor.reoriented(o) if o != 1 else sensor
+    std = np.sqrt(np.diag(frame.intrinsics_covariance()))
+    points = tuple(sensor_to_displayed(v.sensor_px, o, sensor_size) for v in used)
+    coverage = frame_coverage(points, frame.image_size)
+    warnings = _judge(frame, std, fit, used, dropped, coverage, board_ratio)
+    grade = grade_of(warnings)
+    make, model = _camera_name(used)
+    extra = {
+        "pattern": ({"kind": "chessboard", "inner_corners": list(chessboard), "square_mm": square_mm}
+                    if chessboard else board.to_dict()),
+        "per_view_rms_px": {v.name: round(float(e), 4) for v, e in zip(used, fit.per_view_rms_px)},
+        "quality": {"grade": grade, "warnings": [w.to_json() for w in warnings]},
+        "uncertainty": {"params": list(INTRINSIC_PARAMS), "stated_std": [float(v) for v in std],
+                        **{f"{k}_std": _std_in_frame(c, sensor, o) for k, c in parts.items()},
+                        "bootstrap_resamples": n_boot,
+                        "method": "covariance = the larger of OpenCV's and the bootstrap's along every direction, "
+                                  "plus d d^T when fx/fy is off 1 (d: to the square-pixel reading)",
+                        "board_print_ratio": board_ratio},
+        "coverage": coverage.to_json(),
+    }
+    profile = replace(frame, std_intrinsics=tuple(float(v) for v in std[:4]), std_dist=tuple(float(v) for v in std[4:]),
+                      rms_px=fit.rms_px, n_views=len(used), make=make, model=model, name=name, extra=extra)
+    results = [ViewResult(v.path, True, float(e), len(v.sensor_px)) for v, e in zip(used, fit.per_view_rms_px)]
     order = {str(p): i for i, p in enumerate(paths)}
-    views.sort(key=lambda v: order.get(v.path, 0))
-    return CalibrationResult(profile, tuple(views))
+    all_views = sorted(results + failed + dropped, key=lambda v: order.get(v.path, 0))
+    return CalibrationResult(profile, tuple(all_views), tuple(warnings), grade, coverage, points)
 
 
-def estimate_camera(board_px: np.ndarray, board_mm: np.ndarray, photo_size, focal_35mm: float | None) -> tuple[CameraProfile, list[str]]:
-    """Intrinsics for a photo without a profile: focal length from the board's perspective and EXIF.
-
-    A single view of a plane fixes the focal length through its perspective; seen
-    from straight above it hardly does, but then the heels' table y barely depends
-    on it either (a focal error scales depths and heights together). The board's
-    estimate and EXIF's 35 mm-equivalent focal length (taken as 3 % uncertain) are
-    combined by inverse variance; the principal point is the image centre and
-    distortion is taken as zero (phones correct most of it in processing).
-
-    Returns
-    -------
-    camera : CameraProfile
-        ``source`` "exif" when EXIF contributed, else "board".
-    warnings : list of str
-    """
-    cv = cv2()
-    w, h = photo_size
-    diag = math.hypot(w, h)
-    f_exif = focal_from_exif(photo_size, focal_35mm)
-    f0 = f_exif or DEFAULT_FOCAL_35MM / FILM_DIAGONAL_MM * diag
-    K0 = np.array([[f0, 0, (w - 1) / 2], [0, f0, (h - 1) / 2], [0, 0, 1]])
-    # The board's 24 corners also show the lens's radial distortion (k1): phones usually remove it,
-    # wide-angle lenses often do not. k2, k3 and tangential terms are beyond one view.
-    flags = (cv.CALIB_USE_INTRINSIC_GUESS | cv.CALIB_FIX_PRINCIPAL_POINT | cv.CALIB_FIX_ASPECT_RATIO
-             | cv.CALIB_ZERO_TANGENT_DIST | cv.CALIB_FIX_K2 | cv.CALIB_FIX_K3)
-    f_board, s_board = None, None
-    k1, s_k1 = 0.0, ASSUMED_K1_STD
-    try:
-        _, K, d, _, _, std, _, _ = cv.calibrateCameraExtended(
-            [board_mm.astype(np.float32)], [board_px.astype(np.float32)], (w, h), K0.copy(), np.zeros(5), flags=flags)
-        std = np.asarray(std).ravel()
-        fb, sb = float(K[0, 0]), float(std[0])
-        if 0.3 * diag < fb < 3.0 * diag and np.isfinite(sb) and sb > 0:
-            # OpenCV's std assumes the fit's residuals; keep at least 1 % for model error.
-            f_board, s_board = fb, max(sb, 0.01 * fb)
-        kb, skb = float(np.asarray(d).ravel()[0]), float(std[4])
-        if np.isfinite(kb) and np.isfinite(skb) and abs(kb) < 0.5 and 0 < skb < 0.05:
-            k1, s_k1 = kb, max(skb, 0.005)
-    except cv.error:
-        pass
-    warnings = ["no camera profile: the focal length was estimated from the board"
-                + (" and EXIF" if f_exif else "") + "; a calibrated profile ('legcheck calibrate') is more accurate"]
-    if abs(k1) > max(0.03, 3 * s_k1):
-        warnings.append(f"the lens shows distortion the phone did not remove (k1 about {k1:.2f}); it was estimated "
-                        "from the board, but a calibrated profile ('legcheck calibrate') measures it far better")
-    estimates = []
-    if f_board is not None and s_board < 0.2 * f_board:
-        estimates.append((f_board, s_board))
-    if f_exif:
-        estimates.append((f_exif, 0.03 * f_exif))
-    if estimates:
-        wts = np.array([1 / s ** 2 for _, s in estimates])
-        f = float(np.sum([f * wt for (f, _), wt in zip(estimates, wts)]) / wts.sum())
-        s = float(1 / math.sqrt(wts.sum()))
-    else:
-        f, s = f0, 0.15 * f0
-        warnings.append("the focal length could not be measured from this view and the photo has no EXIF focal "
-                        "length; assumed a typical phone camera")
-    source = "exif" if f_exif else "board"
-    return nominal_camera((w, h), f, source, s / f, k1, s_k1), warnings
+def _camera_name(views) -> tuple[str, str]:
+    """EXIF (make, model) the used photos share, or ("", "")."""
+    names = {(v.make, v.model) for v in views if v.make or v.model}
+    return names.pop() if len(names) == 1 else ("", "")

@@ -8,6 +8,11 @@ correspondingly rotated or scaled intrinsics; a cropped photo, or one from
 another camera, is refused (:class:`CameraProfileError`, exit 6).
 
 Distortion model: OpenCV's five coefficients (k1, k2, p1, p2, k3).
+
+Uncertainty: a calibrated profile (version 2) carries the covariance of its nine intrinsic
+parameters (:data:`INTRINSIC_PARAMS`); a measurement draws its intrinsics from it
+(:meth:`CameraProfile.draw_intrinsics`), so a poorly known camera widens ``uncertainty_mm``.
+Version-1 profiles and cameras estimated from one photo carry standard deviations only.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CameraProfileError
+from ..fileio import PUBLIC, atomic_write, make_private_dir
+from .intrinsics import INTRINSIC_PARAMS, draw_params
 
 PROFILE_KIND = "legcheck-camera-profile"
-PROFILE_VERSION = 1
+#: 2: adds ``covariance`` (9x9, :data:`INTRINSIC_PARAMS`), ``std_dist``, ``quality`` and ``uncertainty``.
+PROFILE_VERSION = 2
 
 #: 35 mm film diagonal: focal_35mm / this * image diagonal (px) = focal length in pixels.
 FILM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -60,6 +68,9 @@ class CameraProfile:
         1-sigma of the distortion coefficients (used for cameras estimated from one photo).
     source : str
         "profile" (calibrated), "board" or "exif" (estimated from this photo).
+    covariance : tuple or None
+        81 values: the 9x9 covariance of :data:`INTRINSIC_PARAMS` (px and px^2, unitless for
+        distortion), row-major; None when only the standard deviations are known.
     """
 
     image_size: tuple[int, int]
@@ -75,6 +86,7 @@ class CameraProfile:
     source: str = "profile"
     name: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    covariance: tuple | None = None
 
     @property
     def K(self) -> np.ndarray:
@@ -96,24 +108,86 @@ class CameraProfile:
                    camera_matrix=tuple(float(v) for v in np.asarray(K, dtype=np.float64).ravel()),
                    dist_coeffs=tuple(float(v) for v in dist), **kw)
 
+    # -- uncertainty -----------------------------------------------------------------------
+    def params(self) -> np.ndarray:
+        """(fx, fy, cx, cy, k1, k2, p1, p2, k3), shape (9,)."""
+        K = self.K
+        return np.array([K[0, 0], K[1, 1], K[0, 2], K[1, 2], *self.dist_coeffs], dtype=np.float64)
+
+    def intrinsics_covariance(self) -> np.ndarray:
+        """Covariance (9, 9) of :data:`INTRINSIC_PARAMS`.
+
+        Without a stored covariance: fx and fy fully correlated (a focal error moves both), the
+        principal point and the distortion terms independent, from the standard deviations.
+        """
+        if self.covariance is not None:
+            return np.array(self.covariance, dtype=np.float64).reshape(9, 9)
+        sfx, sfy, scx, scy = self.std_intrinsics
+        C = np.diag(np.r_[sfx, sfy, scx, scy, self.std_dist] ** 2).astype(np.float64)
+        C[0, 1] = C[1, 0] = sfx * sfy
+        return C
+
+    def draw_intrinsics(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` draws of the intrinsics from their uncertainty: (K (n, 3, 3), dist (n, 5)).
+
+        With a stored covariance: a multivariate normal about the profile's values (the
+        correlations kept). Without: focal errors move fx and fy together; the principal point
+        and k1 vary independently.
+        """
+        if self.covariance is None:
+            sfx, sfy, scx, scy = self.std_intrinsics
+            e = rng.normal(size=(n, 4))
+            ed = rng.normal(size=n) * self.std_dist[0]
+            K = np.repeat(self.K[None], n, axis=0)
+            K[:, 0, 0] += e[:, 0] * sfx
+            K[:, 1, 1] += e[:, 0] * sfy
+            K[:, 0, 2] += e[:, 2] * scx
+            K[:, 1, 2] += e[:, 3] * scy
+            dist = np.repeat(self.dist[None], n, axis=0)
+            dist[:, 0] += ed
+            return K, dist
+        return draw_params(self.params(), self.intrinsics_covariance(), self.image_size, rng, n)
+
+    def fixed(self) -> "CameraProfile":
+        """The same camera with its intrinsics taken as exact; :meth:`draw_intrinsics` then draws the
+        same random numbers and returns the nominal values (a Monte Carlo without the profile's part)."""
+        return replace(self, std_intrinsics=(0.0,) * 4, std_dist=(0.0,) * 5,
+                       covariance=None if self.covariance is None else (0.0,) * 81)
+
+    def _transform_covariance(self, T: np.ndarray):
+        if self.covariance is None:
+            return None
+        C = T @ self.intrinsics_covariance() @ T.T
+        return tuple(float(v) for v in ((C + C.T) / 2).ravel())
+
     # -- persistence -----------------------------------------------------------------------
     def to_json(self) -> dict:
         K = self.K
-        return {
+        out = {
             "kind": PROFILE_KIND, "version": PROFILE_VERSION, "name": self.name,
             "image_size": list(self.image_size), "orientation": self.orientation,
             "make": self.make, "model": self.model,
             "camera_matrix": K.tolist(), "dist_coeffs": list(self.dist_coeffs),
-            "std_intrinsics": list(self.std_intrinsics),
-            "rms_px": self.rms_px, "n_views": self.n_views, **self.extra,
+            "std_intrinsics": list(self.std_intrinsics), "std_dist": list(self.std_dist),
+            "rms_px": self.rms_px, "n_views": self.n_views,
         }
+        if self.covariance is not None:
+            out["covariance_params"] = list(INTRINSIC_PARAMS)
+            out["covariance"] = self.intrinsics_covariance().tolist()
+        return {**out, **self.extra}
 
     def save(self, path) -> None:
+        """Write the profile JSON atomically (never half-written).
+
+        Raises
+        ------
+        FileAccessError
+            The directory cannot be created or written.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)  # atomic: never a half-written profile
+        if not path.parent.exists():
+            make_private_dir(path.parent)
+        atomic_write(path, json.dumps(self.to_json(), indent=2) + "\n", mode=PUBLIC)
 
     @classmethod
     def load(cls, path) -> "CameraProfile":
@@ -142,17 +216,24 @@ class CameraProfile:
             dist = np.array(d.get("dist_coeffs", [0] * 5), dtype=np.float64).ravel()
             size = tuple(int(v) for v in d["image_size"])
             std = tuple(float(v) for v in d.get("std_intrinsics", [0, 0, 0, 0]))[:4]
+            std_dist = tuple(float(v) for v in d.get("std_dist", [0] * 5))[:5]
+            cov = None if d.get("covariance") is None else np.array(d["covariance"], dtype=np.float64).reshape(9, 9)
         except (KeyError, TypeError, ValueError) as exc:
             raise CameraProfileError(f"{path}: camera profile is incomplete ({exc}); recalibrate with 'legcheck calibrate'") from None
         w, h = size if len(size) == 2 else (0, 0)
         ok = (w > 0 and h > 0 and np.all(np.isfinite(K)) and np.all(np.isfinite(dist)) and dist.size in (4, 5, 8)
               and K[0, 0] > 0 and K[1, 1] > 0 and 0.1 < K[0, 0] / K[1, 1] < 10
-              and -0.5 * w < K[0, 2] < 1.5 * w and -0.5 * h < K[1, 2] < 1.5 * h and K[2, 2] == 1)
+              and -0.5 * w < K[0, 2] < 1.5 * w and -0.5 * h < K[1, 2] < 1.5 * h and K[2, 2] == 1
+              and all(math.isfinite(v) and v >= 0 for v in std + std_dist)
+              and (cov is None or (np.all(np.isfinite(cov)) and np.allclose(cov, cov.T, rtol=1e-6, atol=0)
+                                   and np.all(np.diag(cov) >= 0))))
         if not ok:
             raise CameraProfileError(f"{path}: camera profile values are not a valid camera; recalibrate with 'legcheck calibrate'")
         known = {"kind", "version", "name", "image_size", "orientation", "make", "model", "camera_matrix",
-                 "dist_coeffs", "std_intrinsics", "rms_px", "n_views"}
+                 "dist_coeffs", "std_intrinsics", "std_dist", "covariance", "covariance_params", "rms_px", "n_views"}
         return cls.from_arrays(size, K, dist[:5], std_intrinsics=std + (0.0,) * (4 - len(std)),
+                               std_dist=std_dist + (0.0,) * (5 - len(std_dist)),
+                               covariance=None if cov is None else tuple(float(v) for v in cov.ravel()),
                                rms_px=d.get("rms_px"), n_views=int(d.get("n_views", 0)),
                                orientation=int(d.get("orientation", 1)), make=str(d.get("make", "")),
                                model=str(d.get("model", "")), name=str(d.get("name", path.stem)),
@@ -169,7 +250,8 @@ class CameraProfile:
         w, h = self.image_size
         std = tuple(v * s for v in self.std_intrinsics)
         return replace(self, image_size=(int(round(w * s)), int(round(h * s))),
-                       camera_matrix=tuple(K.ravel()), std_intrinsics=std)
+                       camera_matrix=tuple(K.ravel()), std_intrinsics=std,
+                       covariance=self._transform_covariance(np.diag([s, s, s, s, 1, 1, 1, 1, 1.0])))
 
     def reoriented(self, orientation: int, inverse: bool = False) -> "CameraProfile":
         """Intrinsics for the image displayed with EXIF ``orientation`` (or undo it with ``inverse``)."""
@@ -194,10 +276,17 @@ class CameraProfile:
         p2n, p1n = A @ np.array([p2, p1])  # tangential terms rotate as the vector (p2, p1)
         sfx, sfy, scx, scy = self.std_intrinsics
         std = (sfy, sfx, scy, scx) if swap else (sfx, sfy, scx, scy)
+        sd = self.std_dist
+        # The same map on the parameter vector, for the covariance: fx/fy swap, c and (p2, p1) turn by A.
+        T = np.eye(9)
+        T[:2, :2] = [[0, 1], [1, 0]] if swap else np.eye(2)
+        T[2:4, 2:4] = A
+        T[6:8, 6:8] = [[A[1, 1], A[1, 0]], [A[0, 1], A[0, 0]]]
         Kn = np.array([[fx, 0, c_new[0]], [0, fy, c_new[1]], [0, 0, 1]])
         return replace(self, image_size=new_size, camera_matrix=tuple(Kn.ravel()),
                        dist_coeffs=(k1, k2, float(p1n), float(p2n), k3), std_intrinsics=std,
-                       orientation=1 if inverse else orientation)
+                       std_dist=(sd[0], sd[1], sd[3], sd[2], sd[4]) if swap else sd,
+                       covariance=self._transform_covariance(T), orientation=1 if inverse else orientation)
 
 
 def _same_aspect(a, b, tol=0.004) -> bool:
@@ -253,25 +342,3 @@ def adapt_profile(profile: CameraProfile, photo_size, orientation: int = 1, raw_
             f"{profile.image_size[0]}x{profile.image_size[1]} with another aspect ratio (cropped, or another camera); "
             "measure the uncropped photo or calibrate this camera")
     return [replace(c, image_size=tuple(photo_size), source="profile") for c in candidates]
-
-
-def focal_from_exif(photo_size, focal_35mm: float | None) -> float | None:
-    """Focal length in pixels from EXIF's 35 mm-equivalent focal length, or None."""
-    if not focal_35mm or not 8 <= focal_35mm <= 400:
-        return None
-    return focal_35mm / FILM_DIAGONAL_MM * math.hypot(*photo_size)
-
-
-#: Phone principal points sit within about this fraction of the long side from the centre (1-sigma).
-PRINCIPAL_POINT_REL_STD = 0.005
-
-
-def nominal_camera(photo_size, focal_px: float, source: str, rel_std: float, k1: float = 0.0,
-                   k1_std: float = 0.0) -> CameraProfile:
-    """A camera with the principal point at the image centre (its offset unknown) and radial k1 only."""
-    w, h = photo_size
-    K = np.array([[focal_px, 0, (w - 1) / 2], [0, focal_px, (h - 1) / 2], [0, 0, 1]])
-    s = rel_std * focal_px
-    sc = PRINCIPAL_POINT_REL_STD * max(w, h)
-    return CameraProfile.from_arrays((w, h), K, (k1, 0.0, 0.0, 0.0, 0.0), std_intrinsics=(s, s, sc, sc),
-                                     std_dist=(k1_std, 0.0, 0.0, 0.0, 0.0), source=source)

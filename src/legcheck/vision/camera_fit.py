@@ -60,14 +60,12 @@ def centre_crop_of(resized: CameraProfile, scale: float) -> CameraProfile:
     CameraProfile
         Focal length of the full-size image, principal point moved by half the size difference.
     """
-    K = resized.K
     w, h = resized.image_size
-    f = K[0, 0] / scale, K[1, 1] / scale
-    c_full = (K[0, 2] + 0.5) / scale - 0.5, (K[1, 2] + 0.5) / scale - 0.5
-    c = c_full[0] - (w / scale - w) / 2, c_full[1] - (h / scale - h) / 2
-    Kc = np.array([[f[0], 0, c[0]], [0, f[1], c[1]], [0, 0, 1]])
-    std = tuple(v / scale for v in resized.std_intrinsics)
-    return replace(resized, camera_matrix=tuple(Kc.ravel()), std_intrinsics=std)
+    full = resized.scaled(1.0 / scale)  # the full-size image's intrinsics (and their covariance)
+    K = full.K
+    K[0, 2] -= (w / scale - w) / 2
+    K[1, 2] -= (h / scale - h) / 2
+    return replace(full, image_size=(w, h), camera_matrix=tuple(K.ravel()))
 
 
 def confirm_resized(profile: CameraProfile, resized: CameraProfile, board_mm: np.ndarray, corners_px: np.ndarray,

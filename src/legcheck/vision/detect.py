@@ -297,7 +297,7 @@ def _tab_error(kind: str, message: str) -> HeelNotFoundError:
 
 
 def _refine_tab(gray, side, tabs: TabSpec, coarse, K, dist) -> TabCorners:
-    cells = int(tabs.dictionary[5]) + 2  # DICT_5X5_* -> 5 bits + 2 border cells
+    cells = _aruco(tabs.dictionary).markerSize + 2  # the marker's bits plus a black border cell each side
     crop, (x0, y0) = linear_crop(gray, coarse, pad_px=22)
     Kc = K.copy()
     Kc[0, 2] -= x0

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .._cv import MAX_IMAGE_PIXELS, cv2
-from ..errors import ImageReadError
+from ..errors import FileAccessError, ImageReadError
+from ..imagefiles import jpeg_end, png_end
 
 _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -88,15 +89,41 @@ class Photo:
                 "orientation": self.exif.orientation}
 
 
+@dataclass(frozen=True)
+class PhotoBytes:
+    """A photo's bytes, read once, and the name to report it by (a path, or "<stdin>").
+
+    What is measured, hashed and stored is these bytes: the file is never read a second time.
+    """
+
+    data: bytes
+    name: str
+
+
+def read_photo(path) -> PhotoBytes:
+    """Read a photo file once into memory: regular files, pipes and other non-seekable paths alike.
+
+    Raises
+    ------
+    ImageReadError
+        Missing, a directory, or empty.
+    FileAccessError
+        It exists but cannot be read (permissions, I/O error); the message names the path.
+    """
+    path = Path(path)
+    return PhotoBytes(_read_bytes(path), str(path))
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:  # one read: a pipe (<(cat photo.jpg)) cannot be read twice
+            data = fh.read()
     except FileNotFoundError:
         raise ImageReadError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
         raise ImageReadError(f"{path}: is a directory, not a photo; give the photo's file name") from None
     except OSError as exc:
-        raise ImageReadError(f"{path}: cannot be read ({exc.strerror}); check the file's permissions") from None
+        raise FileAccessError(f"cannot read {path} ({exc.strerror}); check the file's permissions") from None
     if not data:
         raise ImageReadError(f"{path}: the file is empty (0 bytes); copy the photo again from the phone")
     return data
@@ -115,12 +142,12 @@ def _kind(data: bytes) -> str:
 def _check_complete(data: bytes, kind: str, path: Path) -> None:
     """Refuse truncated files: OpenCV would otherwise decode them with grey rows at the bottom."""
     if kind == "jpeg":
-        # The scan data cannot contain an unescaped FFDA/FFD9, and an EXIF thumbnail's own
-        # EOI sits before the main image's last SOS: a complete JPEG ends its last scan with EOI.
-        if data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
+        # Walk the first image's segments to its end-of-image marker: what follows it (a motion
+        # photo's MP4, a second image, a vendor trailer) is not part of the photo measured.
+        if jpeg_end(data) is None:
             raise ImageReadError(f"{path}: the JPEG is truncated (no end-of-image marker); copy the photo again")
     elif kind == "png":
-        if b"IEND" not in data[-64:]:
+        if png_end(data) is None:
             raise ImageReadError(f"{path}: the PNG is truncated (no IEND chunk); copy the image again")
 
 
@@ -250,13 +277,14 @@ def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(turn(pixels))
 
 
-def load_photo(path) -> Photo:
-    """Read a photo from any path (non-ASCII names included), upright as displayed.
+def load_photo(source) -> Photo:
+    """Read a photo from any path (non-ASCII names, pipes) or from bytes already read, upright as displayed.
 
     Parameters
     ----------
-    path : str or Path
-        A JPEG, PNG or (with the ``heic`` extra) HEIC file.
+    source : str, Path or PhotoBytes
+        A JPEG, PNG or (with the ``heic`` extra) HEIC file, or its bytes as read once
+        (:func:`read_photo`): then nothing is read again.
 
     Returns
     -------
@@ -268,9 +296,16 @@ def load_photo(path) -> Photo:
     ImageReadError
         Missing, empty, truncated, unsupported, undecodable, or over :data:`legcheck._cv.MAX_IMAGE_PIXELS`
         (checked on the header, before any pixel is decoded).
+    FileAccessError
+        The file cannot be read (permissions).
     """
-    path = Path(path)
-    data = _read_bytes(path)
+    if isinstance(source, PhotoBytes):
+        path, data = Path(source.name), source.data
+        if not data:
+            raise ImageReadError(f"{path}: the file is empty (0 bytes); copy the photo again from the phone")
+    else:
+        path = Path(source)
+        data = _read_bytes(path)
     kind = _kind(data)
     if kind == "unknown":
         raise ImageReadError(f"{path}: not a JPEG, PNG or HEIC image; give the photo file from the phone")

@@ -1,0 +1,296 @@
+"""Whole backups: one tar archive holding a consistent snapshot of the records and every photo it names.
+
+Archive format (``format`` "legcheck-backup", ``format_version`` 1), an uncompressed POSIX
+(pax) tar whose members are, in this order:
+
+``manifest.json``
+    ``format``, ``format_version``, ``created_at``, ``source_backend``, ``schema_version``,
+    ``application_id``, ``counts`` (rows per history table), ``audit_head`` (``id`` and
+    ``sha256`` of the last audit row) and ``members``: every other member's ``sha256`` and
+    ``bytes``.
+``database.sqlite3``
+    The snapshot: a self-describing legcheck SQLite database (rollback-journal mode) with its
+    schema version inside (``PRAGMA user_version`` and ``schema_migrations``), taken in one
+    read (:meth:`legcheck.records.store.SqlStore.snapshot`). A PostgreSQL store (issue 17) writes
+    the same file by copying its rows into a new SQLite database, and restores into PostgreSQL
+    by copying the snapshot's rows back: the canonical hashes are backend-independent.
+``photos/ab/abcdef....jpg`` (or ``.png``)
+    Every photo the snapshot's ``photos`` table names, under its ``relpath``; the file name is
+    its own SHA-256.
+
+Every member is owner-only in the archive, and the archive itself is written 0600 through a
+temporary file created ``O_EXCL`` beside it (no ``.part`` file is left behind on failure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import tarfile
+import tempfile
+from pathlib import Path
+
+from ..errors import IntegrityCheckError, RecordConflictError, UsageError
+from ..fileio import PRIVATE, atomic_write, atomic_writer, make_private_dir, refuse_protected
+from .integrity import row_problems, trigger_problems
+from .migrations import APPLICATION_ID, HISTORY_TABLES, LATEST, expected_triggers
+from .photos import STORED_MODE
+
+__all__ = ["write_backup", "verify_backup", "restore_backup", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT, FORMAT_VERSION = "legcheck-backup", 1
+MANIFEST, DATABASE = "manifest.json", "database.sqlite3"
+_PHOTO = re.compile(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png)")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_snapshot(con: sqlite3.Connection) -> dict:
+    """What a snapshot holds: version, application id, every history table's rows, triggers."""
+    con.row_factory = sqlite3.Row
+    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")] for t in HISTORY_TABLES}
+    return {"schema_version": con.execute("PRAGMA user_version").fetchone()[0],
+            "application_id": con.execute("PRAGMA application_id").fetchone()[0],
+            "tables": tables,
+            "triggers": {n: s for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}}
+
+
+def _summary(snap: dict) -> dict:
+    audit = snap["tables"]["audit"]
+    return {"schema_version": snap["schema_version"], "application_id": snap["application_id"],
+            "counts": {t: len(rows) for t, rows in snap["tables"].items()},
+            "audit_head": {"id": audit[-1]["id"], "sha256": audit[-1]["sha256"]} if audit else None}
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime, info.type = len(data), 0o600, mtime, tarfile.REGTYPE
+    tar.addfile(info, io.BytesIO(data))
+
+
+def write_backup(store, dest) -> dict:
+    """Write one archive of the whole visit log: a consistent snapshot plus every photo it names.
+
+    Parameters
+    ----------
+    store : legcheck.records.protocol.Store
+        Others may keep writing meanwhile: the snapshot is one read, retried while busy.
+    dest : str or Path
+        The archive file (a new file; written owner-only).
+
+    Returns
+    -------
+    dict
+        The manifest written.
+
+    Raises
+    ------
+    RecordConflictError
+        ``dest`` exists (a backup never overwrites).
+    UsageError
+        ``dest`` is part of the records (the database or the photo store).
+    IntegrityCheckError
+        A stored photo is missing or does not match its hash (run the database check).
+    FileAccessError
+        ``dest`` cannot be written.
+    """
+    dest = Path(dest)
+    refuse_protected(dest, store.protected_paths())
+    if dest.exists() or dest.is_symlink():
+        raise RecordConflictError(f"{dest} exists; give a new file name for the backup")
+    make_private_dir(dest.parent)
+    with tempfile.TemporaryDirectory(prefix="legcheck-backup-") as tmp:  # owner-only
+        snap_path = Path(tmp) / DATABASE
+        store.snapshot(snap_path)
+        db_bytes = snap_path.read_bytes()
+        con = sqlite3.connect(str(snap_path))
+        try:
+            snap = _read_snapshot(con)
+        finally:
+            con.close()
+    now = dt.datetime.now(dt.timezone.utc)
+    photos = [(f"photos/{p['relpath']}", p["sha256"], p["bytes"]) for p in snap["tables"]["photos"]]
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_at": now.isoformat(timespec="seconds"),
+                "source_backend": getattr(getattr(store, "backend", None), "name", "sqlite"), **_summary(snap),
+                "members": {DATABASE: {"sha256": _sha(db_bytes), "bytes": len(db_bytes)},
+                            **{name: {"sha256": sha, "bytes": size} for name, sha, size in photos}}}
+    mtime = int(now.timestamp())
+    with atomic_writer(dest, mode=PRIVATE, overwrite=False) as fh:
+        with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            _add(tar, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8"), mtime)
+            _add(tar, DATABASE, db_bytes, mtime)
+            for name, sha, _ in photos:
+                data = store.photo_bytes(sha)
+                if _sha(data) != sha:
+                    raise IntegrityCheckError(f"the stored photo {name[7:]} does not match its hash; run the "
+                                              "database check and restore that photo before backing up")
+                _add(tar, name, data, mtime)
+    return manifest
+
+
+def _members(tar: tarfile.TarFile) -> tuple[dict, list[str]]:
+    """Name -> TarInfo of a legcheck archive's members, and problems with their names or kinds."""
+    out, problems = {}, []
+    for m in tar.getmembers():
+        if not m.isreg():
+            problems.append(f"member {m.name!r} is not a regular file")
+        elif m.name in out:
+            problems.append(f"member {m.name!r} appears twice")
+        elif m.name not in (MANIFEST, DATABASE) and not _PHOTO.fullmatch(m.name):
+            problems.append(f"member {m.name!r} is not part of a legcheck backup")
+        else:
+            out[m.name] = m
+    return out, problems
+
+
+def verify_backup(archive) -> dict:
+    """Check an archive without restoring it: every member's hash, the snapshot's records and chain.
+
+    Parameters
+    ----------
+    archive : str or Path
+
+    Returns
+    -------
+    dict
+        ``ok``, ``problems`` (one line each, the first broken thing first) and ``manifest``.
+
+    Raises
+    ------
+    UsageError
+        ``archive`` is not a tar file or has no legcheck manifest.
+    FileAccessError
+        It cannot be read.
+    """
+    problems: list[str] = []
+    try:
+        tar = tarfile.open(archive, mode="r:")
+    except (tarfile.TarError, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, tarfile.TarError):
+            from ..errors import FileAccessError
+
+            raise FileAccessError(f"cannot read {archive} ({exc.strerror}); check the path") from None
+        raise UsageError(f"{archive} is not a legcheck backup (not a tar archive)") from None
+    with tar:
+        members, problems = _members(tar)
+        if MANIFEST not in members:
+            raise UsageError(f"{archive} is not a legcheck backup (no {MANIFEST})")
+        try:
+            manifest = json.loads(tar.extractfile(members[MANIFEST]).read())
+        except ValueError:
+            raise UsageError(f"{archive}: its {MANIFEST} is not JSON") from None
+        if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+            raise UsageError(f"{archive} is not a legcheck backup this program can read "
+                             f"(format {manifest.get('format')!r} {manifest.get('format_version')!r})")
+        listed = manifest.get("members", {})
+        problems += [f"member {n} is listed in the manifest but missing" for n in listed if n not in members]
+        problems += [f"member {n} is not listed in the manifest" for n in members if n not in listed and n != MANIFEST]
+        db_bytes = None
+        for name, info in members.items():
+            if name == MANIFEST or name not in listed:
+                continue
+            data = tar.extractfile(info).read()
+            if _sha(data) != listed[name]["sha256"] or len(data) != listed[name]["bytes"]:
+                problems.append(f"member {name} does not match its hash in the manifest")
+            elif name.startswith("photos/") and Path(name).stem != listed[name]["sha256"]:
+                problems.append(f"member {name} is listed under another photo's hash")
+            if name == DATABASE:
+                db_bytes = data
+    if db_bytes is not None:
+        problems += _snapshot_problems(db_bytes, manifest, {n for n in members if n.startswith("photos/")})
+    return {"ok": not problems, "problems": problems, "manifest": manifest}
+
+
+def _snapshot_problems(db_bytes: bytes, manifest: dict, photo_members: set[str]) -> list[str]:
+    """The snapshot (opened in memory) against the manifest, its audit chain and its triggers."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(db_bytes)
+        snap = _read_snapshot(con)
+        storage = [m for (m,) in con.execute("PRAGMA integrity_check") if m != "ok"]
+    except sqlite3.DatabaseError as exc:
+        return [f"the snapshot cannot be read ({exc})"]
+    finally:
+        con.close()
+    problems = [f"snapshot integrity: {m}" for m in storage]
+    if snap["application_id"] != APPLICATION_ID:
+        problems.append("the snapshot is not a legcheck database")
+    if snap["schema_version"] > LATEST:
+        problems.append(f"the snapshot has schema {snap['schema_version']}, newer than this legcheck ({LATEST})")
+    summary = _summary(snap)
+    for key in ("schema_version", "counts", "audit_head"):
+        if summary[key] != manifest.get(key):
+            problems.append(f"the snapshot's {key} differs from the manifest's")
+    tables = {t: rows for t, rows in snap["tables"].items() if t != "audit"}
+    problems += [p for _, p in row_problems(tables, snap["tables"]["audit"])]
+    problems += trigger_problems(snap["triggers"], expected_triggers("sqlite", min(snap["schema_version"], LATEST)))
+    named = {f"photos/{p['relpath']}" for p in snap["tables"]["photos"]}
+    problems += [f"photo {n[7:]} is named by the records but not in the archive" for n in sorted(named - photo_members)]
+    return problems
+
+
+def restore_backup(archive, target, actor: str | None = None) -> dict:
+    """Restore an archive into a new SQLite database at ``target`` and check the result.
+
+    Parameters
+    ----------
+    archive : str or Path
+    target : str or Path
+        A database file that does not exist yet (or is empty); its photo store
+        (``<stem>-photos``) must not exist or be empty.
+    actor : str, optional
+        Passed to the store opened for the check.
+
+    Returns
+    -------
+    dict
+        ``manifest`` and ``check`` (the database check of the restored copy, see
+        :func:`legcheck.records.integrity.check_store`).
+
+    Raises
+    ------
+    RecordConflictError
+        ``target`` or its photo store is not empty.
+    IntegrityCheckError
+        The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
+        fails the database check.
+    """
+    from .sqlite import SqliteBackend, open_store
+
+    target = Path(target)
+    photos_dir = SqliteBackend(target).photos_dir
+    side = [Path(str(target) + s) for s in ("-wal", "-journal")]
+    if (target.exists() and target.stat().st_size > 0) or any(p.exists() for p in side):
+        raise RecordConflictError(f"{target} is not empty; restore into a new database file")
+    if photos_dir.exists() and any(photos_dir.iterdir()):
+        raise RecordConflictError(f"{photos_dir} is not empty; restore into a new database file")
+    report = verify_backup(archive)
+    if not report["ok"]:
+        raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
+    listed = report["manifest"]["members"]
+    make_private_dir(target.parent)
+    with tarfile.open(archive, mode="r:") as tar:
+        members, _ = _members(tar)
+        for name, info in members.items():
+            if name == MANIFEST:
+                continue
+            data = tar.extractfile(info).read()
+            if _sha(data) != listed[name]["sha256"]:  # the file changed since it was verified
+                raise IntegrityCheckError(f"{archive}: member {name} changed during the restore; try again")
+            if name == DATABASE:
+                atomic_write(target, data, mode=PRIVATE, overwrite=target.exists())
+            else:
+                dest = photos_dir / name[len("photos/"):]
+                make_private_dir(dest.parent)
+                atomic_write(dest, data, mode=STORED_MODE, overwrite=False)
+    with open_store(target, actor=actor) as st:
+        check = st.check_integrity()
+    if not check["ok"]:
+        raise IntegrityCheckError(f"the restored database at {target} fails the check ({check['first_broken']})")
+    return {"manifest": report["manifest"], "check": check}

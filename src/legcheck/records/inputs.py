@@ -1,0 +1,141 @@
+"""What the visit log accepts: chart numbers, names, dates and figures, checked before any write.
+
+A chart number is an identifier people type, read aloud and print: it is NFKC-normalised (a
+full-width "Ｃ１０４２" is "C1042"), compared case-folded (``c1042`` finds ``C1042``), and refused
+when it holds a control, format (bidi override, zero-width) or whitespace character other than
+single spaces, so two patients can never look alike on paper. Figures must be finite and
+plausible: a leg-length difference beyond :data:`MAX_ABS_LLD_MM` is a mistake, not a finding.
+
+References
+----------
+Unicode Standard Annex #15 (normalisation form NFKC); Unicode Standard section 5.18 (case
+folding); Unicode Technical Report #36 (confusable and invisible characters in identifiers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+
+from ..errors import UsageError
+
+#: The largest |lld_mm| the log accepts, mm: an apparent difference beyond it is a mistake.
+MAX_ABS_LLD_MM = 40.0
+#: The largest 95 % bound the log accepts, mm.
+MAX_UNCERTAINTY_MM = 40.0
+
+
+def normalize_chart(chart) -> tuple[str, str]:
+    """A chart number as stored and its key for uniqueness.
+
+    Parameters
+    ----------
+    chart : str
+        As typed.
+
+    Returns
+    -------
+    chart : str
+        NFKC-normalised, outer spaces removed: what is stored and shown.
+    key : str
+        Its case-folded NFKC form: two charts with the same key are the same chart.
+
+    Raises
+    ------
+    UsageError
+        Empty, or holding a control, format or whitespace character other than single spaces.
+    """
+    text = unicodedata.normalize("NFKC", str(chart or "")).strip(" ")
+    if not text:
+        raise UsageError("a patient needs a chart number")
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch != " " and (cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or ch.isspace()):
+            raise UsageError(f"chart number {text!r} holds an invisible or control character "
+                             f"(U+{ord(ch):04X}); type it with letters, digits and single spaces")
+    if "  " in text:
+        raise UsageError(f"chart number {text!r} holds two spaces in a row; use single spaces")
+    return text, unicodedata.normalize("NFKC", text.casefold())
+
+
+def chart_key(chart) -> str:
+    """The key a chart number is looked up by (see :func:`normalize_chart`); "" for one that cannot exist."""
+    try:
+        return normalize_chart(chart)[1]
+    except UsageError:
+        return ""
+
+
+def require_text(what: str, value, optional: bool = False) -> str | None:
+    """Free text (a name, notes) with outer whitespace removed; refused empty unless ``optional``.
+
+    Raises
+    ------
+    UsageError
+        Empty and not optional, or not text.
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be text")
+    text = value.strip()
+    if not text and not optional:
+        raise UsageError(f"{what} must not be empty")
+    return text or None
+
+
+def require_date(what: str, value) -> str | None:
+    """A date as YYYY-MM-DD, or None.
+
+    Raises
+    ------
+    UsageError
+        Not a calendar date in that form.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise UsageError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def require_mm(what: str, value, limit: float, signed: bool = True) -> float:
+    """A figure in millimetres: finite, within ±``limit`` (or 0..``limit`` when not signed).
+
+    Parameters
+    ----------
+    what : str
+        Its name for the message (e.g. "lld_mm").
+    value : float
+    limit : float
+        The largest magnitude accepted, mm.
+    signed : bool
+        Whether negative figures are allowed.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    UsageError
+        Not a number, NaN, infinite, or out of range.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{what} must be a number of millimetres, got {value!r}") from None
+    if not math.isfinite(x):
+        raise UsageError(f"{what} must be a finite number of millimetres, got {value!r}")
+    low = -limit if signed else 0.0
+    if not low <= x <= limit:
+        span = f"±{limit:g}" if signed else f"0 to {limit:g}"
+        raise UsageError(f"{what} {x:g} mm is outside {span} mm; check the figure")
+    return x
+
+
+def require_lld_mm(value) -> float:
+    """A leg-length difference, mm: finite and within ±:data:`MAX_ABS_LLD_MM`."""
+    return require_mm("lld_mm", value, MAX_ABS_LLD_MM)

@@ -1,0 +1,135 @@
+"""The database check: is every record as it was written, and is the protection still in place?
+
+:func:`check_store` verifies, in this order: the storage (SQLite's integrity and foreign-key
+checks, the application id), the schema version, the audit hash chain and every history row
+against its audit row (the record's canonical content is hashed again from its stored values),
+the protective triggers (each present, each exactly as the migrations wrote it), the current
+records (no two current patients share a chart number), and every stored photo against its
+hash. Row-level problems are listed in audit order, so the first one named is the first broken
+row.
+"""
+
+from __future__ import annotations
+
+from .canonical import chain_problems, record_sha256
+from .migrations import HISTORY_TABLES, LATEST, expected_triggers
+
+__all__ = ["check_store", "row_problems", "trigger_problems"]
+
+
+def row_problems(tables: dict[str, list[dict]], audit: list[dict]) -> list[tuple[int, str]]:
+    """Every history row against its audit row, and the audit chain itself.
+
+    Parameters
+    ----------
+    tables : dict
+        Table name -> its rows (dicts of stored values), audit excluded.
+    audit : list of dict
+        The audit rows in id order.
+
+    Returns
+    -------
+    list of (int, str)
+        (position in audit order, problem), sorted: the first is the first broken row. A row
+        with no audit row sorts after every audited one.
+    """
+    problems = chain_problems(audit)
+    by_record = {(a["record_table"], a["record_id"]): a for a in audit}
+    end = (audit[-1]["id"] if audit else 0) + 1
+    for table, rows in tables.items():
+        for row in rows:
+            a = by_record.pop((table, row["id"]), None)
+            if a is None:
+                problems.append((end, f"{table} row {row['id']}: has no audit row (written outside legcheck)"))
+                continue
+            try:
+                h = record_sha256(row)
+            except (TypeError, ValueError) as exc:
+                h = f"unhashable ({exc})"
+            if h != a["record_sha256"]:
+                problems.append((a["id"], f"{table} row {row['id']}: its stored values differ from what audit row "
+                                          f"{a['id']} recorded (altered)"))
+    for (table, rid), a in by_record.items():
+        problems.append((a["id"], f"audit row {a['id']}: {table} row {rid} is missing (deleted or replaced)"))
+    return sorted(problems, key=lambda p: p[0])
+
+
+def trigger_problems(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """Protective triggers missing, changed or added (name -> CREATE statement on both sides)."""
+    out = [f"trigger {n}: missing (history could be rewritten)" for n in expected if n not in actual]
+    out += [f"trigger {n}: changed from what legcheck wrote" for n in expected
+            if n in actual and " ".join(actual[n].split()) != " ".join(expected[n].split())]
+    out += [f"trigger {n}: not one of legcheck's" for n in actual if n not in expected]
+    return out
+
+
+def _photo_problems(store, photos: list[dict]) -> tuple[list[str], list[str]]:
+    import hashlib
+
+    problems, known = [], set()
+    for r in photos:
+        p = store.photos_dir / r["relpath"]
+        known.add(r["relpath"])
+        try:
+            h = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError:
+            problems.append(f"photo missing: {r['relpath']}")
+            continue
+        if h != r["sha256"]:
+            problems.append(f"photo changed: {r['relpath']}")
+    orphans = []
+    if store.photos_dir.exists():
+        orphans = sorted(rel for rel in (str(p.relative_to(store.photos_dir)) for p in store.photos_dir.glob("*/*"))
+                         if rel not in known)
+    return problems, orphans
+
+
+def check_store(store) -> dict:
+    """Check a store's records, protection and photos.
+
+    Parameters
+    ----------
+    store : legcheck.records.store.SqlStore
+
+    Returns
+    -------
+    dict
+        ``ok`` (bool), ``problems`` (one line each: storage and schema first, then broken rows
+        in audit order, then triggers, current records and photos), ``first_broken`` (the
+        first broken row's line, or the first problem, or None), ``photos_checked``,
+        ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
+        table), ``schema_version`` and ``audit_head`` (``id`` and ``sha256`` of the last
+        audit row, or None).
+    """
+    from .sqlite import DatabaseDamagedError
+
+    report = {"ok": False, "problems": [], "first_broken": None, "photos_checked": 0, "orphan_photos": [],
+              "counts": {}, "schema_version": None, "audit_head": None}
+    try:
+        with store._read() as conn:
+            problems = store.backend.storage_problems(conn)
+            version = store.backend.schema_version(conn)
+            report["schema_version"] = version
+            recorded = conn.exec_driver_sql("SELECT max(id) FROM schema_migrations").scalar()
+            if recorded != version or version > LATEST:
+                problems.append(f"schema: version {version} but migrations recorded up to {recorded}")
+            tables = {t: store._rows(conn, f"SELECT * FROM {t} ORDER BY id") for t in HISTORY_TABLES if t != "audit"}
+            audit = store._rows(conn, "SELECT * FROM audit ORDER BY id")
+            triggers = store.backend.triggers(conn)
+            dupes = store._rows(conn, """SELECT chart_key, count(*) AS n FROM current_patients
+                                         GROUP BY chart_key HAVING count(*) > 1""")
+    except DatabaseDamagedError as exc:
+        report["problems"] = [f"storage: {exc.message}"]
+        report["first_broken"] = report["problems"][0]
+        return report
+    broken = [p for _, p in row_problems(tables, audit)]
+    problems += broken
+    problems += trigger_problems(triggers, expected_triggers(store.backend.name, min(version, LATEST)))
+    problems += [f"patients: {d['n']} current patients share the chart number key {d['chart_key']!r}" for d in dupes]
+    photo_problems, orphans = _photo_problems(store, tables["photos"])
+    problems += photo_problems
+    report.update(ok=not problems, problems=problems, photos_checked=len(tables["photos"]), orphan_photos=orphans,
+                  counts={t: len(rows) for t, rows in tables.items()} | {"audit": len(audit)},
+                  first_broken=(broken or problems or [None])[0],
+                  audit_head={"id": audit[-1]["id"], "sha256": audit[-1]["sha256"]} if audit else None)
+    return report

@@ -1,0 +1,211 @@
+"""The schema of the visit log and its ordered migrations, one list of steps per backend.
+
+Tables are plain SQL that SQLite and PostgreSQL both read (INTEGER, DOUBLE PRECISION, TEXT,
+CHECK ... IN, LIKE): :data:`SHARED` holds them once. What differs is in each backend's own
+steps: the protective triggers (:func:`sqlite_protection`) and SQLite's ``application_id``.
+Each migration runs in one write transaction and records itself in ``schema_migrations``
+(SQLite also keeps ``PRAGMA user_version`` in step); an older program refuses a newer database.
+
+Every table is append-only (see docs/records.md): a row is never updated or deleted; a
+correction is a new row whose ``supersedes`` names the row it replaces, with the same
+``entity_id`` (the id of the first version, the identity other tables refer to), an author
+and a reason. ``current_<table>`` views hold the rows nobody superseded.
+
+Never edit a released migration: add the next one. A table added later (the web app's
+``users``, a ``config`` table) follows the same rules: add it to :data:`HISTORY_TABLES`
+(and :data:`VERSIONED` if its rows are corrected by superseding) in the migration that creates
+it, with :func:`sqlite_protection` for its triggers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .inputs import MAX_ABS_LLD_MM
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, SHORT_LEG, SIDES
+
+#: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
+APPLICATION_ID = 0x4C67436B
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its version, what it does, and the statements of each backend."""
+
+    version: int
+    name: str
+    steps: dict  # backend name -> list of SQL statements
+
+
+def _in(values) -> str:
+    """An SQL list of string literals for a CHECK constraint (the vocabulary has no quotes)."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _date(col: str) -> str:
+    return f"{col} LIKE '____-__-__'"
+
+
+#: Columns every versioned table has: identity, supersede link, who, why, when.
+_VERSION_COLUMNS = """
+    entity_id INTEGER NOT NULL REFERENCES {t}(id),
+    supersedes INTEGER UNIQUE REFERENCES {t}(id),
+    author TEXT NOT NULL,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    CHECK ((supersedes IS NULL AND entity_id = id) OR (supersedes IS NOT NULL AND supersedes < id
+           AND reason IS NOT NULL AND length(trim(reason)) > 0))"""
+
+
+def _versioned(table: str, body: str) -> str:
+    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}\n)"
+
+
+SHARED_1 = [
+    """CREATE TABLE schema_migrations (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    _versioned("patients", """
+    chart TEXT NOT NULL CHECK (length(trim(chart)) > 0),
+    chart_key TEXT NOT NULL CHECK (length(chart_key) > 0),
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    dob TEXT CHECK (dob IS NULL OR """ + _date("dob") + """),
+    notes TEXT"""),
+    _versioned("visits", """
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    visit_date TEXT NOT NULL CHECK (""" + _date("visit_date") + """),
+    started_at TEXT NOT NULL,
+    practitioner TEXT,
+    notes TEXT"""),
+    """CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+        original_sha256 TEXT NOT NULL,
+        orientation INTEGER NOT NULL CHECK (orientation BETWEEN 1 AND 8),
+        width INTEGER, height INTEGER,
+        bytes INTEGER NOT NULL CHECK (bytes > 0),
+        relpath TEXT NOT NULL UNIQUE,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    _versioned("checks", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    phase TEXT NOT NULL CHECK (phase IN {_in(PHASES)}),
+    position TEXT NOT NULL CHECK (position IN {_in(POSITIONS)}),
+    taken_at TEXT NOT NULL,
+    photo_sha256 TEXT REFERENCES photos(sha256),
+    annotated_sha256 TEXT REFERENCES photos(sha256),
+    lld_mm DOUBLE PRECISION NOT NULL CHECK (lld_mm BETWEEN -{MAX_ABS_LLD_MM:g} AND {MAX_ABS_LLD_MM:g}),
+    short_leg TEXT NOT NULL CHECK (short_leg IN {_in(SHORT_LEG)}),
+    uncertainty_mm DOUBLE PRECISION NOT NULL CHECK (uncertainty_mm >= 0),
+    method TEXT NOT NULL,
+    result_json TEXT NOT NULL"""),
+    _versioned("findings", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    derifield TEXT CHECK (derifield IS NULL OR derifield IN {_in(DERIFIELD)}),
+    pd_side TEXT CHECK (pd_side IS NULL OR pd_side IN {_in(SIDES)}),
+    listing TEXT"""),
+    _versioned("adjustments", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    piece TEXT NOT NULL CHECK (piece IN {_in(PIECES)}),
+    side TEXT CHECK (side IS NULL OR side IN {_in(ADJUSTMENT_SIDES)}),
+    listing TEXT"""),
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        claim TEXT,
+        action TEXT NOT NULL,
+        record_table TEXT NOT NULL,
+        record_id INTEGER NOT NULL,
+        record_sha256 TEXT NOT NULL CHECK (length(record_sha256) = 64),
+        detail TEXT,
+        prev_sha256 TEXT NOT NULL UNIQUE CHECK (length(prev_sha256) = 64),
+        sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+        UNIQUE (record_table, record_id)
+    )""",
+    "CREATE INDEX patients_entity ON patients(entity_id)",
+    "CREATE INDEX patients_chart_key ON patients(chart_key)",
+    "CREATE INDEX visits_entity ON visits(entity_id)",
+    "CREATE INDEX visits_patient ON visits(patient_id, visit_date)",
+    "CREATE INDEX checks_entity ON checks(entity_id)",
+    "CREATE INDEX checks_visit ON checks(visit_id)",
+    "CREATE INDEX findings_visit ON findings(visit_id)",
+    "CREATE INDEX adjustments_visit ON adjustments(visit_id)",
+    *[f"""CREATE VIEW current_{t} AS
+        SELECT r.* FROM {t} r WHERE NOT EXISTS (SELECT 1 FROM {t} n WHERE n.supersedes = r.id)"""
+      for t in ("patients", "visits", "checks", "findings", "adjustments")],
+]
+
+#: Every table whose rows are history: append-only, each row with its audit row (audit itself
+#: is protected the same way and verified as a chain). Value: the columns (or column groups)
+#: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
+HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {
+    "schema_migrations": [("id",)],
+    "patients": [("id",), ("supersedes",)],
+    "visits": [("id",), ("supersedes",)],
+    "photos": [("id",), ("sha256",), ("relpath",)],
+    "checks": [("id",), ("supersedes",)],
+    "findings": [("id",), ("supersedes",)],
+    "adjustments": [("id",), ("supersedes",)],
+    "audit": [("id",), ("sha256",), ("prev_sha256",), ("record_table", "record_id")],
+}
+#: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
+VERSIONED = ("patients", "visits", "checks", "findings", "adjustments")
+
+
+def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
+    """SQLite triggers that make ``table`` append-only.
+
+    UPDATE and DELETE are refused outright. An INSERT whose id (or any other unique column)
+    is already taken is refused before SQLite's conflict resolution runs, so ``INSERT OR
+    REPLACE`` (which deletes the old row without firing DELETE triggers) cannot rewrite a row.
+    """
+    taken = " OR ".join(
+        "EXISTS (SELECT 1 FROM {t} o WHERE {cond})".format(
+            t=table, cond=" AND ".join(f"o.{c} = NEW.{c}" for c in cols))
+        for cols in unique)
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: add a correcting row'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: nothing is deleted'); END",
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {taken} "
+        f"BEGIN SELECT RAISE(ABORT, '{table}: that row exists; history is never replaced'); END",
+    ]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "append-only records with a hash-chained audit", {
+        "sqlite": [
+            *SHARED_1,
+            *[s for t, u in HISTORY_TABLES.items() for s in sqlite_protection(t, u)],
+            f"PRAGMA application_id = {APPLICATION_ID}",
+        ],
+        # "postgresql": issue 17 adds SHARED_1 plus its own triggers (a plpgsql function raising on
+        # UPDATE/DELETE; ON CONFLICT DO UPDATE fires the UPDATE trigger) and the role grants.
+    }),
+    # 2: the web app's users table goes here (append-only, versioned: add it to HISTORY_TABLES
+    #    and VERSIONED, and give it sqlite_protection("users", ...)).
+]
+
+LATEST = len(MIGRATIONS)
+
+
+def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
+    """The protective triggers a database at ``version`` must hold, name -> the exact CREATE statement.
+
+    Replays the CREATE TRIGGER and DROP TRIGGER statements of the migrations up to ``version``.
+    """
+    out: dict[str, str] = {}
+    for m in MIGRATIONS[:version]:
+        for stmt in m.steps.get(backend, []):
+            words = stmt.split()
+            if words[:2] == ["CREATE", "TRIGGER"]:
+                out[words[2]] = stmt
+            elif words[:2] == ["DROP", "TRIGGER"]:
+                out.pop(words[-1], None)
+    return out

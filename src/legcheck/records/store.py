@@ -1,0 +1,347 @@
+"""The visit log over SQLAlchemy Core: one store for every backend (SQLite now, PostgreSQL next).
+
+:class:`SqlStore` implements :class:`legcheck.records.protocol.Store` with text SQL and named
+parameters that both backends read; what differs (engine settings, the writer lock, the
+schema version, triggers, snapshots) is the backend object's (:class:`legcheck.records.sqlite.SqliteBackend`).
+
+Every write goes through :meth:`SqlStore._append` inside one serialised write transaction: the
+row gets the next id, the store's author and the time, is inserted, read back, hashed
+(:func:`legcheck.records.canonical.record_sha256`) and chained into ``audit`` (see
+docs/records.md). Nothing is ever updated or deleted; a correction is a new row that
+supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError
+from .canonical import GENESIS, audit_sha256, record_sha256
+from .inputs import chart_key, normalize_chart, require_date, require_text
+from .migrations import LATEST, MIGRATIONS, VERSIONED
+from .store_checks import StoreChecks
+from .vocabulary import require_term
+
+__all__ = ["SqlStore", "os_user", "now_iso"]
+
+
+def os_user() -> str:
+    """The operating-system user running legcheck (from the password database, not the environment)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 text with milliseconds: every ``created_at`` and audit ``at``."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _sql(text):
+    import sqlalchemy as sa
+
+    return sa.text(text)
+
+
+class SqlStore(StoreChecks):
+    """A legcheck database and its photo store (a :class:`~legcheck.records.protocol.Store`).
+
+    Use :func:`legcheck.records.open_store`.
+
+    Parameters
+    ----------
+    backend : SqliteBackend
+        What differs per database kind.
+    engine : sqlalchemy.engine.Engine
+        From ``backend.engine()``.
+    actor : str, optional
+        A signed-in user; default: the operating-system user, with ``$LEGCHECK_USER``
+        recorded beside it as a claim.
+    """
+
+    def __init__(self, backend, engine, actor: str | None = None):
+        self.backend, self.engine = backend, engine
+        if actor is not None and not str(actor).strip():
+            raise DatabaseError("a signed-in user needs a name")
+        self.actor = str(actor).strip() if actor is not None else os_user()
+        self.claim = None if actor is not None else (os.environ.get("LEGCHECK_USER") or None)
+        self._migrate()
+
+    # -- plumbing --------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """The database file's path."""
+        return str(self.backend.path)
+
+    @property
+    def path(self) -> Path:
+        return self.backend.path
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.backend.photos_dir
+
+    def protected_paths(self) -> list[Path]:
+        """What no output may ever replace or enter: the database, its side files, the photo store."""
+        return self.backend.protected_paths()
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _read(self):
+        """A read transaction: one consistent view for every query inside it."""
+        with self.backend.errors(self.location), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def _write(self):
+        """A write transaction; writers are serialised (SQLite ``BEGIN IMMEDIATE``; the backend's lock)."""
+        with self.backend.errors(self.location), self.engine.connect() as plain:
+            conn = plain.execution_options(legcheck_write=True)
+            with conn.begin():
+                self.backend.lock_writers(conn)
+                yield conn
+
+    @staticmethod
+    def _rows(conn, sql: str, **params) -> list[dict]:
+        return [dict(r) for r in conn.execute(_sql(sql), params).mappings()]
+
+    @staticmethod
+    def _one(conn, sql: str, **params) -> dict | None:
+        r = conn.execute(_sql(sql), params).mappings().first()
+        return dict(r) if r is not None else None
+
+    def _append(self, conn, table: str, values: dict, action: str = "add", detail: dict | None = None,
+                old: dict | None = None, claim: str | None = None) -> dict:
+        """Insert one history row and its audit row, inside the caller's write transaction.
+
+        Parameters
+        ----------
+        conn : sqlalchemy.engine.Connection
+            In a write transaction.
+        table : str
+            A history table (:data:`legcheck.records.migrations.HISTORY_TABLES`).
+        values : dict
+            The row's own columns; ``id`` (next free if absent), ``author`` and ``created_at``
+            are filled in, and for a versioned table ``entity_id``/``supersedes`` (from ``old``).
+        action : str
+            What the audit row says ("add", "amend", ...).
+        detail : dict, optional
+            Ids and figures for the audit row (never names).
+        old : dict, optional
+            The stored row this one supersedes (same table).
+        claim : str, optional
+            Who the caller says did it, recorded beside the store's author.
+
+        Returns
+        -------
+        dict
+            The row as stored (read back).
+        """
+        now = now_iso()
+        row = dict(values)
+        if "id" not in row:
+            row["id"] = conn.execute(_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
+        if table in VERSIONED:
+            row["entity_id"] = old["entity_id"] if old else row["id"]
+            row["supersedes"] = old["id"] if old else None
+        row.setdefault("author", self.actor)
+        row.setdefault("created_at", now)
+        cols = list(row)
+        conn.execute(_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"), row)
+        stored = self._one(conn, f"SELECT * FROM {table} WHERE id = :id", id=row["id"])
+        last = self._one(conn, "SELECT id, sha256 FROM audit ORDER BY id DESC LIMIT 1")
+        audit = {"id": (last["id"] + 1) if last else 1, "at": now, "actor": self.actor,
+                 "claim": claim if claim is not None else self.claim, "action": action, "record_table": table,
+                 "record_id": stored["id"], "record_sha256": record_sha256(stored),
+                 "detail": json.dumps(detail, sort_keys=True) if detail else None,
+                 "prev_sha256": last["sha256"] if last else GENESIS}
+        audit["sha256"] = audit_sha256(audit)
+        cols = list(audit)
+        conn.execute(_sql(f"INSERT INTO audit ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"), audit)
+        return stored
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date, one migration per write transaction; refuse a newer database."""
+        with self._read() as conn:
+            version = self.backend.schema_version(conn)
+        if version > LATEST:
+            raise DatabaseError(f"{self.location} was written by a newer legcheck (schema {version}, this program "
+                                f"knows {LATEST}); upgrade legcheck")
+        for m in MIGRATIONS[version:]:
+            with self._write() as conn:
+                if self.backend.schema_version(conn) >= m.version:  # another process got there first
+                    continue
+                for stmt in m.steps[self.backend.name]:
+                    conn.exec_driver_sql(stmt)
+                self._append(conn, "schema_migrations", {"id": m.version, "name": m.name})
+                self.backend.set_schema_version(conn, m.version)
+
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+        with self._read() as conn:
+            return self.backend.schema_version(conn)
+
+    # -- patients --------------------------------------------------------------------------
+    @staticmethod
+    def _present(row: dict) -> dict:
+        """A patient or visit as the protocol shows it: ``id`` is the stable entity id, ``version_id`` the row."""
+        return {**row, "id": row["entity_id"], "version_id": row["id"]}
+
+    def add_patient(self, chart: str, name: str, dob: str | None = None, notes: str | None = None) -> int:
+        """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
+        chart, key = normalize_chart(chart)
+        name = require_text("a patient's name", name)
+        dob = require_date("date of birth", dob)
+        notes = require_text("notes", notes, optional=True)
+        with self._write() as conn:
+            taken = self._one(conn, "SELECT chart FROM current_patients WHERE chart_key = :k", k=key)
+            if taken is not None:
+                raise RecordConflictError(f"chart number {chart} is already a patient ({taken['chart']}); "
+                                          "use another chart number")
+            return self._append(conn, "patients", dict(chart=chart, chart_key=key, name=name, dob=dob,
+                                                       notes=notes))["entity_id"]
+
+    def _patient(self, conn, chart: str) -> dict:
+        row = self._one(conn, "SELECT * FROM current_patients WHERE chart_key = :k", k=chart_key(chart))
+        if row is None:
+            raise RecordNotFoundError(f"no patient with chart number {chart}; add the patient first")
+        return self._present(row)
+
+    def patient(self, chart: str) -> dict:
+        """The patient with this chart number; see :meth:`legcheck.records.protocol.Store.patient`."""
+        with self._read() as conn:
+            return self._patient(conn, chart)
+
+    def patients(self) -> list[dict]:
+        """Every patient by chart number; see :meth:`legcheck.records.protocol.Store.patients`."""
+        with self._read() as conn:
+            rows = self._rows(conn, """
+                SELECT p.*, (SELECT count(*) FROM current_visits v WHERE v.patient_id = p.entity_id) AS visits,
+                       (SELECT max(visit_date) FROM current_visits v WHERE v.patient_id = p.entity_id) AS last_visit
+                FROM current_patients p ORDER BY p.chart_key, p.entity_id""")
+        return [self._present(r) for r in rows]
+
+    # -- visits ----------------------------------------------------------------------------
+    def new_visit(self, chart: str, when: dt.datetime | None = None, practitioner: str | None = None,
+                  notes: str | None = None) -> int:
+        """Open a visit; see :meth:`legcheck.records.protocol.Store.new_visit`."""
+        practitioner = require_text("practitioner", practitioner, optional=True)
+        notes = require_text("notes", notes, optional=True)
+        with self._write() as conn:
+            return self._new_visit(conn, self._patient(conn, chart)["id"], when, practitioner, notes)
+
+    def _new_visit(self, conn, patient_id, when, practitioner, notes) -> int:
+        when = when or dt.datetime.now().astimezone()
+        return self._append(conn, "visits", dict(
+            patient_id=patient_id, visit_date=when.date().isoformat(), started_at=when.isoformat(timespec="seconds"),
+            practitioner=practitioner, notes=notes))["entity_id"]
+
+    def _visit(self, conn, visit_id: int) -> dict:
+        row = self._one(conn, """SELECT v.*, p.chart FROM current_visits v
+                                 JOIN current_patients p ON p.entity_id = v.patient_id WHERE v.entity_id = :v""",
+                        v=int(visit_id))
+        if row is None:
+            raise RecordNotFoundError(f"no visit {visit_id} in this database")
+        return self._present(row)
+
+    def visit(self, visit_id: int) -> dict:
+        """A visit with its patient's chart; see :meth:`legcheck.records.protocol.Store.visit`."""
+        with self._read() as conn:
+            return self._visit(conn, visit_id)
+
+    def visits(self, chart: str) -> list[dict]:
+        """A patient's visits by start time; see :meth:`legcheck.records.protocol.Store.visits`."""
+        with self._read() as conn:
+            pid = self._patient(conn, chart)["id"]
+            rows = self._rows(conn, "SELECT * FROM current_visits WHERE patient_id = :p ORDER BY started_at, entity_id",
+                              p=pid)
+        return [self._present(r) for r in rows]
+
+    def _visit_for_check(self, conn, chart, visit_id=None, when=None) -> int:
+        patient = self._patient(conn, chart)
+        if visit_id is not None:
+            v = self._visit(conn, visit_id)
+            if v["patient_id"] != patient["id"]:
+                raise RecordConflictError(f"visit {visit_id} belongs to chart {v['chart']}, not {patient['chart']}; "
+                                          "check the visit and the patient")
+            return v["id"]
+        day = (when or dt.datetime.now().astimezone()).date().isoformat()
+        row = self._one(conn, """SELECT entity_id FROM current_visits WHERE patient_id = :p AND visit_date = :d
+                                 ORDER BY entity_id DESC LIMIT 1""", p=patient["id"], d=day)
+        if row is not None:
+            return row["entity_id"]
+        return self._new_visit(conn, patient["id"], when, None, None)
+
+    def visit_for_check(self, chart: str, visit_id: int | None = None, when: dt.datetime | None = None) -> int:
+        """The visit a check goes to; see :meth:`legcheck.records.protocol.Store.visit_for_check`."""
+        if visit_id is not None:
+            with self._read() as conn:
+                return self._visit_for_check(conn, chart, visit_id, when)
+        with self._write() as conn:
+            return self._visit_for_check(conn, chart, None, when)
+
+    # -- findings and adjustments ----------------------------------------------------------
+    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
+        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`."""
+        require_term("drop piece", piece)
+        require_term("side", side, optional=True)
+        listing = require_text("listing", listing, optional=True)
+        with self._write() as conn:
+            vid = self._visit(conn, visit_id)["id"]
+            return self._append(conn, "adjustments", dict(visit_id=vid, piece=piece, side=side, listing=listing))["id"]
+
+    def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
+                     listing: str | None = None) -> int:
+        """Record findings for a visit (the latest non-null value wins); see the protocol."""
+        require_term("Derifield", derifield, optional=True)
+        require_term("PD side", pd_side, optional=True)
+        listing = require_text("listing", listing, optional=True)
+        with self._write() as conn:
+            vid = self._visit(conn, visit_id)["id"]
+            return self._append(conn, "findings", dict(visit_id=vid, derifield=derifield, pd_side=pd_side,
+                                                       listing=listing))["id"]
+
+    def findings(self, visit_id: int) -> list[dict]:
+        """A visit's findings rows, oldest first; see :meth:`legcheck.records.protocol.Store.findings`."""
+        with self._read() as conn:
+            return self._rows(conn, "SELECT * FROM current_findings WHERE visit_id = :v ORDER BY id", v=int(visit_id))
+
+    def adjustments(self, visit_id: int) -> list[dict]:
+        """A visit's drop-piece rows, oldest first; see :meth:`legcheck.records.protocol.Store.adjustments`."""
+        with self._read() as conn:
+            return self._rows(conn, "SELECT * FROM current_adjustments WHERE visit_id = :v ORDER BY id",
+                              v=int(visit_id))
+
+    # -- maintenance -----------------------------------------------------------------------
+    def backup(self, dest) -> dict:
+        """Write one backup archive; see :func:`legcheck.records.archive.write_backup`."""
+        from .archive import write_backup
+
+        return write_backup(self, dest)
+
+    def snapshot(self, dest: Path) -> None:
+        """A consistent copy of the whole database as a new SQLite file ``dest`` (the archive's snapshot)."""
+        with self.backend.errors(self.location):
+            self.backend.snapshot(self.engine, Path(dest))
+
+    def check_integrity(self) -> dict:
+        """Verify the records; see :func:`legcheck.records.integrity.check_store`."""
+        from .integrity import check_store
+
+        return check_store(self)
