@@ -4,8 +4,9 @@
 renderer (:mod:`.scenes`), measures them with and without a calibrated profile in worker
 processes (:mod:`.jobs`), and reports per mode and group (:mod:`.summary`): detection rate,
 median and 95th-percentile |error| of lld_mm, the share of scenes whose uncertainty_mm covered
-the true error, and the median time per photo against the median ``cv2.imread`` of the same
-files. Also: repeatability (one scene re-shot with fresh noise and a slightly moved camera) and
+the true error, how many results name the wrong short leg ("wrong side", the target is 0 in every
+mode), and the median time per photo against the median ``cv2.imread`` of the same files. Heel-tab
+scenes with the board turned round and with the tabs swapped are their own groups. Also: repeatability (one scene re-shot with fresh noise and a slightly moved camera) and
 where the time goes in one photo, timed through ``measure_photo``'s stage hook (:mod:`.timing`).
 
 This file is the entry point; the command line loads it by its path, as the module
@@ -26,14 +27,23 @@ if not __package__:  # loaded by file path (legcheck bench): this file is the pa
     __package__ = __name__
 
 from .jobs import repeat_job, scene_job  # noqa: E402
-from .summary import manual_stats, repeatability, report_text, results_markdown as _markdown, summarise  # noqa: E402
+from .summary import manual_stats, repeatability, report_text, results_markdown as _markdown, summarise, \
+    wrong_sides  # noqa: E402
 from .timing import report_time, sequential_timing, stage_times  # noqa: E402
 from .scenes import tab_scene  # noqa: E402
 
-FULL = {"tabs": 90, "feet": 60, "repeats": 10}
-QUICK = {"tabs": 8, "feet": 5, "repeats": 3}
+FULL = {"tabs": 90, "feet": 60, "turned": 20, "swapped": 20, "repeats": 10}
+QUICK = {"tabs": 8, "feet": 5, "turned": 2, "swapped": 2, "repeats": 3}
+#: First seed of each kind of scene (the same scenes every run).
+SEED0 = {"tabs": 10_000, "feet": 20_000, "turned": 30_000, "swapped": 40_000}
 
-__all__ = ["FULL", "QUICK", "run", "report_text", "results_markdown"]
+__all__ = ["FULL", "QUICK", "n_jobs", "run", "report_text", "results_markdown"]
+
+
+def n_jobs(quick: bool = False) -> int:
+    """How many times :func:`run` calls ``progress``: one per scene and one per repeat."""
+    sizes = QUICK if quick else FULL
+    return sum(sizes[k] for k in SEED0) + 2 * sizes["repeats"]
 
 
 def run(quick: bool = False, workers: int = 2, progress=None) -> dict:
@@ -51,8 +61,7 @@ def run(quick: bool = False, workers: int = 2, progress=None) -> dict:
     sizes = QUICK if quick else FULL
     t_start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = [("tabs", 10_000 + i, tmp) for i in range(sizes["tabs"])]
-        jobs += [("feet", 20_000 + i, tmp) for i in range(sizes["feet"])]
+        jobs = [(kind, seed0 + i, tmp) for kind, seed0 in SEED0.items() for i in range(sizes[kind])]
         reps = [("tabs", i, tmp) for i in range(sizes["repeats"])] + [("feet", i, tmp) for i in range(sizes["repeats"])]
         rows, repeats = [], []
         with ProcessPoolExecutor(workers) as ex:
@@ -71,7 +80,7 @@ def run(quick: bool = False, workers: int = 2, progress=None) -> dict:
             "manual_points_2px": manual_stats(rows),
             "manual_points_2px_60_90": manual_stats([r for r in rows if r["elevation"] >= 60]),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "wall_s": time.time() - t_start, "summary": summarise(rows), "repeatability": repeatability(repeats),
+            "wall_s": time.time() - t_start, "summary": summarise(rows), "wrong_side": wrong_sides(rows), "repeatability": repeatability(repeats),
             "stages_s": stages, "rows": rows}
 
 

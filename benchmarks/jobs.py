@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .scenes import CORRECTED_K1, band, feet_scene, phone_exif, profile_of, tab_scene
+from .scenes import CORRECTED_K1, VARIANTS, band, feet_scene, phone_exif, profile_of, tab_scene
 
 
 class StageTimer:
@@ -57,27 +57,41 @@ def _row(mode, group, scene, truth, result, t_read, profile):
     d = {"mode": mode, "group": group, "elevation": scene.elevation_deg, "k1": scene.dist[0], "profile": profile,
          "true": truth["lld_mm"], "t_measure": t, "t_imread": t_read, "ok": m is not None, "stages": stages}
     if m is not None:
-        d.update(err=m.lld_mm - truth["lld_mm"], unc=m.uncertainty_mm, method=m.method)
+        d.update(lld=m.lld_mm, err=m.lld_mm - truth["lld_mm"], unc=m.uncertainty_mm, method=m.method)
     else:
         d["error"] = err_msg
     return d
 
 
 def scene_job(job):
-    """Render one scene and measure it every way that applies; returns result rows."""
+    """Render one scene and measure it every way that applies; returns result rows.
+
+    Kinds: "tabs" and "feet" (the main table), and the heel-tab scenes of :data:`.scenes.VARIANTS`
+    ("turned": the board's HEAD arrow towards the feet; "swapped": each tab on the other heel),
+    reported as their own groups (``variant`` set) so the main groups stay comparable run to run.
+    """
     from legcheck._cv import cv2
     from legcheck.synth.render import write_scene
 
     cv2().setNumThreads(1)
     kind, seed, tmp = job
-    scene = tab_scene(seed) if kind == "tabs" else feet_scene(seed)
+    scene = feet_scene(seed) if kind == "feet" else tab_scene(seed)
     path = Path(tmp) / f"{kind}_{seed}.jpg"
-    truth = write_scene(scene, path, exif=phone_exif(scene))
+    if kind in VARIANTS:
+        truth = VARIANTS[kind].write(scene, path, exif=phone_exif(scene))
+    else:
+        truth = write_scene(scene, path, exif=phone_exif(scene))
     prof = profile_of(scene)
     t_read = time_imread(path)
     b = band(scene.elevation_deg)
     wide = "45-60" if b == "45-60" else "60-90"
-    if kind == "tabs":
+    if kind in VARIANTS:
+        label = VARIANTS[kind].label
+        rows = [_row("tabs", f"{label}, profile", scene, truth, measure(path, camera=prof, method="tabs"), t_read, True),
+                _row("tabs", f"{label}, no profile", scene, truth, measure(path, method="tabs"), t_read, False)]
+        for r in rows:
+            r["variant"] = kind
+    elif kind == "tabs":
         lens = "corrected lens" if scene.dist[0] <= CORRECTED_K1 else "uncorrected wide-angle"
         rows = [_row("tabs", f"{b} profile", scene, truth, measure(path, camera=prof, method="tabs"), t_read, True),
                 _row("tabs", f"{wide} no profile, {lens}", scene, truth, measure(path, method="tabs"), t_read, False)]

@@ -9,7 +9,8 @@ the board. The same seed gives the same scene on every run.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
@@ -59,3 +60,29 @@ def profile_of(scene):
     from legcheck.vision.camera import CameraProfile
 
     return CameraProfile.from_arrays((scene.width, scene.height), scene.K, scene.dist)
+
+
+def _write_turned(scene, path, **kw) -> dict:
+    from legcheck.synth.variants import write_turned_scene
+
+    return write_turned_scene(scene, path, **kw)
+
+
+def _write_swapped(scene, path, **kw) -> dict:
+    from legcheck.synth.render import write_scene
+    from legcheck.synth.variants import tabs_swapped
+
+    return write_scene(tabs_swapped(scene), path, **kw)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A heel-tab scene set up as a clinic gets it wrong: ``write(scene, path, **kw)`` renders it and
+    returns the patient's truth; ``label`` names its group."""
+
+    label: str
+    write: Callable
+
+
+#: Heel-tab scenes with the board turned round (HEAD arrow to the feet) and with the tabs swapped.
+VARIANTS = {"turned": Variant("board turned 180", _write_turned), "swapped": Variant("tabs swapped", _write_swapped)}

@@ -11,16 +11,30 @@ from .scenes import CORRECTED_K1
 #: Columns of the main table: (header, summary key, format).
 COLUMNS = (("mode", "mode", "s"), ("group", "group", "s"), ("n", "scenes", "d"), ("detect", "detection_rate", ".1%"),
            ("med|e|", "median_abs_err_mm", ".2f"), ("p95|e|", "p95_abs_err_mm", ".2f"), ("cover", "coverage", ".1%"),
-           ("med unc", "median_uncertainty_mm", ".2f"), ("t/photo", "median_t_measure_s", ".3f"),
+           ("med unc", "median_uncertainty_mm", ".2f"), ("wrong", "wrong_side", "d"), ("t/photo", "median_t_measure_s", ".3f"),
            ("imread", "median_t_imread_s", ".3f"), ("ratio", "time_ratio", ".1f"))
 
 
+def wrong_side(r) -> bool:
+    """A measured row that names the other leg: the sign opposite to the truth's while |truth| exceeds the bound."""
+    return bool(r["ok"] and abs(r["true"]) > r["unc"] and np.sign(r["err"] + r["true"]) == -np.sign(r["true"]))
+
+
+def wrong_sides(rows) -> dict:
+    """Per mode, how many measured rows name the wrong short leg (:func:`wrong_side`); 0 is the target."""
+    out = {}
+    for r in rows:
+        out[r["mode"]] = out.get(r["mode"], 0) + int(wrong_side(r))
+    return out
+
+
 def summarise(rows) -> list[dict]:
-    """One summary per (mode, group): detection rate, |error| median and 95th percentile, coverage, times."""
+    """One summary per (mode, group): detection rate, |error| median and 95th percentile, coverage, wrong
+    sides, times."""
     groups = {}
     for r in rows:
         groups.setdefault((r["mode"], r["group"]), []).append(r)
-        if r["profile"] and r["elevation"] >= 60:  # the band the targets are set on, as one group too
+        if r["profile"] and r["elevation"] >= 60 and not r.get("variant"):  # the band the targets are set on, as one group too
             groups.setdefault((r["mode"], "60-90 profile (all)" + r["group"][len("60-75 profile"):]), []).append(r)
     out = []
     for (mode, group), rs in sorted(groups.items()):
@@ -32,6 +46,7 @@ def summarise(rows) -> list[dict]:
                     "median_abs_err_mm": float(np.median(errs)), "p95_abs_err_mm": float(np.percentile(errs, 95)),
                     "coverage": float(np.mean([abs(r["err"]) <= r["unc"] for r in ok])) if ok else float("nan"),
                     "median_uncertainty_mm": float(np.median([r["unc"] for r in ok])) if ok else float("nan"),
+                    "wrong_side": sum(wrong_side(r) for r in ok),
                     "median_t_measure_s": t_m, "median_t_imread_s": t_r, "time_ratio": t_m / t_r})
     return out
 
@@ -74,7 +89,9 @@ def report_text(res: dict) -> str:
     seq = res["sequential_timing"]
     lines = [table(res["summary"]), "",
              f"Heel-tab mode, one photo at a time with both cores: median {seq['median_t_measure_s']:.3f} s per 12 MP "
-             f"photo, cv2.imread {seq['median_t_imread_s']:.3f} s, ratio {seq['ratio']:.1f} ({seq['photos']} photos)."]
+             f"photo, cv2.imread {seq['median_t_imread_s']:.3f} s, ratio {seq['ratio']:.1f} ({seq['photos']} photos).",
+             "Wrong side (the sign opposite to the truth's while |truth| exceeds the uncertainty; the target is 0): "
+             + ", ".join(f"{mode} {n}" for mode, n in sorted(res.get("wrong_side", {}).items())) + "."]
     for key, label in (("manual_points_2px_60_90", "views 60-90 degrees"), ("manual_points_2px", "all views")):
         md = res.get(key)
         if md:
@@ -101,7 +118,10 @@ def results_markdown(res: dict, cv_version: str) -> str:
 Rendered 12-megapixel (4032x3024) JPEG scenes, seeded (the same scenes every run); each tab scene is
 measured with a calibrated profile and without one; feet scenes in contour mode and, with points placed
 up to 2 px off the true heels, in manual mode. Errors are |measured lld_mm - true lld_mm|; "cover" is the
-share of scenes whose uncertainty_mm covered the true error; times are medians per photo on one core
+share of scenes whose uncertainty_mm covered the true error; "wrong" counts results naming the other leg
+(the sign opposite to the truth's while |truth| exceeds the uncertainty: the target is 0 in every mode);
+"board turned 180" (HEAD arrow towards the feet) and "tabs swapped" (each tab on the other heel) are heel-tab
+scenes a clinic gets wrong, measured against the patient's truth; times are medians per photo on one core
 (in-process; the command line adds about 0.3 s of start-up), "ratio" is time / `cv2.imread` time.
 "No profile, uncorrected wide-angle" photos have lens distortion k1 > {CORRECTED_K1} that the phone did not
 remove: they need a profile. The contour and manual targets are set for views 60-90 degrees; below 60 degrees the

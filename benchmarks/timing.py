@@ -86,7 +86,7 @@ def report_time(n_visits: int = 100) -> float:
             "warnings": [], "image": {}, "uncertainty_mm": 0.4}
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as tmp:
-        with open_store(Path(tmp) / "r.sqlite3") as st:
+        with open_store(Path(tmp) / "r.sqlite3", create=True) as st:
             st.add_patient("B100", "Bench Patient")
             day0 = dt.datetime(2024, 1, 1, 9).astimezone()
             for i in range(n_visits):

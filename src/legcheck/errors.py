@@ -8,8 +8,11 @@ Exit codes (the contract scripts rely on):
  2     command-line usage error (click's own code)
  3     photo unreadable or unsupported (not an image, truncated, empty,
        over the pixel limit, HEIC without the ``heic`` extra)
- 4     calibration board not found, or too few of its corners seen
- 5     a heel tab missing or duplicated
+ 4     calibration board not found, or too few of its corners seen (its
+       markers found but not its corners: another layout or board size)
+ 5     a heel tab missing or duplicated, or the heels found cannot be a
+       patient's two heels (too close, too far apart, too far along the
+       table, a tab too high or too low)
  6     camera profile invalid, or made for another camera / image size
  7     calibration photos unusable (fewer than 5 good views, or photos
        of more than one camera)
@@ -25,7 +28,8 @@ Exit codes (the contract scripts rely on):
        broken row
  12    a report's PDF could not be printed (Chromium missing or failed)
  13    board placed wrongly for the check (turned across the table: the
-       HEAD arrow must point to the patient's head)
+       HEAD arrow must point to the patient's head; or over 1.5 m from
+       the heels)
  14    a file or directory cannot be read or written (permissions, disk
        full, read-only file system); the message names the path
  15    refused by a clinical safeguard (an adjustment on a visit with an
@@ -75,9 +79,29 @@ class BoardNotFoundError(LegcheckError):
     code = "board_not_found"
 
 
+class BoardLayoutError(BoardNotFoundError):
+    """The board's markers were found but not its corners: another ChArUco layout or board size than given.
+
+    ``legacy`` says which layout the board showed: True (legacy), False (current), None (neither
+    fits: another size, or either layout).
+    """
+
+    code = "board_layout"
+
+    def __init__(self, message: str, legacy: bool | None = None):
+        super().__init__(message)
+        self.legacy = legacy
+
+
 class HeelNotFoundError(LegcheckError):
     exit_code = 5
     code = "heel_not_found"
+
+
+class ImplausibleHeelsError(HeelNotFoundError):
+    """Heels were found, but they cannot be a prone patient's two heels; the message names the check."""
+
+    code = "heels_implausible"
 
 
 class CameraProfileError(LegcheckError):

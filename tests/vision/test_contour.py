@@ -79,7 +79,7 @@ def test_manual_points_off_by_2px(scenes):
 
 
 @pytest.mark.parametrize("name, kw, warned, max_confidence", [
-    ("feet_touching", dict(combo=0, left=(90.0, 100.0, 100.0), right=(160.0, 96.0, 100.0),
+    ("feet_touching", dict(combo=0, left=(78.0, 100.0, 100.0), right=(172.0, 96.0, 100.0),
                            feet_kw={"toe_out_deg": (0, 0)}), "feet touch", 0.7),
     ("feet_shadow", dict(combo=1, feet_kw={"shadow": 0.6, "light_dir": (0.0, 0.6, 1.0)}), "shadow", 0.9),
 ], ids=["touching feet are split", "shadow next to the heels"])

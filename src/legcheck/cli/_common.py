@@ -32,6 +32,9 @@ def fail(exc: LegcheckError, as_json: bool = False):
     SystemExit
         Always, with ``exc.exit_code``.
     """
+    if exc.code == "board_layout":  # the library names no flags; here is where the fix is spelled out
+        exc.message += {True: " (--legacy-board)", False: " (without --legacy-board)"}.get(
+            getattr(exc, "legacy", None), " (--board-squares, --board-square-mm, --board-marker-mm, --legacy-board)")
     if as_json:
         click.echo(json.dumps(exc.to_json()))
     click.echo(f"legcheck: error: {shown(exc.message)}", err=True)
@@ -130,6 +133,8 @@ def board_options(fn):
         click.option("--board-square-mm", type=float, default=36.0, show_default=True, help="Board square side, mm."),
         click.option("--board-marker-mm", type=float, default=27.0, show_default=True, help="Board marker side, mm."),
         click.option("--dictionary", default="DICT_5X5_100", show_default=True, help="ArUco dictionary of board and tabs."),
+        click.option("--legacy-board", is_flag=True,
+                     help="The board is printed in the legacy ChArUco layout (OpenCV before 4.6, calib.io boards)."),
     ])
 
 
@@ -160,7 +165,8 @@ def board_from(kw: dict):
 
     sx, sy = parse_grid(kw.pop("board_squares"), "--board-squares")
     try:
-        return BoardSpec(sx, sy, kw.pop("board_square_mm"), kw.pop("board_marker_mm"), kw["dictionary"])
+        return BoardSpec(sx, sy, kw.pop("board_square_mm"), kw.pop("board_marker_mm"), kw["dictionary"],
+                         legacy=bool(kw.pop("legacy_board", False)))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

@@ -108,8 +108,7 @@ def bench(quick, json_path, results_path, workers):
     from ..fileio import PUBLIC, atomic_write
 
     b = _benchmarks()
-    sizes = b.QUICK if quick else b.FULL
-    n = sum(sizes[k] for k in ("tabs", "feet")) + 2 * sizes["repeats"]
+    n = b.n_jobs(quick)
     with click.progressbar(length=n, label="Rendering and measuring", file=sys.stderr) as bar:
         res = b.run(quick=quick, workers=workers, progress=bar.update)
     click.echo(b.report_text(res))

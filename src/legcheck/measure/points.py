@@ -19,6 +19,7 @@ from ..geometry import Pose, backproject_to_height, solve_board_pose, view_eleva
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners
 from ..records.vocabulary import EVEN_BELOW_MM
+from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
@@ -98,7 +99,8 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
 
 def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, camera: CameraProfile,
                         heel_height_mm: float, method: str, even_below_mm: float = EVEN_BELOW_MM, seed: int = 0,
-                        warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS) -> Measurement:
+                        warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS,
+                        bias_mm: float = 0.0) -> Measurement:
     """Leg-length discrepancy from one image point per heel (contour or manual mode).
 
     Parameters
@@ -123,16 +125,28 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         How sure the points are, (0, 1].
     draws : int
         Monte Carlo draws.
+    bias_mm : float
+        How far, at most, the points may sit off their landmarks along the table axis, summed
+        over both heels, mm (a manual point off the heel's edge); added to the bound linearly, as
+        an error no draw models and that need not average out (``details["point_off_edge_mm"]``;
+        the profile's share in ``details`` is of the drawn bound, without it).
 
     Returns
     -------
     Measurement
-        Heels on the plane z = ``heel_height_mm`` of the table frame, mm.
+        Heels on the plane z = ``heel_height_mm`` of the table frame, mm. Sides come from the
+        points' positions (:mod:`legcheck.measure.plausibility`): when the LEFT point lies on the
+        patient's right of the RIGHT point, the result stands with a warning and
+        ``details["labels_swapped"]`` is True.
 
     Raises
     ------
     UsageError
         ``heel_height_mm`` or ``even_below_mm`` out of range, an unknown ``method``, or a side missing.
+    BoardPlacementError
+        The board is turned across the table, or lies far from the heels (exit 13).
+    ImplausibleHeelsError
+        The points cannot be a prone patient's two heels (exit 5); the message names the check.
 
     References
     ----------
@@ -148,15 +162,23 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     board2cam, rms = solve_board_pose(board.board_mm, board.corners_px, K0, dist)
     pts = np.array([points_px["left"], points_px["right"]], dtype=np.float64)
     heels = backproject_to_height(pts, K0, dist, board2cam, heel_height_mm)
-    lld = float(heels[0, 1] - heels[1, 1])
     sig = np.array([sigma_px["left"], sigma_px["right"]], dtype=np.float64)
+    check_placement(heels[0], heels[1], board.board_mm)
+    swapped = labels_swapped(heels[0], heels[1])
+    if swapped:  # the patient's LEFT heel is the one with the smaller table x, whatever it was called
+        pts, heels, sig = pts[::-1].copy(), heels[::-1].copy(), sig[::-1].copy()
+    lld = float(heels[0, 1] - heels[1, 1])
+    check_heels(heels[0], heels[1], lld, tabs=False)
     out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed)
-    unc = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
+    bias_mm = max(float(bias_mm), 0.0)
+    unc_drawn = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
+    unc = unc_drawn + bias_mm
     # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
     fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed)
     unc_fixed = bound_95(fixed, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(board2cam)
-    warn = list(warnings) + view_warnings(elevation) + board_fit_warnings(rms)
+    warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + view_warnings(elevation)
+            + board_fit_warnings(rms))
     if unc > WIDE_UNCERTAINTY_MM:
         warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' height above the table is assumed "
                     f"({heel_height_mm:.0f} mm); photograph from more directly above the heels, or use heel tabs")
@@ -168,5 +190,7 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         details={**pose_details(len(board.ids), K0, board2cam), "heel_height_mm": float(heel_height_mm),
                  "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
                  "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
-                 **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
+                 "labels_swapped": bool(swapped), "point_off_edge_mm": round(bias_mm, 3),
+                 # The profile's part of the drawn bound; a point off the edge adds to it linearly.
+                 **uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)},
     )

@@ -26,6 +26,7 @@ from ..targets.spec import TabSpec
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners, TabCorners
 from ..records.vocabulary import EVEN_BELOW_MM
+from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
@@ -179,11 +180,11 @@ def tab_warnings(tabs: dict[str, TabCorners], geometry: TabGeometry) -> list[str
         ray = pose.t / np.linalg.norm(pose.t)
         tilt = float(np.degrees(np.arccos(np.clip(abs(normal_cam @ ray), 0.0, 1.0))))
         if tilt > EDGE_ON_DEG:
-            out.append(f"the {side.upper()} heel tab is seen almost edge-on ({tilt:.0f} degrees); "
+            out.append(f"the tab on the {side.upper()} heel is seen almost edge-on ({tilt:.0f} degrees); "
                        "turn it towards the camera for a surer figure")
         if tabs[side].edges.edge_rms_px > RAGGED_EDGE_PX:
-            out.append(f"the {side.upper()} heel tab's outline is ragged ({tabs[side].edges.edge_rms_px:.2f} px); "
-                       "it may be bent, blurred or partly covered")
+            out.append(f"the outline of the tab on the {side.upper()} heel is ragged "
+                       f"({tabs[side].edges.edge_rms_px:.2f} px); it may be bent, blurred or partly covered")
     return out
 
 
@@ -209,12 +210,19 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     Returns
     -------
     Measurement
-        ``method`` "tabs"; heels are the tab centres in the table frame, mm.
+        ``method`` "tabs"; heels are the tab centres in the table frame, mm. Sides come from the
+        tabs' positions (:mod:`legcheck.measure.plausibility`): when the LEFT tab lies on the
+        patient's right of the RIGHT tab, the result stands with a warning and
+        ``details["labels_swapped"]`` is True.
 
     Raises
     ------
     UsageError
         ``even_below_mm`` is negative, or ``tabs`` lacks a side.
+    BoardPlacementError
+        The board is turned across the table, or lies far from the heels (exit 13).
+    ImplausibleHeelsError
+        The tabs cannot be on a prone patient's two heels (exit 5); the message names the check.
 
     References
     ----------
@@ -225,13 +233,22 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         raise UsageError(f"tabs must hold 'left' and 'right', got {sorted(tabs)}")
     nominal = solve_tabs(board, tabs, tab_spec, camera.K, camera.dist)
     left, right = nominal.heels_table_mm["left"], nominal.heels_table_mm["right"]
+    check_placement(left, right, board.board_mm)
+    swapped = labels_swapped(left, right)
+    if swapped:  # the patient's LEFT heel is the one with the smaller table x, whatever its tab says
+        tabs = {"left": tabs["right"], "right": tabs["left"]}
+        nominal = TabGeometry(nominal.board2cam, nominal.board_rms_px, {"left": right, "right": left},
+                              {"left": nominal.tab2cam["right"], "right": nominal.tab2cam["left"]})
+        left, right = right, left
     lld = float(left[1] - right[1])
+    check_heels(left, right, lld, tabs=True)
     draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed)
     unc = bound_95(draws, lld, FLOOR_SIGMA_MM)
     # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
     unc_fixed = bound_95(monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed), lld, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(nominal.board2cam)
-    warn = (list(warnings) + view_warnings(elevation) + tab_warnings(tabs, nominal)
+    warn = (list(warnings) + ([swapped_warning("tabs")] if swapped else []) + view_warnings(elevation)
+            + tab_warnings(tabs, nominal)
             + board_fit_warnings(nominal.board_rms_px))
     if unc > WIDE_UNCERTAINTY_MM:
         warn.append(f"the uncertainty is large (± {unc:.1f} mm); retake the photo closer and from more directly above")
@@ -242,5 +259,6 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         view_elevation_deg=elevation, warnings=tuple(warn), confidence=1.0, even_below_mm=even_below_mm,
         details={**pose_details(len(board.ids), camera.K, nominal.board2cam),
                  "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
+                 "tab_ids": {s: int(t.marker_id) for s, t in tabs.items()}, "labels_swapped": swapped,
                  **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
     )

@@ -177,8 +177,13 @@ def _profile(camera) -> CameraProfile | None:
 
 
 def _choose_camera(photo, board, profile: CameraProfile | None):
-    """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board."""
+    """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board.
+
+    A photo of another pixel size than the profile is measured with it only when the board's fit
+    confirms a resize rather than a crop (:func:`legcheck.vision.camera_fit.confirm_resized`).
+    """
     from ..geometry import solve_board_pose
+    from ..vision.camera_fit import confirm_resized, same_size
     from ..vision.estimate import estimate_camera
 
     size = (photo.width, photo.height)
@@ -187,6 +192,8 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
     candidates = adapt_profile(profile, size, photo.exif.orientation, photo.exif.raw_size, photo.exif.camera_name)
     fits = [(solve_board_pose(board.board_mm, board.corners_px, c.K, c.dist)[1], c) for c in candidates]
     rms, camera = min(fits, key=lambda f: f[0])
+    if not same_size(profile, size):
+        confirm_resized(profile, camera, board.board_mm, board.corners_px, photo.exif.pixel_size, photo.exif.raw_size)
     if rms > 1.5:
         # A poor fit: is it the profile? Compare with the board fitted without it.
         estimated, _ = estimate_camera(board.corners_px, board.board_mm, size, photo.exif.focal_35mm)
@@ -201,11 +208,15 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
 
 
 def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, warnings, common, clock):
-    """Manual mode: the given points, snapped onto the heel's edge when one is right there."""
-    from ..measure.points import measure_from_points
-    from ..vision.snap import MANUAL_SIGMA_PX, snap_to_edge
+    """Manual mode: the given points, snapped onto the heel's edge when one is right there.
 
-    pts, sig, notes = {}, {}, []
+    A point with no edge within snapping reach is kept, with a warning, and the bound widens by
+    how far the nearest edge along the table axis lies (:func:`legcheck.vision.snap.nearest_edge`).
+    """
+    from ..measure.points import measure_from_points
+    from ..vision.snap import FAR_REACH_MM, MANUAL_SIGMA_PX, SNAP_RADIUS_PX, nearest_edge, snap_to_edge
+
+    pts, sig, notes, bias_mm = {}, {}, [], 0.0
     for side, p in zip(("left", "right"), given):
         p = _check_point(p, photo, side)
         if snap:
@@ -215,9 +226,21 @@ def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, w
         pts[side], sig[side] = q, s
         if moved is not None and moved > 0.5:
             notes.append(f"the {side.upper()} point was moved {moved:.1f} px onto the heel's edge")
+        if moved is None:
+            off = nearest_edge(photo.pixels, p, board2cam, cam.K, cam.dist, heel_height_mm)
+            if off is None:
+                bias_mm += FAR_REACH_MM
+                notes.append(f"no heel edge within {FAR_REACH_MM:.0f} mm of the {side.upper()} point along the "
+                             f"table: the bound was widened by {FAR_REACH_MM:.0f} mm; place the point on the back "
+                             "of the heel, where it meets the background")
+            elif off[0] > SNAP_RADIUS_PX:
+                bias_mm += off[1]
+                notes.append(f"the {side.upper()} point is not on the heel's edge: the nearest edge along the table "
+                             f"lies {off[0]:.0f} px ({off[1]:.1f} mm) away, so the bound was widened by "
+                             f"{off[1]:.1f} mm; place the point on the back of the heel")
     clock.done("manual")
     m = measure_from_points(board_corners, pts, sig, cam, heel_height_mm, "manual", warnings=list(warnings) + notes,
-                            **common)
+                            bias_mm=bias_mm, **common)
     return m, {}
 
 
@@ -240,13 +263,20 @@ def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs,
         clock.done("tabs")
         if found is not None:
             m = measure_from_tabs(board_corners, found, tabs, cam, warnings=warnings, **common)
-            return m, {s: t.corners_px for s, t in found.items()}
+            return m, _sided(m, {s: t.corners_px for s, t in found.items()})
     pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
     clock.done("contour")
     m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
                             {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
                             warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence, **common)
-    return m, {s: h.outline_px for s, h in pair.heels.items()}
+    return m, _sided(m, {s: h.outline_px for s, h in pair.heels.items()})
+
+
+def _sided(m, outlines: dict) -> dict:
+    """The outlines keyed by the patient's side: swapped when the measurement took the labels' opposite."""
+    if m.details.get("labels_swapped"):
+        return {"left": outlines["right"], "right": outlines["left"]}
+    return outlines
 
 
 def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:

@@ -145,7 +145,7 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
     spec = {
         "kind": board.kind, "dictionary": board.dictionary, "squares_x": board.squares_x,
         "squares_y": board.squares_y, "square_mm": board.square_mm, "marker_mm": board.marker_mm,
-        "legacy_pattern": False,
+        "legacy": board.legacy, "legacy_pattern": board.legacy,
         "tab_ids": {"left": tabs.left_id, "right": tabs.right_id}, "tab_mm": tabs.tab_mm,
         "tab_margin_mm": tabs.margin_mm, "tab_dictionary": tabs.dictionary,
         "png_dpi": DPI, "png_px_per_mm": PX_PER_MM, "pdf_paper": paper,

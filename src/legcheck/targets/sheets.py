@@ -81,7 +81,8 @@ def board_pdf(spec: BoardSpec = DEFAULT_BOARD, paper: str = "a4") -> bytes:
     ax.text(ox + dx + 12, dy + 8.0, "10 mm", fontsize=7, va="baseline")
     ax.text(ox + dx, sheet_h - 3,
             f"legcheck board {spec.squares_x}x{spec.squares_y} {spec.dictionary}, square {spec.square_mm:g} mm, "
-            f"marker {spec.marker_mm:g} mm. Print at 100 % (actual size); the bar must measure 10 mm.",
+            f"marker {spec.marker_mm:g} mm{', legacy layout' if spec.legacy else ''}. "
+            "Print at 100 % (actual size); the bar must measure 10 mm.",
             fontsize=6, va="baseline")
     return _pdf_bytes(fig)
 

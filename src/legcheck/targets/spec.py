@@ -57,11 +57,19 @@ class BoardSpec:
         OpenCV predefined dictionary name, one of :data:`DICTIONARIES`.
     kind : str
         "charuco".
+    legacy : bool
+        The legacy ChArUco layout (OpenCV before 4.6, and calib.io's boards): with an even number
+        of rows (``squares_y``) the top-left square holds a marker instead of being black. With an
+        odd number of rows both layouts are the same.
 
     Raises
     ------
     UsageError
         Fewer than 3 squares either way, a marker not smaller than its square, an unknown dictionary.
+
+    References
+    ----------
+    OpenCV ``cv::aruco::CharucoBoard::setLegacyPattern`` (the layout changed in OpenCV 4.6.0).
     """
 
     squares_x: int = 7
@@ -70,8 +78,11 @@ class BoardSpec:
     marker_mm: float = 27.0
     dictionary: str = "DICT_5X5_100"
     kind: str = "charuco"
+    legacy: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.legacy, bool):
+            raise UsageError(f"legacy must be True or False, got {self.legacy!r}")
         if self.squares_x < 3 or self.squares_y < 3:
             raise UsageError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
         if not 0 < self.marker_mm < self.square_mm:
@@ -97,13 +108,21 @@ class BoardSpec:
         """The fields as a JSON-ready dict."""
         return asdict(self)
 
+    @property
+    def _flipped(self) -> bool:
+        """Whether the top-left square holds a marker (the legacy layout with an even number of rows)."""
+        return self.legacy and self.squares_y % 2 == 0
+
     def black_squares(self):
-        """(col, row) of the black chessboard squares (OpenCV default layout: (0, 0) is black)."""
-        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x) if (c % 2) == (r % 2)]
+        """(col, row) of the black chessboard squares ((0, 0) is black, except in the legacy layout
+        with an even number of rows)."""
+        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x)
+                if ((c % 2) == (r % 2)) != self._flipped]
 
     def marker_squares(self):
         """(col, row) of the squares holding markers, in marker-id order (row-major)."""
-        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x) if (c % 2) != (r % 2)]
+        return [(c, r) for r in range(self.squares_y) for c in range(self.squares_x)
+                if ((c % 2) != (r % 2)) != self._flipped]
 
     def inner_corners_board_mm(self) -> np.ndarray:
         """ChArUco corner positions, shape (N, 3), board frame, in OpenCV id order (row-major)."""

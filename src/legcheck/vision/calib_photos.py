@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._cv import cv2
-from ..errors import BoardNotFoundError, CalibrationError, ImageReadError
+from ..errors import BoardLayoutError, BoardNotFoundError, CalibrationError, ImageReadError
 from ..targets.spec import BoardSpec
 from .camera import _ORIENT
 from .imageio import load_photo, to_gray
@@ -99,6 +99,8 @@ def charuco_points(gray: np.ndarray, spec: BoardSpec):
     markers, scale = find_markers(gray, spec.dictionary)
     try:
         bc = find_board(gray, spec, markers, scale)
+    except BoardLayoutError:
+        raise  # markers found, corners not: the reason is worth more than "pattern not found"
     except BoardNotFoundError:
         return None
     return bc.corners_px, bc.board_mm
@@ -126,7 +128,11 @@ def read_views(paths, board: BoardSpec, chessboard, square_mm, progress=None) ->
         sensor = (photo.height, photo.width) if o in (5, 6, 7, 8) else (photo.width, photo.height)
         cameras.append((str(path), sensor, photo.exif.camera_name))
         gray = to_gray(photo.pixels)
-        pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
+        try:
+            pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
+        except BoardLayoutError as exc:
+            failed.append(ViewResult(str(path), False, reason=exc.message))
+            continue
         if pts is None:
             failed.append(ViewResult(str(path), False, reason="pattern not found"))
             continue

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._cv import cv2
 from .edges import QuadEdges, refine_quad
-from ..errors import BoardNotFoundError, HeelNotFoundError
+from ..errors import BoardLayoutError, BoardNotFoundError, HeelNotFoundError
 from ..targets.spec import BoardSpec, TabSpec
 from .profiles import linear_crop
 
@@ -24,6 +24,9 @@ from .profiles import linear_crop
 SEARCH_SIDE_PX = 1600
 #: Fewest ChArUco corners for a pose we trust (of 24 on the default board).
 MIN_BOARD_CORNERS = 8
+#: This many of the board's markers found with too few corners between them means the board's
+#: layout or size is not the one given, not a board out of view.
+LAYOUT_MISMATCH_MARKERS = 4
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,39 @@ def find_markers(gray: np.ndarray, dictionary: str, search_side_px: int = SEARCH
 
 
 def _charuco_board(spec: BoardSpec):
+    """OpenCV's board for ``spec``, in the legacy layout when the spec says so."""
     cv = cv2()
-    return cv.aruco.CharucoBoard((spec.squares_x, spec.squares_y), spec.square_mm, spec.marker_mm, _aruco(spec.dictionary))
+    board = cv.aruco.CharucoBoard((spec.squares_x, spec.squares_y), spec.square_mm, spec.marker_mm,
+                                  _aruco(spec.dictionary))
+    board.setLegacyPattern(spec.legacy)
+    return board
+
+
+def _charuco_corners(small: np.ndarray, spec: BoardSpec, mc, mids):
+    """ChArUco corners and ids on ``small`` from markers already found there; ids None when none."""
+    cv = cv2()
+    ch_corners, ch_ids, _, _ = cv.aruco.CharucoDetector(_charuco_board(spec)).detectBoard(
+        small, markerCorners=mc, markerIds=mids)
+    return ch_corners, ch_ids
+
+
+def _layout_error(small: np.ndarray, spec: BoardSpec, mc, mids, n_markers: int, n_corners: int) -> BoardLayoutError:
+    """Markers found, corners not: say whether the other ChArUco layout fits, or what else may differ."""
+    from dataclasses import replace
+
+    seen = f"{n_markers} of the board's markers were found but only {n_corners} corners between them"
+    if spec.squares_y % 2 == 0:
+        other = replace(spec, legacy=not spec.legacy)
+        _, ids = _charuco_corners(small, other, mc, mids)
+        if ids is not None and len(np.asarray(ids).reshape(-1)) >= MIN_BOARD_CORNERS:
+            if other.legacy:
+                return BoardLayoutError(f"{seen}: the board is printed in the legacy ChArUco layout (OpenCV before "
+                                        "4.6, calib.io boards); say that it is a legacy board", legacy=True)
+            return BoardLayoutError(f"{seen}: the board is printed in the current ChArUco layout, not the legacy "
+                                    "one; do not say that it is a legacy board", legacy=False)
+    return BoardLayoutError(f"{seen}: the board looks like the legacy ChArUco layout (OpenCV before 4.6, calib.io "
+                            "boards) or has another number of squares or other sizes than given; check the board's "
+                            "squares across and down, its square and marker sizes and its layout")
 
 
 def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float,
@@ -153,6 +187,9 @@ def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float
     ------
     BoardNotFoundError
         Fewer than two of the board's markers, or fewer than :data:`MIN_BOARD_CORNERS` corners.
+    BoardLayoutError
+        (exit 4) :data:`LAYOUT_MISMATCH_MARKERS` or more markers but too few corners: the board is
+        printed in the other ChArUco layout (legacy or current), or its size differs from ``spec``.
     """
     cv = cv2()
     on_board = markers.ids < spec.n_markers
@@ -166,10 +203,10 @@ def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float
     sx, sy = w / small.shape[1], h / small.shape[0]
     mc = [((c + 0.5) / np.array([sx, sy]) - 0.5).astype(np.float32).reshape(1, 4, 2) for c in markers.corners_px[on_board]]
     mids = markers.ids[on_board].astype(np.int32).reshape(-1, 1)
-    board = _charuco_board(spec)
-    charuco = cv.aruco.CharucoDetector(board)
-    ch_corners, ch_ids, _, _ = charuco.detectBoard(small, markerCorners=mc, markerIds=mids)
+    ch_corners, ch_ids = _charuco_corners(small, spec, mc, mids)
     n = 0 if ch_ids is None else len(np.asarray(ch_ids).reshape(-1))
+    if n < MIN_BOARD_CORNERS and on_board.sum() >= LAYOUT_MISMATCH_MARKERS:
+        raise _layout_error(small, spec, mc, mids, int(on_board.sum()), n)
     if n < MIN_BOARD_CORNERS:
         raise BoardNotFoundError(
             f"too few board corners seen ({n}, need {MIN_BOARD_CORNERS}); photograph the whole board, "

@@ -26,6 +26,7 @@ _MAKE, _MODEL = 0x010F, 0x0110
 _EXIF_IFD = 0x8769
 _FOCAL_MM, _FOCAL_35MM = 0x920A, 0xA405
 _BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
+_PIXEL_X, _PIXEL_Y = 0xA002, 0xA003  # PixelXDimension / PixelYDimension (Pillow: ExifImageWidth / Height)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ class ExifInfo:
 
     ``orientation`` is the EXIF tag value (1 = upright, 6 = stored rotated and
     displayed 90 degrees clockwise, ...); ``raw_size`` is (width, height) of the
-    pixels as stored, before orientation.
+    pixels as stored, before orientation; ``pixel_size`` is the (width, height) EXIF
+    records (PixelXDimension, PixelYDimension: the size the camera wrote; an editor that
+    crops or resizes may leave it stale), None when absent.
     """
 
     orientation: int = 1
@@ -43,6 +46,7 @@ class ExifInfo:
     focal_mm: float | None = None
     focal_35mm: float | None = None
     raw_size: tuple[int, int] | None = None
+    pixel_size: tuple[int, int] | None = None
 
     @property
     def camera_name(self) -> str:
@@ -189,6 +193,7 @@ def _exif_info(ex, raw_size) -> ExifInfo:
         orientation = int(ex.get(_ORIENTATION, 1))
     except (TypeError, ValueError):
         orientation = 1
+    px_w, px_h = num(sub.get(_PIXEL_X)), num(sub.get(_PIXEL_Y))
     return ExifInfo(
         orientation=orientation if 1 <= orientation <= 8 else 1,
         make=str(ex.get(_MAKE, "") or "").strip("\x00 "),
@@ -196,6 +201,7 @@ def _exif_info(ex, raw_size) -> ExifInfo:
         focal_mm=num(sub.get(_FOCAL_MM)),
         focal_35mm=num(sub.get(_FOCAL_35MM)),
         raw_size=raw_size,
+        pixel_size=(int(px_w), int(px_h)) if px_w and px_h else None,
     )
 
 
@@ -204,8 +210,15 @@ def _too_large(path: Path, size) -> ImageReadError:
                           "limit; use the phone's normal (12 MP) photo mode")
 
 
-def _decode_heic(data: bytes, path: Path) -> np.ndarray:
-    """HEIC pixels, BGR upright, through pillow-heif; our pixel limit is checked on the header first."""
+def _decode_heic(data: bytes, path: Path) -> tuple[np.ndarray, ExifInfo]:
+    """HEIC pixels, BGR upright, and their EXIF facts, through pillow-heif.
+
+    The EXIF block is read from the image pillow-heif opened, after its opener is registered
+    (before that Pillow cannot open HEIC at all). pillow-heif turns the pixels upright itself and
+    resets the EXIF orientation to 1, keeping the stored one as ``original_orientation``: that is
+    the orientation reported, with the stored (sensor) size, so camera profiles adapt as for a JPEG.
+    Our pixel limit is checked on the header first.
+    """
     try:
         import pillow_heif
     except ImportError:
@@ -214,6 +227,7 @@ def _decode_heic(data: bytes, path: Path) -> np.ndarray:
             "(or set the phone to save JPEG)") from None
     import io
     import warnings
+    from dataclasses import replace
 
     from PIL import Image, ImageOps
 
@@ -225,6 +239,11 @@ def _decode_heic(data: bytes, path: Path) -> np.ndarray:
             with Image.open(io.BytesIO(data)) as im:
                 if im.width * im.height > MAX_IMAGE_PIXELS:
                     raise _too_large(path, im.size)
+                try:
+                    exif = _exif_info(im.getexif(), None)
+                except Exception:  # noqa: BLE001 - EXIF is optional; a damaged block is no EXIF
+                    exif = ExifInfo()
+                stored = im.info.get("original_orientation") or exif.orientation
                 rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     except ImageReadError:
         raise
@@ -233,7 +252,29 @@ def _decode_heic(data: bytes, path: Path) -> np.ndarray:
                              "use the phone's normal (12 MP) photo mode") from None
     except Exception as exc:  # noqa: BLE001
         raise ImageReadError(f"{path}: the HEIC file cannot be decoded ({exc}); export it as JPEG") from None
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+    h, w = rgb.shape[:2]
+    stored = int(stored) if str(stored).isdigit() and 1 <= int(stored) <= 8 else 1
+    exif = replace(exif, orientation=stored, raw_size=(h, w) if stored >= 5 else (w, h))
+    return np.ascontiguousarray(rgb[:, :, ::-1]), exif
+
+
+def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Stored pixels turned as EXIF ``orientation`` says they are displayed (1 = as stored).
+
+    The same for JPEG and PNG: OpenCV applies the tag to JPEG only, so legcheck decodes both
+    without it and applies it here (the transforms of :data:`legcheck.vision.camera._ORIENT`).
+    """
+    turn = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],                      # mirrored left-right
+        3: lambda a: a[::-1, ::-1],                   # 180 degrees
+        4: lambda a: a[::-1],                         # mirrored top-bottom
+        5: lambda a: a.swapaxes(0, 1),                # transposed
+        6: lambda a: np.rot90(a, -1),                 # 90 degrees clockwise
+        7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],    # transversed
+        8: lambda a: np.rot90(a, 1),                  # 90 degrees counter-clockwise
+    }[orientation]
+    return np.ascontiguousarray(turn(pixels))
 
 
 def load_photo(source) -> Photo:
@@ -271,7 +312,8 @@ def load_photo(source) -> Photo:
     _check_complete(data, kind, path)
     sha = hashlib.sha256(data).hexdigest()
     if kind == "heic":
-        return Photo(_decode_heic(data, path), str(path), sha, ExifInfo())
+        pixels, exif = _decode_heic(data, path)
+        return Photo(pixels, str(path), sha, exif)
     header = _header(data, kind)
     if header is None:
         raise ImageReadError(f"{path}: the {kind.upper()} header is damaged; copy the photo again")
@@ -279,11 +321,11 @@ def load_photo(source) -> Photo:
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
         raise _too_large(path, size)
     cv = cv2()
-    # IMREAD_COLOR applies the EXIF orientation (OpenCV >= 3.1).
-    pixels = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR)
+    # Decoded as stored, then turned upright here: OpenCV applies EXIF orientation to JPEG but not to PNG.
+    pixels = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR | cv.IMREAD_IGNORE_ORIENTATION)
     if pixels is None or pixels.size == 0:
         raise ImageReadError(f"{path}: the {kind.upper()} data cannot be decoded; copy the photo again")
-    return Photo(pixels, str(path), sha, exif)
+    return Photo(_upright(pixels, exif.orientation), str(path), sha, exif)
 
 
 def to_gray(bgr: np.ndarray) -> np.ndarray:
