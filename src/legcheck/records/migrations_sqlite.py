@@ -5,7 +5,7 @@ Never edit a released migration: add the next one.
 
 from __future__ import annotations
 
-from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, SHORT_LEG, SIDES
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SHORT_LEG, SIDES
 
 
 def _in(values) -> str:
@@ -130,6 +130,25 @@ MIGRATIONS: list[list[str]] = [
         END""",
         """CREATE VIEW current_checks AS
             SELECT c.* FROM checks c WHERE NOT EXISTS (SELECT 1 FROM checks n WHERE n.supersedes = c.id)""",
+    ],
+    # 2: users of the web app (issue 16). Append-only like every table: a change of role, password
+    # or access is a new row for the same name, and the newest row (highest id) is the user now.
+    [
+        f"""CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0 AND name = trim(name)),
+            role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+            password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2%'),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            author TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX users_name ON users(name, id)",
+        "CREATE TRIGGER users_no_update BEFORE UPDATE ON users BEGIN SELECT RAISE(ABORT, 'users are changed by a newer row'); END",
+        "CREATE TRIGGER users_no_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'users are changed by a newer row'); END",
+        *_audit_triggers("users", "user"),
+        """CREATE VIEW current_users AS
+            SELECT u.* FROM users u WHERE u.id = (SELECT max(n.id) FROM users n WHERE n.name = u.name)""",
     ],
 ]
 

@@ -1,7 +1,8 @@
 """What every store of the visit log offers: the CLI, the reports' bundles and a web app use only this.
 
 A store holds patients, visits, leg checks (amended by superseding rows, never overwritten),
-findings, drop-piece adjustments and the photos of the checks. It holds no clinical rules: the
+findings, drop-piece adjustments, the photos of the checks and the users of the web app. What
+it writes is authored by the store's actor (``open_store(location, actor=...)``). It holds no clinical rules: the
 summary of a visit is :func:`legcheck.records.rules.visit_summary` over the records a store
 returns. Records are plain dicts whose keys are the column names of the schema
 (:mod:`legcheck.records.migrations_sqlite`); timestamps are ISO 8601 strings, dates
@@ -307,6 +308,67 @@ class Store(Protocol):
 
     def adjustments(self, visit_id: int) -> list[dict]:
         """A visit's drop-piece rows (``piece``, ``side``, ``listing``, ``author``), oldest first."""
+
+    # -- users of the web app (legcheck.records.users) --------------------------------------
+    def add_user(self, name: str, role: str, password: str) -> int:
+        """Add a user who may sign in to the web app; the password is stored as its Argon2id hash.
+
+        Parameters
+        ----------
+        name : str
+            The sign-in name (not empty; the author recorded for what they write).
+        role : {"practitioner", "assistant", "admin"}
+        password : str
+            At least :data:`legcheck.records.users.MIN_PASSWORD_CHARS` characters.
+
+        Returns
+        -------
+        int
+            The user row's id.
+
+        Raises
+        ------
+        UsageError
+            Empty name, unknown role, short password.
+        RecordConflictError
+            The name is taken.
+        """
+
+    def update_user(self, name: str, role: str | None = None, password: str | None = None,
+                    active: bool | None = None) -> int:
+        """Change a user's role, password or whether they may sign in, by a new row (the old one stays).
+
+        Returns
+        -------
+        int
+            The new row's id.
+
+        Raises
+        ------
+        UsageError
+            Nothing to change, unknown role, short password.
+        RecordNotFoundError
+            No such user.
+        """
+
+    def user(self, name: str) -> dict:
+        """The user now (``id``, ``name``, ``role``, ``active``, ``author``, ``created_at``; never the hash).
+
+        Raises
+        ------
+        RecordNotFoundError
+            No such user.
+        """
+
+    def users(self) -> list[dict]:
+        """Every user now, by name (as :meth:`user`)."""
+
+    def authenticate(self, name: str, password: str) -> dict | None:
+        """The user (as :meth:`user`) when ``password`` is theirs and they may sign in, else None.
+
+        An unknown name costs the same time as a wrong password, and the answer does not say
+        which it was.
+        """
 
     # -- photos and maintenance -------------------------------------------------------------
     def photo_path(self, sha256: str | None) -> Path | None:

@@ -18,15 +18,16 @@ from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, Us
 from ..fileio import PRIVATE, atomic_write, make_private_dir
 from .sqlite_checks import SqliteChecks
 from .sqlite_db import connect, current_actor, default_db_path, migrate, now_iso, write_tx
+from .users import SqliteUsers
 from .vocabulary import require_term
 
 __all__ = ["SqliteStore", "open_store", "default_db_path"]
 
 #: Tables counted by :meth:`SqliteStore.check_integrity`.
-COUNTED = ("patients", "visits", "checks", "photos", "audit")
+COUNTED = ("patients", "visits", "checks", "photos", "users", "audit")
 
 
-class SqliteStore(SqliteChecks):
+class SqliteStore(SqliteChecks, SqliteUsers):
     """A legcheck SQLite database and its photo directory (a :class:`~legcheck.records.protocol.Store`).
 
     Use :func:`open_store`. Methods that write run in one ``BEGIN IMMEDIATE`` transaction each.
@@ -37,11 +38,15 @@ class SqliteStore(SqliteChecks):
         The database file.
     con : sqlite3.Connection
         A connection from :func:`~legcheck.records.sqlite_db.connect`, migrated.
+    actor : str, optional
+        Who writes through this store: the author of its checks, amendments, adjustments and
+        findings, and the audit log's actor (default :func:`~legcheck.records.sqlite_db.current_actor`).
     """
 
-    def __init__(self, path: Path, con: sqlite3.Connection):
+    def __init__(self, path: Path, con: sqlite3.Connection, actor: str | None = None):
         self.path = Path(path).absolute()
         self.con = con
+        self.actor = actor or current_actor()
 
     @property
     def location(self) -> str:
@@ -161,7 +166,7 @@ class SqliteStore(SqliteChecks):
             self.visit(visit_id)
             return self.con.execute(
                 "INSERT INTO adjustments (visit_id, piece, side, listing, author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (visit_id, piece, side, listing, current_actor(), now_iso())).lastrowid
+                (visit_id, piece, side, listing, self.actor, now_iso())).lastrowid
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
                      listing: str | None = None) -> int:
@@ -175,7 +180,7 @@ class SqliteStore(SqliteChecks):
             self.visit(visit_id)
             return self.con.execute(
                 "INSERT INTO findings (visit_id, derifield, pd_side, listing, author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (visit_id, derifield, pd_side, listing, current_actor(), now_iso())).lastrowid
+                (visit_id, derifield, pd_side, listing, self.actor, now_iso())).lastrowid
 
     def findings(self, visit_id: int) -> list[dict]:
         """A visit's findings rows, oldest first.
@@ -281,4 +286,4 @@ def open_store(path=None, actor: str | None = None) -> SqliteStore:
     except BaseException:
         con.close()
         raise
-    return SqliteStore(path, con)
+    return SqliteStore(path, con, actor)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import RecordConflictError, RecordNotFoundError, UsageError
 from .rules import amended_result
-from .sqlite_db import current_actor, now_iso, write_tx
+from .sqlite_db import now_iso, write_tx
 from .vocabulary import require_term
 
 
@@ -23,11 +23,12 @@ class SqliteChecks:
     """Check methods of :class:`legcheck.records.sqlite.SqliteStore` (see :class:`~legcheck.records.protocol.Store`).
 
     Needs ``con`` (a connection from :func:`~legcheck.records.sqlite_db.connect`),
-    ``photos_dir``, ``patient()`` and ``visit_for_check()`` from the class it is mixed into.
+    ``photos_dir``, ``actor`` (the author of what it writes), ``patient()`` and ``visit_for_check()`` from the class it is mixed into.
     """
 
     con: sqlite3.Connection
     photos_dir: Path
+    actor: str
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path=None, annotated_path=None, taken_at: dt.datetime | None = None) -> dict:
@@ -90,7 +91,7 @@ class SqliteChecks:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (vid, it["phase"], it["position"], taken, photo.sha256 if photo else None,
              ann.sha256 if ann else None, float(r["lld_mm"]), r["short_leg"], float(r["uncertainty_mm"]),
-             r["method"], json.dumps(r), current_actor(), now_iso()))
+             r["method"], json.dumps(r), self.actor, now_iso()))
         return {"check_id": cur.lastrowid, "visit_id": vid, "photo_sha256": photo.sha256 if photo else None}
 
     def photo_path(self, sha256: str | None) -> Path | None:
@@ -124,7 +125,7 @@ class SqliteChecks:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (old["visit_id"], old["phase"], old["position"], old["taken_at"], old["photo_sha256"],
                  old["annotated_sha256"], result["lld_mm"], result["short_leg"], old["uncertainty_mm"], old["method"],
-                 json.dumps(result), check_id, author or current_actor(), reason.strip(), now_iso()))
+                 json.dumps(result), check_id, author or self.actor, reason.strip(), now_iso()))
             return cur.lastrowid
 
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:

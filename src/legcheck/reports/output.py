@@ -78,6 +78,42 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
     FileAccessError
         A file cannot be written.
     """
+    html_text, csv_text = render_report(kind, bundle, paper)
+    from .pdf import write_pdf
+
+    out = Path(out_path)
+    make_private_dir(out.parent)
+    if pdf:  # first: a PDF that cannot be printed leaves no half-set of files
+        write_pdf(html_text, out.with_suffix(".pdf"))
+    written = [atomic_write(out, html_text, mode=PRIVATE)] + ([out.with_suffix(".pdf")] if pdf else [])
+    if as_csv:
+        written.append(atomic_write(out.with_suffix(".csv"), csv_text, mode=PRIVATE))
+    return written
+
+
+def render_report(kind: str, bundle: dict, paper: str = "a4") -> tuple[str, str]:
+    """A report's HTML page and its numbers as CSV text, from its bundle (nothing written).
+
+    Parameters
+    ----------
+    kind : {"visit", "patient"}
+    bundle : dict
+        :func:`legcheck.records.bundles.visit_bundle` or
+        :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
+    paper : {"a4", "letter"}
+
+    Returns
+    -------
+    html_text : str
+        The self-contained HTML page (:func:`legcheck.reports.html.visit_html` or ``patient_html``).
+    csv_text : str
+        A visit's checks, or a patient's means per visit and position.
+
+    Raises
+    ------
+    UsageError
+        Unknown kind or paper size.
+    """
     if kind not in KINDS:
         raise UsageError(f"report kind {kind!r} is not one of {', '.join(KINDS)}")
     if paper not in PAPERS:
@@ -85,7 +121,6 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
     from .csvout import csv_rows_patient, csv_rows_visit
     from .data import patient_data, visit_data
     from .html import patient_html, visit_html
-    from .pdf import write_pdf
 
     if kind == "visit":
         data = visit_data(bundle)
@@ -93,13 +128,6 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf: bool
     else:
         data = patient_data(bundle)
         html_text, rows = patient_html(data, paper), csv_rows_patient(data)
-    out = Path(out_path)
-    make_private_dir(out.parent)
-    if pdf:  # first: a PDF that cannot be printed leaves no half-set of files
-        write_pdf(html_text, out.with_suffix(".pdf"))
-    written = [atomic_write(out, html_text, mode=PRIVATE)] + ([out.with_suffix(".pdf")] if pdf else [])
-    if as_csv:
-        columns = list(rows[0]) if rows else ["visit_id"]
-        written.append(atomic_write(out.with_suffix(".csv"), table_text(rows, columns, "csv"), mode=PRIVATE))
-    return written
+    columns = list(rows[0]) if rows else ["visit_id"]
+    return html_text, table_text(rows, columns, "csv")
 
