@@ -108,7 +108,7 @@ async def measure(request: Request, session: Annotated[Session, Depends(writer("
                                           near_left, near_right))
     up, new = await _upload(request, session, photo, upload_id)
     try:
-        result = await web.pool.run(measure_job, str(up.photo), options, str(up.annotated))
+        result = await web.pool.run(measure_job, str(up.photo), options, str(up.annotated), up.filename)
     except LegcheckError as exc:
         if isinstance(exc, ImageReadError):
             if new:
@@ -165,7 +165,7 @@ async def record(request: Request, session: Annotated[Session, Depends(writer("r
     up, new = await _upload(request, session, photo, upload_id)
     try:
         out = await web.pool.run(record_job, web.config.db, session.user["name"], str(up.photo), chart, phase,
-                                 position, options, visit_id)
+                                 position, options, visit_id, up.filename)
     except LegcheckError:
         if new:
             web.uploads.remove(up)

@@ -60,6 +60,17 @@ def _optional_session(request: Request) -> Session | None:
         return None
 
 
+@router.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every page (the reports too): the same icon as the pages link."""
+    from importlib import resources
+
+    from fastapi.responses import Response
+
+    svg = resources.files(__package__).joinpath("static", "favicon.svg").read_bytes()
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/")
 def home():
     return RedirectResponse("/patients", status_code=303)

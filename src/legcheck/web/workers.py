@@ -40,7 +40,17 @@ def warm() -> int:
     return os.getpid()
 
 
-def measure_job(photo: str, options, annotated: str) -> dict:
+def _as_sent(exc, photo: str, shown: str):
+    """``exc`` with the server's path of the photo replaced by the name it was sent as (as the CLI names it)."""
+    from ..errors import LegcheckError
+
+    if isinstance(exc, LegcheckError) and photo in exc.message:
+        exc.message = exc.message.replace(photo, shown)
+        exc.args = (exc.message, *exc.args[1:])
+    return exc
+
+
+def measure_job(photo: str, options, annotated: str, shown: str = "photo") -> dict:
     """Measure a photo and write its annotated copy.
 
     Parameters
@@ -50,6 +60,8 @@ def measure_job(photo: str, options, annotated: str) -> dict:
     options : legcheck.pipeline.MeasureOptions
     annotated : str
         Where the annotated JPEG goes (owner-only).
+    shown : str
+        The photo's name as sent: error messages name it instead of the server's path.
 
     Returns
     -------
@@ -63,13 +75,16 @@ def measure_job(photo: str, options, annotated: str) -> dict:
     """
     from ..pipeline import annotate, measure_with
 
-    result = measure_with(photo, options)
+    try:
+        result = measure_with(photo, options)
+    except Exception as exc:
+        raise _as_sent(exc, photo, shown) from None
     annotate(result, annotated, options.board)
     return {**result.measurement.to_json(), "summary": result.measurement.summary()}
 
 
 def record_job(db, actor: str, photo: str, chart: str, phase: str, position: str, options,
-               visit_id: int | None) -> dict:
+               visit_id: int | None, shown: str = "photo") -> dict:
     """Measure, annotate and record a photo as a check (:func:`legcheck.pipeline.record_check`).
 
     Parameters
@@ -80,6 +95,8 @@ def record_job(db, actor: str, photo: str, chart: str, phase: str, position: str
         The signed-in user: the check's author.
     photo, chart, phase, position, options, visit_id
         As :func:`legcheck.pipeline.record_check`.
+    shown : str
+        As :func:`measure_job`.
 
     Returns
     -------
@@ -90,8 +107,11 @@ def record_job(db, actor: str, photo: str, chart: str, phase: str, position: str
     from ..pipeline import record_check
     from ..records import open_store
 
-    with open_store(db, actor=actor) as store:
-        rc = record_check(store, photo, chart, phase, position, options, visit_id)
+    try:
+        with open_store(db, actor=actor) as store:
+            rc = record_check(store, photo, chart, phase, position, options, visit_id)
+    except Exception as exc:
+        raise _as_sent(exc, photo, shown) from None
     return {"check_id": rc.check_id, "visit_id": rc.visit_id, "photo_sha256": rc.photo_sha256, "phase": rc.phase,
             "position": rc.position, "measurement": {**rc.measurement.to_json(), "summary": rc.measurement.summary()}}
 

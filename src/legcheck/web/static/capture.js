@@ -69,6 +69,8 @@ document.addEventListener("DOMContentLoaded", () => {
     $("figure").textContent = r.summary;
     const warnings = $("warnings");
     warnings.replaceChildren(...(r.warnings || []).map((w) => Object.assign(document.createElement("li"), { textContent: w })));
+    state.roi = (r.details && r.details.roi_px) || null;
+    $("annotated").onload = () => fit();
     $("annotated").src = r.annotated_url + "?t=" + Date.now();
     const heel = (r.details && r.details.heel_px) || {};
     const sent = state.sentPoints || {};
@@ -83,11 +85,25 @@ document.addEventListener("DOMContentLoaded", () => {
     $("figure").textContent = "Not measured yet: place the heels.";
     $("warnings").replaceChildren();
     const img = $("annotated");
-    img.onload = () => { state.size = [img.naturalWidth, img.naturalHeight]; img.onload = null; };
+    state.roi = null;
+    img.onload = () => { state.size = [img.naturalWidth, img.naturalHeight]; img.onload = null; fit(); };
     img.src = url;
     $("accept").disabled = true;
     show("result");
     startCorrecting();
+  }
+
+  // Show the board and heels (the measurement's region), not the whole frame: on a phone the heels
+  // are then large enough to tap. Exact points zoom in three times more; the rest scrolls.
+  function fit() {
+    const wrap = $("photo-wrap"), inner = $("photo-inner");
+    const roi = state.roi && state.size ? state.roi : null;
+    const zoom = ($("exact").checked ? 3 : 1) * (roi ? state.size[0] / Math.max(roi[2] - roi[0], 1) : 1);
+    inner.style.width = (100 * zoom) + "%";
+    if (roi) {
+      wrap.scrollLeft = roi[0] / state.size[0] * inner.clientWidth;
+      wrap.scrollTop = roi[1] / state.size[1] * inner.clientHeight;
+    }
   }
 
   function placeMarks() {
@@ -106,6 +122,7 @@ document.addEventListener("DOMContentLoaded", () => {
     state.correcting = true;
     $("correcting").hidden = false;
     $("actions").hidden = true;
+    fit();
     placeMarks();
   }
 
@@ -113,8 +130,8 @@ document.addEventListener("DOMContentLoaded", () => {
     state.correcting = false;
     $("correcting").hidden = true;
     $("actions").hidden = false;
-    $("photo-wrap").classList.remove("zoom");
     $("exact").checked = false;
+    fit();
     placeMarks();
   }
 
@@ -129,7 +146,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 
   $("exact").addEventListener("change", (ev) => {
-    $("photo-wrap").classList.toggle("zoom", ev.target.checked);
+    fit();
     $("correct-help").textContent = ev.target.checked
       ? "Zoomed in: scroll to each heel and tap exactly on its edge (left, then right)."
       : "Tap near the LEFT heel, then near the RIGHT heel. legcheck finds each heel's edge near your tap.";
