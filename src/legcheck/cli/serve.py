@@ -62,6 +62,8 @@ def plan_tls(host: str, lan: bool, cert, key, self_signed: bool) -> tuple[str, b
 @click.option("--self-signed", is_flag=True, help="Use a self-signed certificate made once in the data directory.")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
               help="Photos measured at once (one process each; about one per core).")
+@click.option("--worker-threads", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="OpenCV threads in each worker (0: one per core).")
 @click.option("--max-upload-mb", type=click.FloatRange(1, 1000), default=40, show_default=True,
               help="Largest upload accepted, MB.")
 @click.option("--camera", "camera_path", type=click.Path(dir_okay=False, exists=True), default=None,
@@ -70,7 +72,7 @@ def plan_tls(host: str, lan: bool, cert, key, self_signed: bool) -> tuple[str, b
               help="Session key, TLS certificate, photos waiting (default: beside the database).")
 @db_option
 @handles_errors
-def serve(host, port, lan, cert, key, self_signed, workers, max_upload_mb, camera_path, data_dir, db_path):
+def serve(host, port, lan, cert, key, self_signed, workers, worker_threads, max_upload_mb, camera_path, data_dir, db_path):
     """Serve the phone page: take the photo, see the figure, record the check.
 
     \b
@@ -89,7 +91,7 @@ def serve(host, port, lan, cert, key, self_signed, workers, max_upload_mb, camer
     addresses = lan_addresses() if lan else []
     if self_signed:
         cert, key = make_self_signed(data, addresses)
-    config = WebConfig(db=db_path, data_dir=data, tls=tls, workers=workers,
+    config = WebConfig(db=db_path, data_dir=data, tls=tls, workers=workers, worker_threads=worker_threads,
                        max_upload_bytes=int(max_upload_mb * 2**20), camera=camera_path)
     app = create_app(config)
     _check_users(app)

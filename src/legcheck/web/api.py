@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import HTTP_STATUS, ImageReadError, LegcheckError, RecordNotFoundError, UsageError
 from ..records.vocabulary import require_term
-from .sessions import Session, TooManyAttempts
+from .sessions import NotSignedIn, Session
 from .state import signed_in, web_of, writer
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -43,12 +43,6 @@ async def sign_in(request: Request, name: Annotated[str, Form()], password: Anno
     user = await run_in_threadpool(web.authenticate, name, password)
     if user is None:
         web.throttle.failed(*keys)
-        try:
-            web.throttle.check(*keys)
-        except TooManyAttempts:
-            pass  # this answer still says why; the next attempt is refused
-        from .sessions import NotSignedIn
-
         raise NotSignedIn("wrong user name or password")
     web.throttle.succeeded(keys[0])
     cookie, csrf = web.sessions.new(user["name"])

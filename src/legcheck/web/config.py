@@ -81,6 +81,8 @@ class WebConfig:
         Served over HTTPS: session cookies are ``Secure`` (and ``__Host-`` prefixed).
     workers : int
         Measuring processes (0: measure in a thread of the server process; tests only).
+    worker_threads : int
+        OpenCV and BLAS threads per measuring process (0: their defaults).
     max_upload_bytes : int
         Larger request bodies are refused (413).
     session_ttl_s : int
@@ -98,6 +100,7 @@ class WebConfig:
     data_dir: Path | None = None
     tls: bool = False
     workers: int = 2
+    worker_threads: int = 1
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     session_ttl_s: int = DEFAULT_SESSION_TTL_S
     upload_ttl_s: int = 2 * 3600

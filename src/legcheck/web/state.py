@@ -36,7 +36,7 @@ class WebState:
         self.sessions = Sessions(secret_key(data), config.session_ttl_s, config.tls)
         self.throttle = Throttle()
         self.uploads = Uploads(data / "web-uploads", config.upload_ttl_s)
-        self.pool = MeasurePool(config.workers)
+        self.pool = MeasurePool(config.workers, config.worker_threads)
 
     def store(self, actor: str | None = None):
         """Open the store as ``actor`` (the signed-in user: the author of what is written); use with ``with``."""

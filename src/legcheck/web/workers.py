@@ -1,8 +1,7 @@
 """The measuring pool: photos are measured in worker processes, so one phone never waits behind another's CPU.
 
-Each worker is a fresh (spawned) Python process with OpenCV and the BLAS libraries on one
-thread: two workers on two cores measure two photos at once, where one process with threaded
-OpenCV would run them one after the other. Workers ignore SIGINT and SIGTERM: on Ctrl-C or a
+Each worker is a fresh (spawned) Python process, by default with OpenCV and the BLAS libraries
+on one thread (``threads``): two workers on two cores measure two photos at once. Workers ignore SIGINT and SIGTERM: on Ctrl-C or a
 service stop the server finishes the requests it accepted (uvicorn's graceful shutdown), then
 closes the pool, waiting for every job (:meth:`MeasurePool.close`). Nothing is lost: a check is
 recorded in one transaction inside the job, or not at all.
@@ -17,18 +16,16 @@ import asyncio
 import os
 import signal
 
-#: Environment of a worker before numpy or OpenCV load: one thread each.
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def init_worker() -> None:
-    """Set up a worker process: one thread for OpenCV and BLAS; the parent alone handles stop signals."""
-    os.environ.update(ONE_THREAD)
+def init_worker(threads: int = 1) -> None:
+    """Set up a worker process: ``threads`` for OpenCV and BLAS (0: their defaults); the parent alone handles stop signals."""
+    if threads > 0:  # before numpy or OpenCV load
+        os.environ.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from .._cv import cv2
+    if threads > 0:
+        from .._cv import cv2
 
-    cv2().setNumThreads(1)
+        cv2().setNumThreads(threads)
 
 
 def warm() -> int:
@@ -123,9 +120,11 @@ class MeasurePool:
     ----------
     workers : int
         Processes; 0 measures in one thread of this process (for tests that need no processes).
+    threads : int
+        OpenCV and BLAS threads in each process (0: their own default, one per core).
     """
 
-    def __init__(self, workers: int = 2):
+    def __init__(self, workers: int = 2, threads: int = 1):
         from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
         from multiprocessing import get_context
 
@@ -134,7 +133,8 @@ class MeasurePool:
             self._ex = ThreadPoolExecutor(1, thread_name_prefix="legcheck-measure")
         else:
             # spawn: the server process runs threads; forking it could copy a held lock.
-            self._ex = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=init_worker)
+            self._ex = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=init_worker,
+                                           initargs=(threads,))
 
     def start(self) -> None:
         """Start every worker now and load the measuring code in it (without waiting)."""
