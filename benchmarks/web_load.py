@@ -243,7 +243,11 @@ def markdown(r: dict) -> str:
         f"{r['limit_one_client_s']:.2f} s: {'holds' if ok1 else 'DOES NOT HOLD'}.",
         f"- {r['clients']} clients: median {r['server_concurrent']['median_s']:.2f} s against 1.5 x "
         f"{r['in_process_concurrent']['median_s']:.2f} (in-process at the same concurrency) + "
-        f"{r['upload_only']['median_s']:.2f} = {r['limit_concurrent_s']:.2f} s: {'holds' if ok4 else 'DOES NOT HOLD'}.",
+        f"{r['upload_only']['median_s']:.2f} = {r['limit_concurrent_s']:.2f} s: {'holds' if ok4 else 'DOES NOT HOLD'}. "
+        f"Against one photo alone in-process ({r['limit_one_client_s']:.2f} s) it "
+        f"{'holds' if r['server_concurrent']['median_s'] <= r['limit_one_client_s'] else 'does not'}: "
+        f"{r['clients']} photos at once on {r['workers']} workers queue, each waiting for about "
+        f"{r['clients'] / r['workers'] - 1:g} other.",
         ""])
 
 
