@@ -226,7 +226,7 @@ def markdown(r: dict) -> str:
     return "\n".join([
         f"## Web server load ({r['date']}, {r['machine']})", "",
         f"{r['photos']} rendered 12 MP heel-tab photos (median {r['photo_mb_median']:.1f} MB), `legcheck serve "
-        f"--workers {r['workers']} --worker-threads {r['worker_threads']}` on 127.0.0.1, {r['clients']} clients uploading every photo through "
+        f"--workers {r['workers']} --worker-threads {r.get('worker_threads', 1)}` on 127.0.0.1, {r['clients']} clients uploading every photo through "
         "`POST /api/measure` (measured and annotated); time from the first byte sent to the JSON result.", "",
         "| run | photos | median s | p95 s | photos/min |", "|---|---|---|---|---|",
         row("in-process `measure_photo`, one after another", r["in_process_sequential"]),

@@ -1,7 +1,7 @@
 """The JSON API against a real SQLite file and real sample photos: every endpoint, and every refusal.
 
 Measuring runs in a thread here (``workers=0``) to keep the tests fast; the worker processes are
-exercised by tests/web/test_server.py and the browser walk-through.
+exercised by tests/web/test_serve.py and the phone walk-through (tests/web/test_phone.py).
 """
 
 from __future__ import annotations
