@@ -94,15 +94,26 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   // Show the board and heels (the measurement's region), not the whole frame: on a phone the heels
-  // are then large enough to tap. Exact points zoom in three times more; the rest scrolls.
+  // are then large enough to tap. The crop is made with margins (percentages of the width), so it
+  // stays put however the page is laid out. Exact points zoom in three times more and scroll.
   function fit() {
     const wrap = $("photo-wrap"), inner = $("photo-inner");
     const roi = state.roi && state.size ? state.roi : null;
-    const zoom = ($("exact").checked ? 3 : 1) * (roi ? state.size[0] / Math.max(roi[2] - roi[0], 1) : 1);
-    inner.style.width = (100 * zoom) + "%";
-    if (roi) {
-      wrap.scrollLeft = roi[0] / state.size[0] * inner.clientWidth;
-      wrap.scrollTop = roi[1] / state.size[1] * inner.clientHeight;
+    const exact = $("exact").checked;
+    const k = roi ? state.size[0] / Math.max(roi[2] - roi[0], 1) : 1;
+    inner.style.width = (100 * k * (exact ? 3 : 1)) + "%";
+    wrap.classList.toggle("cropped", Boolean(roi) && !exact);
+    if (roi && !exact) {
+      inner.style.marginLeft = (-100 * k * roi[0] / state.size[0]) + "%";
+      inner.style.marginTop = (-100 * k * roi[1] / state.size[0]) + "%";
+      wrap.style.aspectRatio = (roi[2] - roi[0]) + " / " + (roi[3] - roi[1]);
+    } else {
+      inner.style.marginLeft = inner.style.marginTop = "0";
+      wrap.style.aspectRatio = "auto";
+      if (roi) {
+        wrap.scrollLeft = roi[0] / state.size[0] * inner.clientWidth;
+        wrap.scrollTop = roi[1] / state.size[1] * inner.clientHeight;
+      }
     }
   }
 
