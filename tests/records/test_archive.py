@@ -23,6 +23,7 @@ from legcheck.cli import cli
 from legcheck.errors import IntegrityCheckError, RecordConflictError, UsageError
 from legcheck.records import open_store
 from legcheck.records.archive import restore_backup, verify_backup
+from legcheck.records.migrations import LATEST
 
 HERE = Path(__file__).parent
 RESULT = {"lld_mm": 2.0, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "image": {},
@@ -84,7 +85,7 @@ def test_backup_under_a_writer_every_50ms_is_whole_and_restores(db, tmp_path):
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert names[:2] == ["manifest.json", "database.sqlite3"] and len(names) == 2 + 6
-    assert manifest["counts"]["photos"] == 6 and manifest["schema_version"] == 1
+    assert manifest["counts"]["photos"] == 6 and manifest["schema_version"] == LATEST
     report = verify_backup(archive)
     assert report["ok"], report["problems"]
     restored = tmp_path / "restored" / "legcheck.sqlite3"
@@ -156,3 +157,4 @@ def test_restore_refuses_a_non_empty_target_and_backup_never_overwrites(db, tmp_
         restore_backup(tmp_path / "b.tar", target)
     res = CliRunner().invoke(cli, ["backup", "--verify", str(db)])
     assert res.exit_code == 2 and "not a legcheck backup" in res.output
+
