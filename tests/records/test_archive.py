@@ -158,3 +158,27 @@ def test_restore_refuses_a_non_empty_target_and_backup_never_overwrites(db, tmp_
     res = CliRunner().invoke(cli, ["backup", "--verify", str(db)])
     assert res.exit_code == 2 and "not a legcheck backup" in res.output
 
+
+def test_a_backup_from_before_the_users_table_verifies_and_restores_migrated(tmp_path, monkeypatch):
+    """A schema-1 archive (written before migration 2 added users) is verified against schema 1's
+    tables and triggers, and the restored copy is migrated to the current schema and checks clean."""
+    import legcheck.records.store as store_module
+    from legcheck.records.migrations import MIGRATIONS
+
+    old = tmp_path / "old.sqlite3"
+    with monkeypatch.context() as m:  # this program as it was before migration 2
+        m.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+        m.setattr(store_module, "LATEST", 1)
+        with open_store(old, create=True) as st:
+            st.add_patient("C1", "Alice Adams")
+            st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg((200, 0, 0)))
+            assert st.schema_version() == 1
+            manifest = st.backup(tmp_path / "old.tar")
+    assert manifest["schema_version"] == 1 and "users" not in manifest["counts"]
+    assert verify_backup(tmp_path / "old.tar")["ok"]
+    out = restore_backup(tmp_path / "old.tar", tmp_path / "new.sqlite3")
+    assert out["check"]["ok"] and out["check"]["schema_version"] == LATEST
+    with open_store(tmp_path / "new.sqlite3") as st:
+        assert [c["lld_mm"] for c in st.checks()] == [RESULT["lld_mm"]] and st.users() == []
+        st.add_user("kim", "assistant", "a long enough password")
+        assert st.check_integrity()["ok"]

@@ -224,6 +224,12 @@ MIGRATIONS: list[Migration] = [
 LATEST = len(MIGRATIONS)
 
 
+def history_tables(version: int = LATEST) -> dict[str, list[tuple[str, ...]]]:
+    """The history tables a database at schema ``version`` holds (an older backup's snapshot has fewer)."""
+    by_version = {1: _HISTORY_1, 2: _HISTORY_2}
+    return {t: u for v in range(1, min(version, LATEST) + 1) for t, u in by_version[v].items()}
+
+
 def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
     """The protective triggers a database at ``version`` must hold, name -> the exact CREATE statement.
 
