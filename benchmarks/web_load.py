@@ -1,6 +1,10 @@
 """Load on ``legcheck serve``: phones uploading 12 MP photos at once, against measuring in-process.
 
     python benchmarks/web_load.py [--photos 25] [--clients 4] [--workers 2] [--json out.json]
+                                  [--results bench/RESULTS.md]
+
+``make bench`` runs it after ``legcheck bench`` with ``--results bench/RESULTS.md``: its section
+("## Web server load ...") replaces the one already there, or is added at the end.
 
 Renders ``--photos`` seeded 12-megapixel heel-tab scenes (:func:`scenes.tab_scene`, with their
 truth), then times, on the same photos:
@@ -251,6 +255,22 @@ def markdown(r: dict) -> str:
         ""])
 
 
+def put_section(path: Path, section: str) -> None:
+    """Write ``section`` (a "## " heading and its text) into the Markdown file ``path``: in place of
+    the section with the same heading start, else at the end."""
+    from legcheck.fileio import PUBLIC, atomic_write
+
+    head = section.split("(", 1)[0]  # "## Web server load " without the date
+    lines = path.read_text().splitlines(keepends=True) if path.exists() else []
+    start = next((i for i, line in enumerate(lines) if line.startswith(head)), None)
+    if start is None:
+        text = "".join(lines).rstrip("\n") + ("\n\n" if lines else "") + section
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        text = "".join(lines[:start]) + section + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
+    atomic_write(path, text.rstrip("\n") + "\n", mode=PUBLIC)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--photos", type=int, default=25)
@@ -258,13 +278,19 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--worker-threads", type=int, default=1, help="OpenCV threads per worker (0: its default).")
     ap.add_argument("--json", dest="json_path", default=None)
+    ap.add_argument("--results", dest="results_path", default=None,
+                    help="Markdown file whose web-load section is replaced (or added): bench/RESULTS.md.")
     ap.add_argument("--photos-dir", default=None, help="Keep the renders here and reuse them next time.")
     args = ap.parse_args(argv)
     res = run(args.photos, args.clients, args.workers, progress=lambda m: print(m, file=sys.stderr),
               photos_dir=args.photos_dir, threads=args.worker_threads)
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps(res, indent=1) + "\n")
+        from legcheck.fileio import PUBLIC, atomic_write
+
+        atomic_write(args.json_path, json.dumps(res, indent=1) + "\n", mode=PUBLIC)
     print(markdown(res))
+    if args.results_path:
+        put_section(Path(args.results_path), markdown(res))
     return 0 if not res["failed"] and not res["differ_from_in_process"] else 1
 
 
