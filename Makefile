@@ -21,8 +21,10 @@ test: $(STAMP)
 	@bash scripts/ensure_test_tools.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The measuring benchmark, then the web server under load (its section is put into RESULTS.md).
 bench: $(STAMP)
 	$(BIN)/legcheck bench --json bench/results.json --results bench/RESULTS.md
+	$(BIN)/python benchmarks/web_load.py --json bench/web_load.json --results bench/RESULTS.md
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py

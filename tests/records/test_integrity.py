@@ -42,6 +42,8 @@ def db(tmp_path):
         st.add_adjustment(vid, "pelvic", "right")
         st.set_findings(vid, pd_side="left")
         st.amend_check(cid - 1, -1.5, "re-read the photo")
+        st.add_user("kim", "assistant", "a long enough password")
+        st.update_user("kim", role="practitioner")
     return path, cid
 
 
@@ -73,8 +75,9 @@ def test_the_audit_is_a_hash_chain_over_every_row(db):
         assert a["record_sha256"] == hashlib.sha256(canonical(row)).hexdigest()
         prev = a["sha256"]
     n_rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in HISTORY_TABLES if t != "audit")
-    assert len(audit) == n_rows == 1 + 1 + 1 + 1 + 4 + 1 + 1  # migration, patient, visit, photo, 4 checks, adj., findings
-    amend = [a for a in audit if a["action"] == "amend"]
+    # migrations, patient, visit, photo, 4 checks, adjustment, findings, 2 user rows
+    assert len(audit) == n_rows == 2 + 1 + 1 + 1 + 4 + 1 + 1 + 2
+    amend = [a for a in audit if a["action"] == "amend" and a["record_table"] == "checks"]
     assert len(amend) == 1 and json.loads(amend[0]["detail"])["reason"] == "re-read the photo"
 
 

@@ -108,7 +108,7 @@ def db_check(as_json, db_path, create_db):
     else:
         c = report["counts"]
         click.echo(f"{where}: schema {report['schema_version']}, {c.get('patients', 0)} patient rows, "
-                   f"{c.get('visits', 0)} visit rows, {c.get('checks', 0)} check rows, "
+                   f"{c.get('visits', 0)} visit rows, {c.get('checks', 0)} check rows, {c.get('users', 0)} user rows, "
                    f"{c.get('audit', 0)} audit rows, {report['photos_checked']} photos checked")
         for p in report["problems"]:
             click.echo(f"  problem: {p}")

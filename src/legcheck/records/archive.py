@@ -37,7 +37,7 @@ from pathlib import Path
 from ..errors import IntegrityCheckError, RecordConflictError, UsageError
 from ..fileio import PRIVATE, atomic_write, atomic_writer, make_private_dir, refuse_protected
 from .integrity import row_problems, trigger_problems
-from .migrations import APPLICATION_ID, HISTORY_TABLES, LATEST, expected_triggers
+from .migrations import APPLICATION_ID, LATEST, expected_triggers, history_tables
 from .photos import STORED_MODE
 
 __all__ = ["write_backup", "verify_backup", "restore_backup", "FORMAT", "FORMAT_VERSION"]
@@ -52,10 +52,11 @@ def _sha(data: bytes) -> str:
 
 
 def _read_snapshot(con: sqlite3.Connection) -> dict:
-    """What a snapshot holds: version, application id, every history table's rows, triggers."""
+    """What a snapshot holds: version, application id, every history table's rows (of its schema), triggers."""
     con.row_factory = sqlite3.Row
-    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")] for t in HISTORY_TABLES}
-    return {"schema_version": con.execute("PRAGMA user_version").fetchone()[0],
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")] for t in history_tables(version)}
+    return {"schema_version": version,
             "application_id": con.execute("PRAGMA application_id").fetchone()[0],
             "tables": tables,
             "triggers": {n: s for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}}

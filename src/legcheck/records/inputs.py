@@ -46,16 +46,39 @@ def normalize_chart(chart) -> tuple[str, str]:
     UsageError
         Empty, or holding a control, format or whitespace character other than single spaces.
     """
-    text = unicodedata.normalize("NFKC", str(chart or "")).strip(" ")
+    return _identifier("chart number", chart, "a patient needs a chart number")
+
+
+def normalize_user_name(name) -> tuple[str, str]:
+    """A web app user's sign-in name as stored and its key for uniqueness (the rules of :func:`normalize_chart`).
+
+    Returns
+    -------
+    name : str
+        NFKC-normalised, outer spaces removed: what is stored, shown and recorded as an author.
+    key : str
+        Its case-folded NFKC form: "Ann" and "ann" are one user.
+
+    Raises
+    ------
+    UsageError
+        Empty, or holding a control, format or whitespace character other than single spaces.
+    """
+    return _identifier("user name", name, "a user needs a name")
+
+
+def _identifier(what: str, value, empty: str) -> tuple[str, str]:
+    """An identifier people type and read (see the module docstring): (as stored, key)."""
+    text = unicodedata.normalize("NFKC", str(value or "")).strip(" ")
     if not text:
-        raise UsageError("a patient needs a chart number")
+        raise UsageError(empty)
     for ch in text:
         cat = unicodedata.category(ch)
         if ch != " " and (cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or ch.isspace()):
-            raise UsageError(f"chart number {text!r} holds an invisible or control character "
+            raise UsageError(f"{what} {text!r} holds an invisible or control character "
                              f"(U+{ord(ch):04X}); type it with letters, digits and single spaces")
     if "  " in text:
-        raise UsageError(f"chart number {text!r} holds two spaces in a row; use single spaces")
+        raise UsageError(f"{what} {text!r} holds two spaces in a row; use single spaces")
     return text, unicodedata.normalize("NFKC", text.casefold())
 
 

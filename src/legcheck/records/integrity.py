@@ -4,7 +4,7 @@
 checks, the application id), the schema version, the audit hash chain and every history row
 against its audit row (the record's canonical content is hashed again from its stored values),
 the protective triggers (each present, each exactly as the migrations wrote it), the current
-records (no two current patients share a chart number), and every stored photo against its
+records (no two current patients share a chart number, no two current users a name), and every stored photo against its
 hash. Row-level problems are listed in audit order, so the first one named is the first broken
 row.
 """
@@ -118,6 +118,8 @@ def check_store(store) -> dict:
             triggers = store.backend.triggers(conn)
             dupes = store._rows(conn, """SELECT chart_key, count(*) AS n FROM current_patients
                                          GROUP BY chart_key HAVING count(*) > 1""")
+            dupe_users = store._rows(conn, """SELECT name_key, count(*) AS n FROM current_users
+                                              GROUP BY name_key HAVING count(*) > 1""")
     except DatabaseDamagedError as exc:
         report["problems"] = [f"storage: {exc.message}"]
         report["first_broken"] = report["problems"][0]
@@ -126,6 +128,7 @@ def check_store(store) -> dict:
     problems += broken
     problems += trigger_problems(triggers, expected_triggers(store.backend.name, min(version, LATEST)))
     problems += [f"patients: {d['n']} current patients share the chart number key {d['chart_key']!r}" for d in dupes]
+    problems += [f"users: {d['n']} current users share the name key {d['name_key']!r}" for d in dupe_users]
     photo_problems, orphans = _photo_problems(store, tables["photos"])
     problems += photo_problems
     report.update(ok=not problems, problems=problems, photos_checked=len(tables["photos"]), orphan_photos=orphans,

@@ -1,7 +1,8 @@
 """The schema of the visit log and its ordered migrations, one list of steps per backend.
 
 Tables are plain SQL that SQLite and PostgreSQL both read (INTEGER, DOUBLE PRECISION, TEXT,
-CHECK ... IN, LIKE): :data:`SHARED` holds them once. What differs is in each backend's own
+CHECK ... IN, LIKE, substr): :data:`SHARED_1` and :data:`SHARED_2` hold them once. No ``%`` in
+shared DDL: psycopg reads it as a parameter placeholder (``substr`` instead of ``LIKE 'x%'``). What differs is in each backend's own
 steps: the protective triggers (:func:`sqlite_protection`) and SQLite's ``application_id``.
 Each migration runs in one write transaction and records itself in ``schema_migrations``
 (SQLite also keeps ``PRAGMA user_version`` in step); an older program refuses a newer database.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .inputs import MAX_ABS_LLD_MM
-from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, SHORT_LEG, SIDES
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SHORT_LEG, SIDES
 
 #: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
 APPLICATION_ID = 0x4C67436B
@@ -140,10 +141,8 @@ SHARED_1 = [
       for t in ("patients", "visits", "checks", "findings", "adjustments")],
 ]
 
-#: Every table whose rows are history: append-only, each row with its audit row (audit itself
-#: is protected the same way and verified as a chain). Value: the columns (or column groups)
-#: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
-HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {
+#: The history tables of migration 1 (frozen: its triggers are made from this).
+_HISTORY_1: dict[str, list[tuple[str, ...]]] = {
     "schema_migrations": [("id",)],
     "patients": [("id",), ("supersedes",)],
     "visits": [("id",), ("supersedes",)],
@@ -153,8 +152,33 @@ HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {
     "adjustments": [("id",), ("supersedes",)],
     "audit": [("id",), ("sha256",), ("prev_sha256",), ("record_table", "record_id")],
 }
+
+#: Migration 2: the users of the web app. Versioned like patients: a change of role or password,
+#: or a disabled account, is a new row superseding the user's current one, with a reason.
+#: ``name`` is the sign-in name as shown and the ``author`` of what the user writes;
+#: ``name_key`` (NFKC, case-folded) is what is unique among current users (the store refuses a
+#: second one in its write lock; the database check verifies it). ``password_hash`` is an
+#: Argon2id PHC string, never the password; the audit row holds only the hash of the row.
+SHARED_2 = [
+    _versioned("users", f"""
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    name_key TEXT NOT NULL CHECK (length(name_key) > 0),
+    role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+    password_hash TEXT NOT NULL CHECK (substr(password_hash, 1, 10) = '$argon2id$'),
+    active INTEGER NOT NULL CHECK (active IN (0, 1))"""),
+    "CREATE INDEX users_entity ON users(entity_id)",
+    "CREATE INDEX users_name_key ON users(name_key)",
+    """CREATE VIEW current_users AS
+        SELECT r.* FROM users r WHERE NOT EXISTS (SELECT 1 FROM users n WHERE n.supersedes = r.id)""",
+]
+_HISTORY_2 = {"users": [("id",), ("supersedes",)]}
+
+#: Every table whose rows are history: append-only, each row with its audit row (audit itself
+#: is protected the same way and verified as a chain). Value: the columns (or column groups)
+#: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
+HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {**_HISTORY_1, **_HISTORY_2}
 #: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
-VERSIONED = ("patients", "visits", "checks", "findings", "adjustments")
+VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users")
 
 
 def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
@@ -182,17 +206,28 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "append-only records with a hash-chained audit", {
         "sqlite": [
             *SHARED_1,
-            *[s for t, u in HISTORY_TABLES.items() for s in sqlite_protection(t, u)],
+            *[s for t, u in _HISTORY_1.items() for s in sqlite_protection(t, u)],
             f"PRAGMA application_id = {APPLICATION_ID}",
         ],
         # "postgresql": issue 17 adds SHARED_1 plus its own triggers (a plpgsql function raising on
         # UPDATE/DELETE; ON CONFLICT DO UPDATE fires the UPDATE trigger) and the role grants.
     }),
-    # 2: the web app's users table goes here (append-only, versioned: add it to HISTORY_TABLES
-    #    and VERSIONED, and give it sqlite_protection("users", ...)).
+    Migration(2, "users of the web app", {
+        "sqlite": [
+            *SHARED_2,
+            *[s for t, u in _HISTORY_2.items() for s in sqlite_protection(t, u)],
+        ],
+        # "postgresql": issue 17 adds SHARED_2 plus the same protection as migration 1's tables.
+    }),
 ]
 
 LATEST = len(MIGRATIONS)
+
+
+def history_tables(version: int = LATEST) -> dict[str, list[tuple[str, ...]]]:
+    """The history tables a database at schema ``version`` holds (an older backup's snapshot has fewer)."""
+    by_version = {1: _HISTORY_1, 2: _HISTORY_2}
+    return {t: u for v in range(1, min(version, LATEST) + 1) for t, u in by_version[v].items()}
 
 
 def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:

@@ -1,20 +1,20 @@
 """What every store of the visit log offers: the CLI, the reports' bundles and a web app use only this.
 
-A store holds patients, visits, leg checks, findings, drop-piece adjustments and the photos of
-the checks, all append-only: a correction is a new row that supersedes the old one, and every
-row is chained into a hash-chained audit log with its author (docs/records.md). It holds no
-clinical rules: the summary of a visit is :func:`legcheck.records.rules.visit_summary` over
-the records a store returns. Records are plain dicts whose keys are the column names of the
-schema (:mod:`legcheck.records.migrations`); timestamps are ISO 8601 strings, dates
-YYYY-MM-DD. lld_mm > 0 means the LEFT leg appears short.
+A store holds patients, visits, leg checks, findings, drop-piece adjustments, the checks'
+photos and the web app's users (:class:`~legcheck.records.protocol_users.UserStore`), all
+append-only: a correction is a new row that supersedes the old one, and every row is chained
+into a hash-chained audit log with its author (docs/records.md). It holds no clinical rules:
+the summary of a visit is :func:`legcheck.records.rules.visit_summary` over the records a
+store returns. Records are plain dicts whose keys are the schema's column names
+(:mod:`legcheck.records.migrations`); timestamps are ISO 8601 strings, dates YYYY-MM-DD.
+lld_mm > 0 means the LEFT leg appears short.
 
 Identity: a patient's and a visit's ``id`` is its stable entity id (what other records refer
 to; ``version_id`` is the row of its current version). A check's ``id`` is the row of that
 version: an amendment is a new check id, and ``entity_id`` links the versions.
 
-Who writes: the store's author is the operating-system user, or the signed-in user passed to
-:func:`legcheck.records.open_store` (``actor``); ``$LEGCHECK_USER`` is recorded beside it as a
-claim, never instead of it.
+Who writes: the operating-system user, or the signed-in user given to :func:`legcheck.records.open_store`
+(``actor``); ``$LEGCHECK_USER`` is recorded beside it as a claim, never instead of it.
 
 Errors every method may raise: :class:`~legcheck.errors.RecordNotFoundError` (8) for an
 unknown chart, visit or check, :class:`~legcheck.errors.RecordConflictError` (9) for a record
@@ -29,9 +29,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from .protocol_users import UserStore
+
 
 @runtime_checkable
-class Store(Protocol):
+class Store(UserStore, Protocol):
     """The visit log. Open one with :func:`legcheck.records.open_store`; close it (or use ``with``)."""
 
     @property
@@ -389,8 +391,6 @@ class Store(Protocol):
             ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
             table), ``schema_version``, ``audit_head`` (``id``, ``sha256``).
         """
-
-    # -- users: the web app adds add_user, user, users ... here (append-only table, migration 2) --
 
     def close(self) -> None:
         """Release the store."""

@@ -8,7 +8,8 @@ Every write goes through :meth:`SqlStore._append` inside one serialised write tr
 row gets the next id, the store's author and the time, is inserted, read back, hashed
 (:func:`legcheck.records.canonical.record_sha256`) and chained into ``audit`` (see
 docs/records.md). Nothing is ever updated or deleted; a correction is a new row that
-supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`.
+supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`; user methods:
+:mod:`legcheck.records.users`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .canonical import GENESIS, audit_sha256, record_sha256
 from .inputs import chart_key, normalize_chart, require_date, require_text
 from .migrations import LATEST, MIGRATIONS, VERSIONED
 from .store_checks import StoreChecks
+from .users import StoreUsers
 from .vocabulary import require_term
 
 __all__ = ["SqlStore", "os_user", "now_iso"]
@@ -50,7 +52,7 @@ def _sql(text):
     return sa.text(text)
 
 
-class SqlStore(StoreChecks):
+class SqlStore(StoreChecks, StoreUsers):
     """A legcheck database and its photo store (a :class:`~legcheck.records.protocol.Store`).
 
     Use :func:`legcheck.records.open_store`.

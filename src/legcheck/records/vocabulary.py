@@ -23,6 +23,9 @@ PIECES = ("cervical", "dorsal", "lumbar", "pelvic")
 SIDES = ("left", "right")
 #: The side a drop piece was set for.
 ADJUSTMENT_SIDES = ("left", "right", "both")
+#: Who signs in to the web app: the practitioner, an assistant (captures and records checks only),
+#: an administrator (also manages users).
+ROLES = ("practitioner", "assistant", "admin")
 #: What a check says about the legs.
 SHORT_LEG = ("left", "right", "even")
 #: The Derifield test's results.
@@ -33,7 +36,8 @@ EVEN_BELOW_MM = 1.0
 
 #: The words of each kind of term, by the name an error message uses for it.
 TERMS = {"phase": PHASES, "position": POSITIONS, "drop piece": PIECES, "side": ADJUSTMENT_SIDES,
-         "PD side": SIDES, "Derifield": DERIFIELD}
+         "PD side": SIDES, "Derifield": DERIFIELD,
+         "role": ROLES}
 
 
 def require_term(kind: str, value: str | None, optional: bool = False) -> str | None:
@@ -42,7 +46,8 @@ def require_term(kind: str, value: str | None, optional: bool = False) -> str | 
     Parameters
     ----------
     kind : str
-        A key of :data:`TERMS` ("phase", "position", "drop piece", "side", "PD side", "Derifield").
+        A key of :data:`TERMS` ("phase", "position", "drop piece", "side", "PD side", "Derifield",
+        "role").
     value : str or None
         The word to check.
     optional : bool
