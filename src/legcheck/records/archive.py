@@ -258,8 +258,9 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
     Returns
     -------
     dict
-        ``manifest`` and ``check`` (the database check of the restored copy, see
-        :func:`legcheck.records.integrity.check_store`).
+        ``manifest``, ``check`` (the database check of the restored copy, see
+        :func:`legcheck.records.integrity.check_store`) and ``location`` (the target, for
+        people: no password).
 
     Raises
     ------
@@ -285,7 +286,7 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
         where = st.location
     if not check["ok"]:
         raise IntegrityCheckError(f"the restored database at {where} fails the check ({check['first_broken']})")
-    return {"manifest": report["manifest"], "check": check}
+    return {"manifest": report["manifest"], "check": check, "location": where}
 
 
 def _verified(archive) -> dict:

@@ -196,8 +196,9 @@ def copy_database(source, target, photos=None, actor: str | None = None) -> dict
     Returns
     -------
     dict
-        ``copy`` (:func:`compare_records`: counts, audit head) and ``check`` (the target's
-        database check, :func:`legcheck.records.integrity.check_store`).
+        ``copy`` (:func:`compare_records`: counts, audit head), ``check`` (the target's
+        database check, :func:`legcheck.records.integrity.check_store`) and ``location`` (the
+        target, for people: no password).
 
     Raises
     ------
@@ -220,9 +221,10 @@ def copy_database(source, target, photos=None, actor: str | None = None) -> dict
         result = write_copy(target, version, tables, lambda sha, rel: src.photo_bytes(sha), photos)
     with open_store(target, actor=actor) as dst:
         check = dst.check_integrity()
+        where = dst.location
     if not check["ok"]:
-        raise IntegrityCheckError(f"the copy fails the database check ({check['first_broken']})")
-    return {"copy": result, "check": check}
+        raise IntegrityCheckError(f"the copy at {where} fails the database check ({check['first_broken']})")
+    return {"copy": result, "check": check, "location": where}
 
 
 def snapshot_to_sqlite(store, dest: Path) -> None:
