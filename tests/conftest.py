@@ -85,6 +85,17 @@ def db_location(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """The demo database (tests/records/_demo.py), built once per session as a closed SQLite file:
+    never write to it (copy it with ``_demo.copy_sqlite``)."""
+    from _demo import demo_database  # tests/records is on sys.path for the tests that use it
+
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    demo_database(db)
+    return db
+
+
 _passed = 0
 
 

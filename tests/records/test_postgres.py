@@ -268,3 +268,28 @@ def test_a_newer_schema_is_refused(pg):
     con.close()
     with pytest.raises(DatabaseError, match="newer legcheck"):
         open_store(pg)
+
+
+def test_moving_a_clinic_up_from_sqlite(pg_server, tmp_path):
+    """init-postgres --empty, db copy as the owner, init-postgres again: the clients then record as the app role."""
+    small = tmp_path / "room1.sqlite3"
+    with open_store(small, create=True) as st:
+        st.add_patient("C1", "Alice Adams")
+        cid = st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg())["check_id"]
+        st.amend_check(cid, 1.5, "re-read")
+    admin = pg_server.url("moved")
+    assert any("left moved empty" in line for line in init_postgres(admin, empty=True))
+    owner, app = pg_server.url("moved", "legcheck_owner"), pg_server.url("moved", "legcheck_app")
+    res = CliRunner().invoke(cli, ["db", "copy", "--from", str(small), "--to", owner])
+    assert res.exit_code == 0 and "database check OK" in res.output, res.output
+    init_postgres(admin)
+    with open_store(app) as st:
+        assert [c["lld_mm"] for c in st.checks(chart="C1", history=True)] == [2.5, 1.5]
+        st.record_check("C1", "post", "extended", RESULT, photo=_jpeg((10, 10, 200)))
+        assert st.check_integrity()["ok"]
+    con = _raw(app)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        con.execute("DELETE FROM checks")
+    owners = {r[0] for r in con.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")}
+    con.close()
+    assert owners == {"legcheck_owner"}

@@ -55,6 +55,11 @@ class Migration:
     protect: dict = field(default_factory=dict)  # history table -> its unique column groups
     own: dict = field(default_factory=dict)  # backend name -> statements only that backend runs
 
+    def __post_init__(self):
+        if not isinstance(self.shared, list) or set(self.own) - {"sqlite", "postgresql"}:
+            raise TypeError(f"migration {self.version}: write Migration(version, name, shared=[...], "
+                            "protect={table: unique groups}, own={backend: [...]}) (see the module docstring)")
+
     def statements(self, backend: str) -> list[str]:
         """What ``backend`` ("sqlite" or "postgresql") runs for this step: shared, own, then protection."""
         return [*self.shared, *self.own.get(backend, []),

@@ -63,8 +63,9 @@ class StoreChecks:
     def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None) -> list[dict]:
         """Record measured leg checks, all or none, in one write transaction.
 
-        Photos are stored cleaned before the transaction (durably, named by hash); if the
-        transaction fails, the photo files it created are removed again. See
+        Photos are cleaned and named by hash first. A photo directory gets the files before the
+        transaction (durably), removed again if it fails; a database photo store takes the bytes
+        inside the transaction (:mod:`legcheck.records.photostore`). See
         :meth:`legcheck.records.protocol.Store.record_checks`.
         """
         from .photos import clean_photo
