@@ -293,3 +293,21 @@ def test_moving_a_clinic_up_from_sqlite(pg_server, tmp_path):
     owners = {r[0] for r in con.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")}
     con.close()
     assert owners == {"legcheck_owner"}
+
+
+def test_a_writer_waits_for_the_lock_then_says_busy(pg, monkeypatch):
+    import legcheck.records.postgres as backend
+
+    monkeypatch.setattr(backend, "LOCK_TIMEOUT_MS", 300)
+    holder = _raw(pg)
+    holder.autocommit = False
+    holder.execute("SELECT pg_advisory_xact_lock(%s)", (backend.LOCK_KEY,))  # another writer, mid-transaction
+    with open_store(pg) as st:
+        t0 = time.perf_counter()
+        with pytest.raises(DatabaseError, match="busy"):
+            st.add_patient("C9", "Waiting Writer")
+        assert 0.25 < time.perf_counter() - t0 < 5
+        holder.rollback()  # the other writer is done: this one goes through
+        st.add_patient("C9", "Waiting Writer")
+        assert st.check_integrity()["ok"]
+    holder.close()

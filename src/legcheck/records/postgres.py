@@ -11,6 +11,9 @@ SQLite lives here:
   write committed before the lock was granted, so ``max(id) + 1`` and the audit chain's head
   are read and extended by one writer at a time. The lock ends with the transaction, also
   when a client is killed (the server rolls back when the connection drops).
+  A writer waits at most :data:`LOCK_TIMEOUT_MS` (then "busy", as SQLite's busy timeout), and
+  a session idle inside a transaction for :data:`IDLE_IN_TRANSACTION_MS` is ended by the
+  server, so a frozen client cannot hold every room's lock.
 * **Reads** are REPEATABLE READ, READ ONLY: every query of one read sees the same snapshot, as
   an SQLite read transaction does.
 * **The author** is the store's (the operating-system user or the signed-in one), passed with
@@ -44,6 +47,10 @@ __all__ = ["PostgresBackend", "open_store", "LOCK_KEY", "is_postgres_url", "safe
 
 #: The advisory lock every legcheck writer takes: legcheck's application id ("LgCk").
 LOCK_KEY = APPLICATION_ID
+#: How long a writer waits for the lock before "busy" (SQLite's busy timeout, the same 30 s), and
+#: how long the server lets a legcheck session sit idle inside a transaction (a client frozen
+#: mid-write would otherwise hold every room's writer lock) before ending it.
+LOCK_TIMEOUT_MS, IDLE_IN_TRANSACTION_MS = 30_000, 60_000
 _SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 #: PostgreSQL's own tables (not history, never copied), append-only all the same.
 OWN_TABLES = ("legcheck_settings", "photo_blobs")
@@ -126,6 +133,8 @@ class PostgresBackend:
         @event.listens_for(engine, "connect")
         def _settings(dbapi_con, _record):
             with dbapi_con.cursor() as cur:
+                cur.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+                cur.execute(f"SET idle_in_transaction_session_timeout = {int(IDLE_IN_TRANSACTION_MS)}")
                 if role:
                     from psycopg import sql
 
@@ -264,6 +273,8 @@ def translated_errors(where):
         if state == "42501":
             raise DatabaseError(f"{where}: the database role may not do this ({msg}); this role may only add and "
                                 "read records (schema changes are made as the owner role)") from None
+        if state in ("55P03", "40001", "40P01"):
+            raise DatabaseError(f"{where}: the database is busy ({msg}); try again in a moment") from None
         if state.startswith("23") or state == "P0001":
             raise DatabaseError(f"{where}: the database refused a write ({msg}); run the database check") from None
         if state.startswith("53"):
