@@ -311,3 +311,42 @@ def test_a_writer_waits_for_the_lock_then_says_busy(pg, monkeypatch):
         st.add_patient("C9", "Waiting Writer")
         assert st.check_integrity()["ok"]
     holder.close()
+
+
+def test_a_later_migration_gets_triggers_and_grants_and_only_the_owner_runs_it(pg_server, monkeypatch):
+    """A migration written once (shared DDL + protect) is protected and granted on PostgreSQL without
+    anything PostgreSQL-specific; the application role cannot run it."""
+    from legcheck.records import archive, integrity, migrations, store
+    from legcheck.records.migrations import Migration
+
+    admin = pg_server.url("later")
+    init_postgres(admin)
+    m2 = Migration(2, "a later table", shared=[
+        "CREATE TABLE notes_t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL)"],
+        protect={"notes_t": [("id",)]})
+    migrations.MIGRATIONS.append(m2)
+    try:
+        for module in (migrations, store, integrity, archive):
+            monkeypatch.setattr(module, "LATEST", 2)
+        app, owner = pg_server.url("later", "legcheck_app"), pg_server.url("later", "legcheck_owner")
+        with pytest.raises(DatabaseError, match="schema changes are made as the owner role"):
+            open_store(app)
+        with open_store(owner) as st:
+            assert st.schema_version() == 2
+        with open_store(app) as st:
+            with st._write() as conn:
+                st._append(conn, "notes_t", {"body": "added by the application role"})
+            report = st.check_integrity()
+        assert report["ok"], report["problems"]
+        assert report["counts"]["notes_t"] == 1
+        con = _raw(app)
+        for sql in ("UPDATE notes_t SET body = 'x'", "DELETE FROM notes_t", "TRUNCATE notes_t"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(sql)
+        con.close()
+        con = _raw(owner)
+        with pytest.raises(psycopg.errors.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM notes_t")
+        con.close()
+    finally:
+        migrations.MIGRATIONS.remove(m2)
