@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench samples clean
+.PHONY: demo test bench bench-backends samples clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'" >&2; exit 1; }
@@ -25,6 +25,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/legcheck bench --json bench/results.json --results bench/RESULTS.md
 	$(BIN)/python benchmarks/web_load.py --json bench/web_load.json --results bench/RESULTS.md
+
+bench-backends: $(STAMP)
+	@bash scripts/ensure_test_tools.sh
+	$(BIN)/python benchmarks/backends.py --json bench/backends.json
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py

@@ -241,8 +241,8 @@ def db_option(fn):
     fn = click.option("--create", "create_db", is_flag=True,
                       help="Create the database given by --db if it does not exist yet (as 'legcheck init').")(fn)
     return click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="LEGCHECK_DB", default=None,
-                        help="Database file (default: legcheck.sqlite3 in your data directory, made on first use; "
-                             "env LEGCHECK_DB).")(fn)
+                        help="Database file, or postgresql://user@host/dbname (default: legcheck.sqlite3 in your "
+                             "data directory, made on first use; env LEGCHECK_DB).")(fn)
 
 
 def output_options(fn):
@@ -266,10 +266,13 @@ def open_db(db_path, create: bool = False):
     from ..records import open_store
     from ..records.sqlite import DatabaseMissingError
 
+    from ..records.postgres import is_postgres_url, safe_url
+
     try:
         return open_store(db_path, create=create)
     except DatabaseMissingError as exc:
-        raise DatabaseError(f"{exc.message} (with 'legcheck init --db {db_path}' or --create)") from None
+        shown_path = safe_url(db_path) if is_postgres_url(db_path) else db_path
+        raise DatabaseError(f"{exc.message} (with 'legcheck init --db {shown_path}' or --create)") from None
 
 
 def output_path(path, store, force: bool = False):

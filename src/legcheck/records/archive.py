@@ -11,9 +11,11 @@ Archive format (``format`` "legcheck-backup", ``format_version`` 1), an uncompre
 ``database.sqlite3``
     The snapshot: a self-describing legcheck SQLite database (rollback-journal mode) with its
     schema version inside (``PRAGMA user_version`` and ``schema_migrations``), taken in one
-    read (:meth:`legcheck.records.store.SqlStore.snapshot`). A PostgreSQL store (issue 17) writes
-    the same file by copying its rows into a new SQLite database, and restores into PostgreSQL
-    by copying the snapshot's rows back: the canonical hashes are backend-independent.
+    read (:meth:`legcheck.records.store.SqlStore.snapshot`). A PostgreSQL store writes the same
+    file by copying its rows, read in one REPEATABLE READ transaction, into a new SQLite
+    database (:func:`legcheck.records.transfer.snapshot_to_sqlite`); an archive restores into
+    PostgreSQL by copying the snapshot's rows back (:func:`legcheck.records.transfer.write_copy`):
+    the canonical hashes are backend-independent, so the chain verifies on either side.
 ``photos/ab/abcdef....jpg`` (or ``.png``)
     Every photo the snapshot's ``photos`` table names, under its ``relpath``; the file name is
     its own SHA-256.
@@ -55,7 +57,8 @@ def _read_snapshot(con: sqlite3.Connection) -> dict:
     """What a snapshot holds: version, application id, every history table's rows (of its schema), triggers."""
     con.row_factory = sqlite3.Row
     version = con.execute("PRAGMA user_version").fetchone()[0]
-    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")] for t in history_tables(version)}
+    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")]
+              for t in history_tables(min(version, LATEST))}
     return {"schema_version": version,
             "application_id": con.execute("PRAGMA application_id").fetchone()[0],
             "tables": tables,
@@ -236,23 +239,28 @@ def _snapshot_problems(db_bytes: bytes, manifest: dict, photo_members: set[str])
     return problems
 
 
-def restore_backup(archive, target, actor: str | None = None) -> dict:
-    """Restore an archive into a new SQLite database at ``target`` and check the result.
+def restore_backup(archive, target, actor: str | None = None, photos=None) -> dict:
+    """Restore an archive into a new database at ``target`` and check the result.
 
     Parameters
     ----------
     archive : str or Path
     target : str or Path
-        A database file that does not exist yet (or is empty); its photo store
-        (``<stem>-photos``) must not exist or be empty.
+        A database file that does not exist yet (or is empty), whose photo store
+        (``<stem>-photos``) does not exist or is empty; or an empty PostgreSQL database
+        (``postgresql://...``), which gets the snapshot's rows copied in.
     actor : str, optional
         Passed to the store opened for the check.
+    photos : str or Path, optional
+        PostgreSQL: where the new database keeps photos ("database", the default, or a shared
+        directory).
 
     Returns
     -------
     dict
-        ``manifest`` and ``check`` (the database check of the restored copy, see
-        :func:`legcheck.records.integrity.check_store`).
+        ``manifest``, ``check`` (the database check of the restored copy, see
+        :func:`legcheck.records.integrity.check_store`) and ``location`` (the target, for
+        people: no password).
 
     Raises
     ------
@@ -262,36 +270,81 @@ def restore_backup(archive, target, actor: str | None = None) -> dict:
         The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
         fails the database check.
     """
-    from .sqlite import SqliteBackend, open_store
+    from . import open_store
+    from .postgres import is_postgres_url
 
-    target = Path(target)
+    if is_postgres_url(target):
+        report = _verified(archive)  # an occupied PostgreSQL target is refused by the copy, before writing
+        _restore_rows(archive, target, report["manifest"]["members"], photos)
+    else:
+        target = Path(target)
+        _refuse_occupied(target)
+        report = _verified(archive)
+        _restore_file(archive, target, report["manifest"]["members"])
+    with open_store(target, actor=actor) as st:
+        check = st.check_integrity()
+        where = st.location
+    if not check["ok"]:
+        raise IntegrityCheckError(f"the restored database at {where} fails the check ({check['first_broken']})")
+    return {"manifest": report["manifest"], "check": check, "location": where}
+
+
+def _verified(archive) -> dict:
+    report = verify_backup(archive)
+    if not report["ok"]:
+        raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
+    return report
+
+
+def _member(tar: tarfile.TarFile, members: dict, listed: dict, name: str) -> bytes:
+    data = tar.extractfile(members[name]).read()
+    if _sha(data) != listed[name]["sha256"]:  # the file changed since it was verified
+        raise IntegrityCheckError(f"member {name} changed during the restore; try again")
+    return data
+
+
+def _restore_rows(archive, target: str, listed: dict, photos) -> None:
+    """Copy the snapshot's rows and the archive's photos into an empty PostgreSQL database."""
+    from .transfer import write_copy
+
+    with tarfile.open(archive, mode="r:") as tar:
+        members, _ = _members(tar)
+        con = sqlite3.connect(":memory:")
+        try:
+            con.deserialize(_member(tar, members, listed, DATABASE))
+            snap = _read_snapshot(con)
+        finally:
+            con.close()
+        version, tables = snap["schema_version"], snap["tables"]
+        write_copy(target, version, tables, lambda sha, rel: _member(tar, members, listed, f"photos/{rel}"), photos)
+
+
+def _refuse_occupied(target: Path) -> None:
+    from .sqlite import SqliteBackend
+
     photos_dir = SqliteBackend(target).photos_dir
     side = [Path(str(target) + s) for s in ("-wal", "-journal")]
     if (target.exists() and target.stat().st_size > 0) or any(p.exists() for p in side):
         raise RecordConflictError(f"{target} is not empty; restore into a new database file")
     if photos_dir.exists() and any(photos_dir.iterdir()):
         raise RecordConflictError(f"{photos_dir} is not empty; restore into a new database file")
-    report = verify_backup(archive)
-    if not report["ok"]:
-        raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
-    listed = report["manifest"]["members"]
+
+
+def _restore_file(archive, target: Path, listed: dict) -> None:
+    """Write the snapshot as the new SQLite file and the photos beside it."""
+    from .sqlite import SqliteBackend
+
+    photos_dir = SqliteBackend(target).photos_dir
     make_private_dir(target.parent)
     with tarfile.open(archive, mode="r:") as tar:
         members, _ = _members(tar)
-        for name, info in members.items():
+        for name in members:
             if name == MANIFEST:
                 continue
-            data = tar.extractfile(info).read()
-            if _sha(data) != listed[name]["sha256"]:  # the file changed since it was verified
-                raise IntegrityCheckError(f"{archive}: member {name} changed during the restore; try again")
+            data = _member(tar, members, listed, name)
             if name == DATABASE:
                 atomic_write(target, data, mode=PRIVATE, overwrite=target.exists())
             else:
                 dest = photos_dir / name[len("photos/"):]
                 make_private_dir(dest.parent)
                 atomic_write(dest, data, mode=STORED_MODE, overwrite=False)
-    with open_store(target, actor=actor) as st:
-        check = st.check_integrity()
-    if not check["ok"]:
-        raise IntegrityCheckError(f"the restored database at {target} fails the check ({check['first_broken']})")
-    return {"manifest": report["manifest"], "check": check}

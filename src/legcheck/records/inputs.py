@@ -96,12 +96,15 @@ def require_text(what: str, value, optional: bool = False) -> str | None:
     Raises
     ------
     UsageError
-        Empty and not optional, or not text.
+        Empty and not optional, not text, or holding a NUL or a lone surrogate (which no
+        backend stores the same way: PostgreSQL refuses NUL, neither can encode a surrogate).
     """
     if value is None and optional:
         return None
     if not isinstance(value, str):
         raise UsageError(f"{what} must be text")
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"{what} holds a NUL or an unpaired surrogate character; remove it")
     text = value.strip()
     if not text and not optional:
         raise UsageError(f"{what} must not be empty")

@@ -1,26 +1,42 @@
-"""The schema of the visit log and its ordered migrations, one list of steps per backend.
+"""The schema of the visit log and its ordered migrations, the same on SQLite and PostgreSQL.
 
-Tables are plain SQL that SQLite and PostgreSQL both read (INTEGER, DOUBLE PRECISION, TEXT,
-CHECK ... IN, LIKE, substr): :data:`SHARED_1` and :data:`SHARED_2` hold them once. No ``%`` in
-shared DDL: psycopg reads it as a parameter placeholder (``substr`` instead of ``LIKE 'x%'``). What differs is in each backend's own
-steps: the protective triggers (:func:`sqlite_protection`) and SQLite's ``application_id``.
-Each migration runs in one write transaction and records itself in ``schema_migrations``
-(SQLite also keeps ``PRAGMA user_version`` in step); an older program refuses a newer database.
+How a migration is written (the rules every new one follows)
+------------------------------------------------------------
+A :class:`Migration` has three parts, run in this order in one write transaction:
 
-Every table is append-only (see docs/records.md): a row is never updated or deleted; a
-correction is a new row whose ``supersedes`` names the row it replaces, with the same
+``shared``
+    Plain SQL that SQLite and PostgreSQL both read: ``CREATE TABLE`` with INTEGER, DOUBLE
+    PRECISION, TEXT, ``CHECK ... IN``, LIKE; ``CREATE INDEX``; ``CREATE VIEW``. No BLOB, no
+    AUTOINCREMENT/SERIAL (the store assigns ids), no timestamps (ISO text), no booleans.
+``own``
+    Per backend, only what has no shared spelling: ``{"sqlite": [...], "postgresql": [...]}``
+    (SQLite's ``PRAGMA application_id``; PostgreSQL's trigger function and its settings and
+    photo tables). Most migrations have none.
+``protect``
+    The history tables this migration creates, each with its unique column groups:
+    ``{"users": [("id",), ("supersedes",), ("login_key",)]}``. Each backend generates its own
+    append-only triggers from it (:func:`protection`: :func:`sqlite_protection` or
+    :func:`pg_protection`), so a new table is protected on both without writing a trigger.
+    :data:`HISTORY_TABLES` is the union of every migration's ``protect``, in order (the order
+    rows are copied in: a table after the tables it refers to).
+
+So the web app's users table is ``Migration(2, "users", shared=[CREATE TABLE users ...,
+CREATE VIEW current_users ...], protect={"users": [("id",), ("supersedes",), ...]})``, plus
+``"users"`` in :data:`VERSIONED` if its rows are corrected by superseding.
+
+Each migration records itself in ``schema_migrations`` (SQLite also keeps ``PRAGMA
+user_version`` in step; PostgreSQL reads the version from ``schema_migrations``); an older
+program refuses a newer database. Never edit a released migration: add the next one.
+
+Every history table is append-only (see docs/records.md): a row is never updated or deleted;
+a correction is a new row whose ``supersedes`` names the row it replaces, with the same
 ``entity_id`` (the id of the first version, the identity other tables refer to), an author
 and a reason. ``current_<table>`` views hold the rows nobody superseded.
-
-Never edit a released migration: add the next one. A table added later (the web app's
-``users``, a ``config`` table) follows the same rules: add it to :data:`HISTORY_TABLES`
-(and :data:`VERSIONED` if its rows are corrected by superseding) in the migration that creates
-it, with :func:`sqlite_protection` for its triggers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .inputs import MAX_ABS_LLD_MM
 from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SHORT_LEG, SIDES
@@ -31,11 +47,23 @@ APPLICATION_ID = 0x4C67436B
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: its version, what it does, and the statements of each backend."""
+    """One schema step: its version, what it does, and its statements (see the module docstring)."""
 
     version: int
     name: str
-    steps: dict  # backend name -> list of SQL statements
+    shared: list = field(default_factory=list)
+    protect: dict = field(default_factory=dict)  # history table -> its unique column groups
+    own: dict = field(default_factory=dict)  # backend name -> statements only that backend runs
+
+    def __post_init__(self):
+        if not isinstance(self.shared, list) or set(self.own) - {"sqlite", "postgresql"}:
+            raise TypeError(f"migration {self.version}: write Migration(version, name, shared=[...], "
+                            "protect={table: unique groups}, own={backend: [...]}) (see the module docstring)")
+
+    def statements(self, backend: str) -> list[str]:
+        """What ``backend`` ("sqlite" or "postgresql") runs for this step: shared, own, then protection."""
+        return [*self.shared, *self.own.get(backend, []),
+                *[s for t, unique in self.protect.items() for s in protection(backend, t, unique)]]
 
 
 def _in(values) -> str:
@@ -141,8 +169,9 @@ SHARED_1 = [
       for t in ("patients", "visits", "checks", "findings", "adjustments")],
 ]
 
-#: The history tables of migration 1 (frozen: its triggers are made from this).
-_HISTORY_1: dict[str, list[tuple[str, ...]]] = {
+#: Unique column groups of the history tables of migration 1 (what an ``INSERT OR REPLACE``
+#: could otherwise use to delete a row).
+PROTECT_1: dict[str, list[tuple[str, ...]]] = {
     "schema_migrations": [("id",)],
     "patients": [("id",), ("supersedes",)],
     "visits": [("id",), ("supersedes",)],
@@ -152,13 +181,8 @@ _HISTORY_1: dict[str, list[tuple[str, ...]]] = {
     "adjustments": [("id",), ("supersedes",)],
     "audit": [("id",), ("sha256",), ("prev_sha256",), ("record_table", "record_id")],
 }
-
-#: Migration 2: the users of the web app. Versioned like patients: a change of role or password,
-#: or a disabled account, is a new row superseding the user's current one, with a reason.
-#: ``name`` is the sign-in name as shown and the ``author`` of what the user writes;
-#: ``name_key`` (NFKC, case-folded) is what is unique among current users (the store refuses a
-#: second one in its write lock; the database check verifies it). ``password_hash`` is an
-#: Argon2id PHC string, never the password; the audit row holds only the hash of the row.
+#: Migration 2: the web app's users (docs/records.md "Users"): a role change, a new password or a
+#: disabled account is a new row superseding the current one. Passwords are Argon2id hashes only.
 SHARED_2 = [
     _versioned("users", f"""
     name TEXT NOT NULL CHECK (length(trim(name)) > 0),
@@ -171,12 +195,9 @@ SHARED_2 = [
     """CREATE VIEW current_users AS
         SELECT r.* FROM users r WHERE NOT EXISTS (SELECT 1 FROM users n WHERE n.supersedes = r.id)""",
 ]
-_HISTORY_2 = {"users": [("id",), ("supersedes",)]}
+PROTECT_2: dict[str, list[tuple[str, ...]]] = {"users": [("id",), ("supersedes",)]}
 
-#: Every table whose rows are history: append-only, each row with its audit row (audit itself
-#: is protected the same way and verified as a chain). Value: the columns (or column groups)
-#: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
-HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {**_HISTORY_1, **_HISTORY_2}
+
 #: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
 VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users")
 
@@ -202,45 +223,115 @@ def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
+#: PostgreSQL's one function refusing UPDATE, DELETE and TRUNCATE (created by migration 1).
+PG_REFUSE = """CREATE FUNCTION legcheck_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % refused; add a correcting row', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'integrity_constraint_violation';
+END
+$$"""
+
+
+def pg_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
+    """PostgreSQL triggers that make ``table`` append-only (the twin of :func:`sqlite_protection`).
+
+    UPDATE (``INSERT ... ON CONFLICT DO UPDATE`` included) and DELETE are refused row by row,
+    TRUNCATE by a statement trigger (row triggers do not fire on it), all through
+    ``legcheck_refuse_change()``. A BEFORE INSERT trigger refuses a row whose id or any other
+    unique column group is taken, with legcheck's message rather than a bare unique violation.
+    The role grants (INSERT and SELECT only, :mod:`legcheck.records.pg_roles`) are the second
+    wall: the application's role cannot drop or disable these.
+    """
+    taken = " OR ".join(
+        "EXISTS (SELECT 1 FROM {t} o WHERE {cond})".format(
+            t=table, cond=" AND ".join(f"o.{c} = NEW.{c}" for c in cols))
+        for cols in unique)
+    fn = f"{table}_no_replace"
+    refuse = "EXECUTE FUNCTION legcheck_refuse_change()"
+    return [
+        f"""CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF {taken} THEN
+    RAISE EXCEPTION '%: that row exists; history is never replaced', TG_TABLE_NAME
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  RETURN NEW;
+END
+$$""",
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} FOR EACH ROW {refuse}",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} FOR EACH ROW {refuse}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT {refuse}",
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()",
+    ]
+
+
+_PROTECTION = {"sqlite": sqlite_protection, "postgresql": pg_protection}
+
+
+def protection(backend: str, table: str, unique: list[tuple[str, ...]]) -> list[str]:
+    """The append-only triggers of ``table`` on ``backend`` ("sqlite" or "postgresql")."""
+    return _PROTECTION[backend](table, unique)
+
+
+#: PostgreSQL's own tables (not history: no audit rows, never copied): the database's settings
+#: (written once at creation: ``application`` = "legcheck", ``photo_store`` = "database" or
+#: "directory", ``photo_dir``) and the photo store kept inside the database (bytea).
+PG_OWN_1 = [
+    PG_REFUSE,
+    """CREATE TABLE legcheck_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE photo_blobs (
+        sha256 TEXT PRIMARY KEY REFERENCES photos(sha256),
+        data BYTEA NOT NULL
+    )""",
+    *pg_protection("legcheck_settings", [("key",)]),
+    *pg_protection("photo_blobs", [("sha256",)]),
+]
+
 MIGRATIONS: list[Migration] = [
-    Migration(1, "append-only records with a hash-chained audit", {
-        "sqlite": [
-            *SHARED_1,
-            *[s for t, u in _HISTORY_1.items() for s in sqlite_protection(t, u)],
-            f"PRAGMA application_id = {APPLICATION_ID}",
-        ],
-        # "postgresql": issue 17 adds SHARED_1 plus its own triggers (a plpgsql function raising on
-        # UPDATE/DELETE; ON CONFLICT DO UPDATE fires the UPDATE trigger) and the role grants.
+    Migration(1, "append-only records with a hash-chained audit", shared=SHARED_1, protect=PROTECT_1, own={
+        "sqlite": [f"PRAGMA application_id = {APPLICATION_ID}"],
+        "postgresql": PG_OWN_1,
     }),
-    Migration(2, "users of the web app", {
-        "sqlite": [
-            *SHARED_2,
-            *[s for t, u in _HISTORY_2.items() for s in sqlite_protection(t, u)],
-        ],
-        # "postgresql": issue 17 adds SHARED_2 plus the same protection as migration 1's tables.
-    }),
+    Migration(2, "users of the web app", shared=SHARED_2, protect=PROTECT_2),
 ]
 
 LATEST = len(MIGRATIONS)
 
 
 def history_tables(version: int = LATEST) -> dict[str, list[tuple[str, ...]]]:
-    """The history tables a database at schema ``version`` holds (an older backup's snapshot has fewer)."""
-    by_version = {1: _HISTORY_1, 2: _HISTORY_2}
-    return {t: u for v in range(1, min(version, LATEST) + 1) for t, u in by_version[v].items()}
+    """The history tables of a database at ``version``, in copy order, with their unique column groups."""
+    return {t: u for m in MIGRATIONS[:version] for t, u in m.protect.items()}
+
+
+#: Every table whose rows are history: append-only, each row with its audit row (audit itself
+#: is protected the same way and verified as a chain). Value: the unique column groups.
+HISTORY_TABLES = history_tables(LATEST)
+
+
+def _function_body(stmt: str) -> str:
+    return stmt.split("$$")[1]
 
 
 def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
-    """The protective triggers a database at ``version`` must hold, name -> the exact CREATE statement.
+    """The protection a database at ``version`` must hold: name -> the exact statement (or body).
 
-    Replays the CREATE TRIGGER and DROP TRIGGER statements of the migrations up to ``version``.
+    Replays the CREATE/DROP TRIGGER statements of the migrations up to ``version``. On
+    PostgreSQL the trigger functions count too, keyed ``function <name>()``, with their body
+    (between the ``$$``) as the value: a function replaced by one that lets changes through is
+    as bad as a dropped trigger.
     """
     out: dict[str, str] = {}
     for m in MIGRATIONS[:version]:
-        for stmt in m.steps.get(backend, []):
+        for stmt in m.statements(backend):
             words = stmt.split()
             if words[:2] == ["CREATE", "TRIGGER"]:
                 out[words[2]] = stmt
             elif words[:2] == ["DROP", "TRIGGER"]:
                 out.pop(words[-1], None)
+            elif words[:2] == ["CREATE", "FUNCTION"] or words[:4] == ["CREATE", "OR", "REPLACE", "FUNCTION"]:
+                name = words[words.index("FUNCTION") + 1].split("(")[0]
+                out[f"function {name}()"] = _function_body(stmt)
     return out

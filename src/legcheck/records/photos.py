@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ImageReadError
-from ..fileio import atomic_write, make_private_dir
 from ..imagefiles import PNG_SIGNATURE, DamagedImage, jpeg_segments, png_chunks
 
 #: JPEG markers a decoder needs: SOF0-SOF15 with DHT (C4) and DAC (CC), SOS, DQT, DNL, DRI,
@@ -181,6 +180,34 @@ def clean_bytes(data: bytes, orientation: int) -> bytes:
     return heic_to_png(data)
 
 
+def clean_photo(data: bytes, original_sha256: str, orientation: int) -> tuple[StoredPhoto, bytes]:
+    """A photo's cleaned bytes (:func:`clean_bytes`) and its name in a photo store, not yet stored.
+
+    Parameters
+    ----------
+    data : bytes
+        The photo as measured.
+    original_sha256 : str
+        SHA-256 of ``data`` as measured (recorded beside the stored one).
+    orientation : int
+        Its EXIF orientation (1-8).
+
+    Returns
+    -------
+    (StoredPhoto, bytes)
+        ``created`` is False; a photo store's ``save`` says whether it wrote a new file.
+
+    Raises
+    ------
+    ImageReadError
+        The photo cannot be cleaned.
+    """
+    clean = clean_bytes(bytes(data), orientation)
+    sha = hashlib.sha256(clean).hexdigest()
+    ext = ".png" if clean.startswith(PNG_SIGNATURE) else ".jpg"
+    return StoredPhoto(sha, original_sha256, orientation, f"{sha[:2]}/{sha}{ext}", len(clean), False), clean
+
+
 def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation: int) -> StoredPhoto:
     """Store a photo's cleaned bytes under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
 
@@ -207,13 +234,7 @@ def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation
     FileAccessError
         The photo directory cannot be created or written.
     """
-    clean = clean_bytes(bytes(data), orientation)
-    sha = hashlib.sha256(clean).hexdigest()
-    ext = ".png" if clean.startswith(PNG_SIGNATURE) else ".jpg"
-    rel = f"{sha[:2]}/{sha}{ext}"
-    dest = photos_dir / rel
-    if dest.exists():
-        return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), False)
-    make_private_dir(dest.parent)
-    atomic_write(dest, clean, mode=STORED_MODE)
-    return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), True)
+    from .photostore import DirectoryPhotos
+
+    photo, clean = clean_photo(data, original_sha256, orientation)
+    return DirectoryPhotos(photos_dir).save(photo, clean)

@@ -115,13 +115,28 @@ class SqliteBackend:
         self.path = Path(path).absolute()
 
     @property
+    def location(self) -> str:
+        """The database file's path, for people."""
+        return str(self.path)
+
+    @property
     def photos_dir(self) -> Path:
         """Stored photos live beside the database file: ``<db stem>-photos/ab/abcd....jpg``."""
         return self.path.parent / (self.path.stem + "-photos")
 
     def protected_paths(self) -> list[Path]:
-        """The database file, its ``-wal``, ``-shm`` and ``-journal`` files and the photo store."""
-        return [self.path, *(Path(str(self.path) + s) for s in ("-wal", "-shm", "-journal")), self.photos_dir]
+        """The database file and its ``-wal``, ``-shm`` and ``-journal`` files (the store adds its photos)."""
+        return [self.path, *(Path(str(self.path) + s) for s in ("-wal", "-shm", "-journal"))]
+
+    def photo_store(self, conn):
+        """Photos are files beside the database, owner-only (:class:`~legcheck.records.photostore.DirectoryPhotos`)."""
+        from .photostore import DirectoryPhotos
+
+        return DirectoryPhotos(self.photos_dir)
+
+    def audit_detail(self) -> dict:
+        """What this backend adds to every audit row's detail: nothing (the author is the store's)."""
+        return {}
 
     def engine(self):
         """A SQLAlchemy engine with legcheck's connection settings (see the module docstring)."""
@@ -158,16 +173,14 @@ class SqliteBackend:
         return translated_errors(where)
 
     def lock_writers(self, conn) -> None:
-        """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock.
-
-        (PostgreSQL: ``SELECT pg_advisory_xact_lock(<legcheck key>)`` here, issue 17.)
-        """
+        """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock."""
 
     def schema_version(self, conn) -> int:
         """The schema version recorded in the database (``PRAGMA user_version``)."""
         return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
 
-    def set_schema_version(self, conn, version: int) -> None:
+    def migrated(self, conn, version: int) -> None:
+        """Keep ``PRAGMA user_version`` in step with ``schema_migrations`` (inside the migration's transaction)."""
         conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
 
     def triggers(self, conn) -> dict[str, str]:
@@ -183,7 +196,7 @@ class SqliteBackend:
             problems.append(f"application_id is {app_id}, not legcheck's {APPLICATION_ID}")
         return problems
 
-    def snapshot(self, engine, dest: Path, attempts: int = 200) -> None:
+    def snapshot(self, store, dest: Path, attempts: int = 200) -> None:
         """A consistent copy of the whole database in the new file ``dest`` (rollback-journal mode).
 
         SQLite's online backup in one step: it reads one snapshot of the database (in WAL mode a
@@ -196,7 +209,7 @@ class SqliteBackend:
         DatabaseError
             Still busy after ``attempts`` tries.
         """
-        raw = engine.raw_connection()
+        raw = store.engine.raw_connection()
         try:
             src = raw.driver_connection
             for attempt in range(attempts):

@@ -1,8 +1,10 @@
-"""The visit log over SQLAlchemy Core: one store for every backend (SQLite now, PostgreSQL next).
+"""The visit log over SQLAlchemy Core: one store for every backend (SQLite and PostgreSQL).
 
 :class:`SqlStore` implements :class:`legcheck.records.protocol.Store` with text SQL and named
 parameters that both backends read; what differs (engine settings, the writer lock, the
-schema version, triggers, snapshots) is the backend object's (:class:`legcheck.records.sqlite.SqliteBackend`).
+schema version, triggers, storage checks, snapshots, where photos live) is the backend
+object's (:class:`legcheck.records.sqlite.SqliteBackend`,
+:class:`legcheck.records.postgres.PostgresBackend`).
 
 Every write goes through :meth:`SqlStore._append` inside one serialised write transaction: the
 row gets the next id, the store's author and the time, is inserted, read back, hashed
@@ -59,7 +61,7 @@ class SqlStore(StoreChecks, StoreUsers):
 
     Parameters
     ----------
-    backend : SqliteBackend
+    backend : SqliteBackend or PostgresBackend
         What differs per database kind.
     engine : sqlalchemy.engine.Engine
         From ``backend.engine()``.
@@ -75,24 +77,28 @@ class SqlStore(StoreChecks, StoreUsers):
         self.actor = str(actor).strip() if actor is not None else os_user()
         self.claim = None if actor is not None else (os.environ.get("LEGCHECK_USER") or None)
         self._migrate()
+        with self._read() as conn:
+            self.photos = self.backend.photo_store(conn)
 
     # -- plumbing --------------------------------------------------------------------------
     @property
     def location(self) -> str:
-        """The database file's path."""
-        return str(self.backend.path)
+        """The database file's path, or its URL without the password."""
+        return self.backend.location
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
+        """The database file (None for a database server)."""
         return self.backend.path
 
     @property
-    def photos_dir(self) -> Path:
-        return self.backend.photos_dir
+    def photos_dir(self) -> Path | None:
+        """The photo directory, or None when photos are kept inside the database."""
+        return getattr(self.photos, "root", None)
 
     def protected_paths(self) -> list[Path]:
         """What no output may ever replace or enter: the database, its side files, the photo store."""
-        return self.backend.protected_paths()
+        return [*self.backend.protected_paths(), *self.photos.protected_paths()]
 
     def close(self) -> None:
         """Release every connection."""
@@ -171,12 +177,18 @@ class SqlStore(StoreChecks, StoreUsers):
         audit = {"id": (last["id"] + 1) if last else 1, "at": now, "actor": self.actor,
                  "claim": claim if claim is not None else self.claim, "action": action, "record_table": table,
                  "record_id": stored["id"], "record_sha256": record_sha256(stored),
-                 "detail": json.dumps(detail, sort_keys=True) if detail else None,
+                 "detail": self._detail(detail),
                  "prev_sha256": last["sha256"] if last else GENESIS}
         audit["sha256"] = audit_sha256(audit)
         cols = list(audit)
         conn.execute(_sql(f"INSERT INTO audit ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"), audit)
         return stored
+
+    def _detail(self, detail: dict | None) -> str | None:
+        """An audit row's ``detail``: the caller's ids and figures, and what the backend adds
+        (PostgreSQL: the database role of the session, ``db_role``)."""
+        detail = {**(detail or {}), **self.backend.audit_detail()}
+        return json.dumps(detail, sort_keys=True) if detail else None
 
     def _migrate(self) -> None:
         """Bring the schema up to date, one migration per write transaction; refuse a newer database."""
@@ -189,10 +201,11 @@ class SqlStore(StoreChecks, StoreUsers):
             with self._write() as conn:
                 if self.backend.schema_version(conn) >= m.version:  # another process got there first
                     continue
-                for stmt in m.steps[self.backend.name]:
-                    conn.exec_driver_sql(stmt)
+                raw = conn.execution_options(no_parameters=True)  # DDL text as is: '%' is no placeholder
+                for stmt in m.statements(self.backend.name):
+                    raw.exec_driver_sql(stmt)
                 self._append(conn, "schema_migrations", {"id": m.version, "name": m.name})
-                self.backend.set_schema_version(conn, m.version)
+                self.backend.migrated(conn, m.version)
 
     def schema_version(self) -> int:
         """The schema version of the database."""
@@ -340,7 +353,7 @@ class SqlStore(StoreChecks, StoreUsers):
     def snapshot(self, dest: Path) -> None:
         """A consistent copy of the whole database as a new SQLite file ``dest`` (the archive's snapshot)."""
         with self.backend.errors(self.location):
-            self.backend.snapshot(self.engine, Path(dest))
+            self.backend.snapshot(self, Path(dest))
 
     def check_integrity(self) -> dict:
         """Verify the records; see :func:`legcheck.records.integrity.check_store`."""

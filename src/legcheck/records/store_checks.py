@@ -8,7 +8,6 @@ from the very bytes that were measured.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -51,7 +50,7 @@ def _checked_result(result: dict) -> dict:
 class StoreChecks:
     """Check and photo methods of :class:`legcheck.records.store.SqlStore` (see the Store protocol)."""
 
-    photos_dir: Path
+    photos: object  # a photo store (legcheck.records.photostore)
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path=None, annotated_path=None, taken_at: dt.datetime | None = None,
@@ -64,11 +63,12 @@ class StoreChecks:
     def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None) -> list[dict]:
         """Record measured leg checks, all or none, in one write transaction.
 
-        Photos are stored cleaned before the transaction (durably, named by hash); if the
-        transaction fails, the photo files it created are removed again. See
+        Photos are cleaned and named by hash first. A photo directory gets the files before the
+        transaction (durably), removed again if it fails; a database photo store takes the bytes
+        inside the transaction (:mod:`legcheck.records.photostore`). See
         :meth:`legcheck.records.protocol.Store.record_checks`.
         """
-        from .photos import store_photo
+        from .photos import clean_photo
 
         for it in items:
             require_term("phase", it["phase"])
@@ -78,7 +78,7 @@ class StoreChecks:
             self._patient(conn, chart)
             if visit_id is not None:
                 self._visit_for_check(conn, chart, visit_id)
-        created, stored = [], []
+        saved, stored = [], []
         try:
             for it in items:
                 image = it["result"].get("image") or {}
@@ -86,27 +86,30 @@ class StoreChecks:
                 data = _photo_data(it, "photo", "photo_path")
                 if data is not None:
                     original = image.get("sha256") or hashlib.sha256(data).hexdigest()
-                    photo = store_photo(self.photos_dir, data, original, int(image.get("orientation", 1)))
+                    photo = clean_photo(data, original, int(image.get("orientation", 1)))
                 data = _photo_data(it, "annotated", "annotated_path")
                 if data is not None:
-                    ann = store_photo(self.photos_dir, data, photo.sha256 if photo else "", 1)
-                created += [s for s in (photo, ann) if s is not None and s.created]
+                    ann = clean_photo(data, photo[0].sha256 if photo else "", 1)
+                photo, ann = (None if s is None else (self.photos.save(*s), s[1]) for s in (photo, ann))
+                saved += [s[0] for s in (photo, ann) if s is not None]
                 stored.append((photo, ann))
             with self._write() as conn:
                 return [self._insert_check(conn, chart, visit_id, it, photo, ann)
                         for it, (photo, ann) in zip(items, stored)]
         except BaseException:
-            for s in created:
-                with contextlib.suppress(OSError):
-                    (self.photos_dir / s.relpath).unlink()
+            for s in saved:
+                self.photos.discard(s)
             raise
 
     def _insert_photo(self, conn, s, image: dict) -> None:
-        if s is None or self._one(conn, "SELECT 1 AS x FROM photos WHERE sha256 = :s", s=s.sha256):
+        """The ``photos`` row (and, in a database photo store, the bytes) of a (StoredPhoto, bytes) pair."""
+        if s is None or self._one(conn, "SELECT 1 AS x FROM photos WHERE sha256 = :s", s=s[0].sha256):
             return
-        self._append(conn, "photos", dict(sha256=s.sha256, original_sha256=s.original_sha256, orientation=s.orientation,
-                                          width=image.get("width"), height=image.get("height"), bytes=s.bytes,
-                                          relpath=s.relpath))
+        photo, clean = s
+        self._append(conn, "photos", dict(sha256=photo.sha256, original_sha256=photo.original_sha256,
+                                          orientation=photo.orientation, width=image.get("width"),
+                                          height=image.get("height"), bytes=photo.bytes, relpath=photo.relpath))
+        self.photos.record(conn, photo, clean)
 
     def _insert_check(self, conn, chart, visit_id, it, photo, ann) -> dict:
         """Insert one check and its photo rows; inside the caller's write transaction."""
@@ -117,34 +120,36 @@ class StoreChecks:
         taken = (it.get("taken_at") or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         row = self._append(conn, "checks", dict(
             visit_id=vid, phase=it["phase"], position=it["position"], taken_at=taken,
-            photo_sha256=photo.sha256 if photo else None, annotated_sha256=ann.sha256 if ann else None,
+            photo_sha256=photo[0].sha256 if photo else None, annotated_sha256=ann[0].sha256 if ann else None,
             lld_mm=float(r["lld_mm"]), short_leg=r["short_leg"], uncertainty_mm=float(r["uncertainty_mm"]),
             method=r["method"], result_json=json.dumps(r, allow_nan=False)))
         return {"check_id": row["id"], "visit_id": vid, "photo_sha256": row["photo_sha256"]}
+
+    def _photo_row(self, conn, sha256: str) -> dict | None:
+        return self._one(conn, "SELECT sha256, relpath FROM photos WHERE sha256 = :s", s=sha256)
 
     def photo_path(self, sha256: str | None) -> Path | None:
         """Where a stored photo is, or None; see :meth:`legcheck.records.protocol.Store.photo_path`."""
         if not sha256:
             return None
         with self._read() as conn:
-            row = self._one(conn, "SELECT relpath FROM photos WHERE sha256 = :s", s=sha256)
-        return self.photos_dir / row["relpath"] if row else None
+            row = self._photo_row(conn, sha256)
+            return self.photos.path(conn, row["sha256"], row["relpath"]) if row else None
 
     def photo_bytes(self, sha256: str) -> bytes:
         """A stored photo's bytes; see :meth:`legcheck.records.protocol.Store.photo_bytes`."""
-        path = self.photo_path(sha256)
-        if path is None:
-            raise RecordNotFoundError(f"no stored photo {sha256[:12]}")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise FileAccessError(f"cannot read the stored photo {path} ({exc.strerror}); run the database check") from None
+        with self._read() as conn:
+            row = self._photo_row(conn, sha256)
+            if row is None:
+                raise RecordNotFoundError(f"no stored photo {sha256[:12]}")
+            return self.photos.read(conn, row["sha256"], row["relpath"])
 
     def amend_check(self, check_id: int, lld_mm: float, reason: str, author: str | None = None) -> int:
         """Supersede a check with a corrected lld_mm; see :meth:`legcheck.records.protocol.Store.amend_check`."""
         lld_mm = require_lld_mm(lld_mm)
         if not isinstance(reason, str) or not reason.strip():
             raise UsageError("an amendment needs a reason")
+        reason = require_text("the reason", reason)
         with self._write() as conn:
             old = self._one(conn, "SELECT * FROM checks WHERE id = :i", i=int(check_id))
             if old is None:
