@@ -129,6 +129,14 @@ class DatabaseError(LegcheckError):
     code = "database"
 
 
+class DatabaseMissingError(DatabaseError):
+    """No database at the location given (and creating one was not asked for)."""
+
+
+class DatabaseDamagedError(DatabaseError):
+    """The database engine found damaged pages; the message is the engine's."""
+
+
 class IntegrityCheckError(LegcheckError):
     exit_code = 11
     code = "integrity"

@@ -15,7 +15,7 @@ from PIL import Image
 
 from legcheck.cli import cli
 from legcheck.synth.render import encode_jpeg
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 
 from conftest import profile_of
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from legcheck.cli import cli
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 from legcheck.units import fraction_in
 
 from conftest import profile_of, small_scene

@@ -22,7 +22,8 @@ from PIL import Image
 from legcheck.cli import cli
 from legcheck.errors import IntegrityCheckError, RecordConflictError, UsageError
 from legcheck.records import open_store
-from legcheck.records.archive import restore_backup, verify_backup
+from legcheck.records.archive import verify_backup
+from legcheck.records.moving import restore_backup
 from legcheck.records.migrations import LATEST
 
 HERE = Path(__file__).parent

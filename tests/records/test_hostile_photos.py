@@ -24,7 +24,7 @@ import _hostile as hostile  # noqa: I001 - beside this file
 from legcheck._cv import cv2
 from legcheck.pipeline import MeasureOptions, record_check
 from legcheck.records import open_store
-from legcheck.records.photos import store_photo
+from legcheck.records.photostore import store_photo
 from legcheck.vision.imageio import PhotoBytes, load_photo
 
 from conftest import profile_of

@@ -15,7 +15,7 @@ from _bundles import patient_bundle, visit_bundle
 
 from legcheck.errors import PdfError
 from legcheck.fileio import atomic_write
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 from legcheck.records.vocabulary import POSITIONS
 from legcheck.reports.csvout import csv_rows_visit
 from legcheck.reports.data import patient_data, visit_data

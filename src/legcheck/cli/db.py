@@ -104,7 +104,7 @@ def backup(archive, verify, as_json, db_path, create_db):
 @handles_errors
 def restore(archive, db_path, photos):
     """Restore a backup ARCHIVE into a new database (SQLite or PostgreSQL), verifying every hash, then check it."""
-    from ..records.archive import restore_backup
+    from ..records.moving import restore_backup
 
     out = restore_backup(archive, db_path, photos=photos)
     c = out["check"]["counts"]
@@ -186,7 +186,7 @@ def db_copy(source, target, photos, as_json):
     Rows keep their ids, so the audit chain verifies unchanged; the copy is checked by counts,
     every row's hash, the chain's head and the database check. A non-empty target is refused.
     """
-    from ..records.transfer import copy_database
+    from ..records.moving import copy_database
 
     out = copy_database(source, target, photos)
     if as_json:

@@ -82,7 +82,7 @@ def check_store(store) -> dict:
         table), ``schema_version`` and ``audit_head`` (``id`` and ``sha256`` of the last
         audit row, or None).
     """
-    from .sqlite import DatabaseDamagedError
+    from ..errors import DatabaseDamagedError
 
     report = {"ok": False, "problems": [], "first_broken": None, "photos_checked": 0, "orphan_photos": [],
               "counts": {}, "schema_version": None, "audit_head": None}

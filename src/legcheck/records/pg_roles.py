@@ -154,10 +154,10 @@ def init_postgres(location: str, owner: str = OWNER_ROLE, app: str = APP_ROLE, p
 
 def _schema(location: str, owner: str, app: str, photos) -> list[str]:
     """Create or upgrade legcheck's schema as the owner role, then grant the application role."""
-    from . import postgres
+    from .opening import open_postgres
 
     done = []
-    with postgres.open_store(location, create=True, photos=photos, role=owner) as st:
+    with open_postgres(location, create=True, photos=photos, role=owner) as st:
         version = st.schema_version()
         where = "inside the database" if st.photos_dir is None else f"in {st.photos_dir}"
         done.append(f"legcheck's schema is at version {version} (migrations run as {owner}); photos are kept {where}")

@@ -31,7 +31,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+
 
 from ..errors import ImageReadError
 from ..imagefiles import PNG_SIGNATURE, DamagedImage, jpeg_segments, png_chunks
@@ -206,35 +206,3 @@ def clean_photo(data: bytes, original_sha256: str, orientation: int) -> tuple[St
     sha = hashlib.sha256(clean).hexdigest()
     ext = ".png" if clean.startswith(PNG_SIGNATURE) else ".jpg"
     return StoredPhoto(sha, original_sha256, orientation, f"{sha[:2]}/{sha}{ext}", len(clean), False), clean
-
-
-def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation: int) -> StoredPhoto:
-    """Store a photo's cleaned bytes under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
-
-    Parameters
-    ----------
-    photos_dir : Path
-        The store's photo directory (created owner-only if missing).
-    data : bytes
-        The photo as measured (see :func:`clean_bytes`).
-    original_sha256 : str
-        SHA-256 of ``data`` as measured (recorded beside the stored one).
-    orientation : int
-        Its EXIF orientation (1-8).
-
-    Returns
-    -------
-    StoredPhoto
-        ``created`` is False when the same cleaned bytes were already stored.
-
-    Raises
-    ------
-    ImageReadError
-        The photo cannot be cleaned.
-    FileAccessError
-        The photo directory cannot be created or written.
-    """
-    from .photostore import DirectoryPhotos
-
-    photo, clean = clean_photo(data, original_sha256, orientation)
-    return DirectoryPhotos(photos_dir).save(photo, clean)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..errors import FileAccessError, RecordNotFoundError
 from ..fileio import atomic_write, make_private_dir
-from .photos import STORED_MODE, StoredPhoto
+from .photos import STORED_MODE, StoredPhoto, clean_photo
 
 __all__ = ["DirectoryPhotos", "DatabasePhotos"]
 
@@ -180,3 +180,33 @@ class DatabasePhotos:
                 problems.append(f"photo changed: {known[sha]}")
         problems += [f"photo missing: {rel}" for sha, rel in known.items() if sha not in seen]
         return problems, sorted(sha for sha in seen if sha not in known)
+
+
+def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation: int) -> StoredPhoto:
+    """Store a photo's cleaned bytes under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
+
+    Parameters
+    ----------
+    photos_dir : Path
+        The store's photo directory (created owner-only if missing).
+    data : bytes
+        The photo as measured (see :func:`clean_bytes`).
+    original_sha256 : str
+        SHA-256 of ``data`` as measured (recorded beside the stored one).
+    orientation : int
+        Its EXIF orientation (1-8).
+
+    Returns
+    -------
+    StoredPhoto
+        ``created`` is False when the same cleaned bytes were already stored.
+
+    Raises
+    ------
+    ImageReadError
+        The photo cannot be cleaned.
+    FileAccessError
+        The photo directory cannot be created or written.
+    """
+    photo, clean = clean_photo(data, original_sha256, orientation)
+    return DirectoryPhotos(photos_dir).save(photo, clean)

@@ -43,7 +43,7 @@ from pathlib import Path
 from ..errors import DatabaseError, FileAccessError, UsageError
 from .migrations import APPLICATION_ID, history_tables
 
-__all__ = ["PostgresBackend", "open_store", "LOCK_KEY", "is_postgres_url", "safe_url"]
+__all__ = ["PostgresBackend", "LOCK_KEY", "is_postgres_url", "safe_url"]
 
 #: The advisory lock every legcheck writer takes: legcheck's application id ("LgCk").
 LOCK_KEY = APPLICATION_ID
@@ -246,12 +246,6 @@ class PostgresBackend:
                        ORDER BY 1, 2, 3"""), {"t": tables})]
         return problems
 
-    def snapshot(self, store, dest: Path) -> None:
-        """One REPEATABLE READ read of every history row, written into the new SQLite file ``dest``."""
-        from .transfer import snapshot_to_sqlite
-
-        snapshot_to_sqlite(store, dest)
-
     def is_empty(self, conn) -> bool:
         """No table at all in the schema legcheck would use (a copy or restore may go here)."""
         return conn.exec_driver_sql("""SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -285,52 +279,3 @@ def translated_errors(where):
         raise DatabaseError(f"{where}: {msg}") from None
 
 
-def open_store(location: str, actor: str | None = None, create: bool = False, photos=None, role: str | None = None):
-    """Open the legcheck database at a ``postgresql://`` location.
-
-    Parameters
-    ----------
-    location : str
-        ``postgresql://user[:password]@host[:port]/dbname``; the database itself must exist.
-    actor : str, optional
-        A signed-in user (the web app's); default: the operating-system user.
-    create : bool
-        Create legcheck's schema if the database is empty. Without it an empty database is an
-        error (a mistyped name never becomes a new, empty log).
-    photos : str or Path, optional
-        Where a new database keeps photos: "database" (default) or a shared directory.
-    role : str, optional
-        ``SET ROLE`` on every connection (:func:`legcheck.records.pg_roles.init_postgres`).
-
-    Returns
-    -------
-    legcheck.records.store.SqlStore
-
-    Raises
-    ------
-    DatabaseMissingError
-        The database holds no legcheck schema and ``create`` is False.
-    DatabaseError
-        Unreachable, another program's tables, written by a newer legcheck, permission denied.
-    """
-    from .sqlite import DatabaseMissingError as Missing
-    from .store import SqlStore
-
-    backend = PostgresBackend(location, photos, role)
-    engine = backend.engine()
-    try:
-        with translated_errors(backend.location):
-            with engine.connect() as conn:
-                version = backend.schema_version(conn)
-                if version and backend.settings(conn).get("application") != "legcheck":
-                    raise DatabaseError(f"{backend.location} is not a legcheck database; give the location of one")
-                if not version and not backend.is_empty(conn):
-                    raise DatabaseError(f"{backend.location} holds other tables (not a legcheck database); "
-                                        "give an empty database or a legcheck one")
-                if not version and not create:
-                    raise Missing(f"there is no legcheck database in {backend.location}; check the location, or "
-                                  "create the database first")
-            return SqlStore(backend, engine, actor)
-    except BaseException:
-        engine.dispose()
-        raise

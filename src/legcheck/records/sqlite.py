@@ -22,29 +22,19 @@ SQLite "Online Backup API"; SQLAlchemy 2 documentation, SQLite dialect, pysqlite
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import struct
 import time
 from pathlib import Path
 
-from ..errors import DatabaseError, FileAccessError
-from ..fileio import make_private_dir
+from ..errors import DatabaseDamagedError, DatabaseError, DatabaseMissingError, FileAccessError
 from .migrations import APPLICATION_ID
 
-__all__ = ["SqliteBackend", "open_store", "default_db_path", "BUSY_TIMEOUT_MS", "DatabaseDamagedError",
+__all__ = ["SqliteBackend", "default_db_path", "BUSY_TIMEOUT_MS", "DatabaseDamagedError",
            "DatabaseMissingError"]
 
 BUSY_TIMEOUT_MS = 30_000
 _MAGIC = b"SQLite format 3\x00"
-
-
-class DatabaseMissingError(DatabaseError):
-    """No database at the path given (and creating one was not asked for)."""
-
-
-class DatabaseDamagedError(DatabaseError):
-    """SQLite found damaged pages; the message is SQLite's."""
 
 
 def default_db_path() -> Path:
@@ -253,58 +243,3 @@ def translated_errors(path):
         raise DatabaseError(f"{path}: {msg}") from None
 
 
-def open_store(path=None, actor: str | None = None, create: bool = False):
-    """Open the legcheck database at ``path``.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        The database file; None: :func:`default_db_path`, created (directory owner-only) on
-        first use.
-    actor : str, optional
-        A signed-in user (the web app's); default: the operating-system user.
-    create : bool
-        Create the database if ``path`` does not exist (or is an empty file). Without it a
-        missing explicit path is an error: a mistyped path never becomes a new, empty log.
-
-    Returns
-    -------
-    legcheck.records.store.SqlStore
-
-    Raises
-    ------
-    DatabaseMissingError
-        ``path`` does not exist and ``create`` is False.
-    DatabaseError
-        A directory, not a legcheck database, written by a newer legcheck, damaged.
-    FileAccessError
-        The file or its directory cannot be read, created or written.
-    """
-    from .store import SqlStore
-
-    if path is None:
-        path, create = default_db_path(), True
-    path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a directory; give a database file path")
-    new = not path.exists() or (path.stat().st_size == 0 and not Path(str(path) + "-wal").exists())
-    if new and not create:
-        raise DatabaseMissingError(f"there is no legcheck database at {path}; check the path, or create the "
-                                   "database first")
-    if new:
-        make_private_dir(path.parent)  # owner-only, and only the directories created here
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            os.close(fd)
-        except OSError as exc:
-            raise FileAccessError(f"cannot create {path} ({exc.strerror}); choose another location") from None
-    else:
-        identify(path)
-    backend = SqliteBackend(path)
-    with translated_errors(path):
-        engine = backend.engine()
-        try:
-            return SqlStore(backend, engine, actor)
-        except BaseException:
-            engine.dispose()
-            raise

@@ -353,7 +353,13 @@ class SqlStore(StoreChecks, StoreUsers):
     def snapshot(self, dest: Path) -> None:
         """A consistent copy of the whole database as a new SQLite file ``dest`` (the archive's snapshot)."""
         with self.backend.errors(self.location):
-            self.backend.snapshot(self, Path(dest))
+            native = getattr(self.backend, "snapshot", None)
+            if native is not None:  # SQLite copies its own pages (the online backup API)
+                native(self, Path(dest))
+            else:  # any other backend: one consistent read of every row, written as a new SQLite file
+                from .transfer import snapshot_to_sqlite
+
+                snapshot_to_sqlite(self, Path(dest))
 
     def check_integrity(self) -> dict:
         """Verify the records; see :func:`legcheck.records.integrity.check_store`."""

@@ -12,7 +12,7 @@ every row's hash, the audit chain and its head, and the target's own database ch
 
 Used by :func:`copy_database` (``legcheck db copy``), PostgreSQL's snapshot for backups
 (:func:`snapshot_to_sqlite`) and restoring an archive into PostgreSQL
-(:func:`legcheck.records.archive.restore_backup` through :func:`write_copy`).
+(:func:`legcheck.records.moving.restore_backup` through :func:`write_copy`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .canonical import chain_problems, record_sha256
 from .migrations import MIGRATIONS, history_tables
 from .photos import StoredPhoto
 
-__all__ = ["read_records", "write_copy", "copy_database", "snapshot_to_sqlite", "compare_records"]
+__all__ = ["read_records", "write_copy", "snapshot_to_sqlite", "compare_records"]
 
 
 def read_records(conn, version: int) -> dict[str, list[dict]]:
@@ -177,54 +177,6 @@ def compare_records(source: dict[str, list[dict]], copy: dict[str, list[dict]]) 
         problems.append("the audit chain's head differs from the source's")
     return {"ok": not problems, "problems": problems, "counts": {t: len(r) for t, r in copy.items()},
             "audit_head": head}
-
-
-def copy_database(source, target, photos=None, actor: str | None = None) -> dict:
-    """Copy the whole visit log from ``source`` into the empty ``target`` (either backend), verified.
-
-    Parameters
-    ----------
-    source : str or Path
-        An existing legcheck database (SQLite file or ``postgresql://`` location).
-    target : str or Path
-        A new SQLite file, or an empty PostgreSQL database.
-    photos : str or Path, optional
-        PostgreSQL target: "database" (default) or a shared photo directory.
-    actor : str, optional
-        Passed to the stores opened.
-
-    Returns
-    -------
-    dict
-        ``copy`` (:func:`compare_records`: counts, audit head), ``check`` (the target's
-        database check, :func:`legcheck.records.integrity.check_store`) and ``location`` (the
-        target, for people: no password).
-
-    Raises
-    ------
-    RecordConflictError
-        The target is not empty.
-    IntegrityCheckError
-        The source fails its database check, a photo does not match its hash, the copy
-        differs, or the copy fails its database check.
-    """
-    from . import open_store
-
-    with open_store(source, actor=actor) as src:
-        before = src.check_integrity()
-        if not before["ok"]:
-            raise IntegrityCheckError(f"the source fails the database check ({before['first_broken']}); "
-                                      "nothing was copied")
-        with src._read() as conn:
-            version = src.backend.schema_version(conn)
-            tables = read_records(conn, version)
-        result = write_copy(target, version, tables, lambda sha, rel: src.photo_bytes(sha), photos)
-    with open_store(target, actor=actor) as dst:
-        check = dst.check_integrity()
-        where = dst.location
-    if not check["ok"]:
-        raise IntegrityCheckError(f"the copy at {where} fails the database check ({check['first_broken']})")
-    return {"copy": result, "check": check, "location": where}
 
 
 def snapshot_to_sqlite(store, dest: Path) -> None:
