@@ -42,7 +42,7 @@ def _demo_database(db: Path) -> None:
             st.add_adjustment(vid, "pelvic", "right", "PI right ilium")
             st.set_findings(vid, listing="PI right ilium")
         first = st.checks(chart="DEMO-001")[0]["id"]
-        st.amend_check(first, 1.25, "heel tab slipped")
+        st.amend_check(first, 1.25, "heel tab slipped", uncertainty_mm=1.0)
 
 
 def _reports(db: Path, out: Path) -> dict[str, bytes]:

@@ -28,7 +28,7 @@ def st(tmp_path):
         for day in (8, 1, 15):  # opened out of order: bundles follow the visit's start
             vid = store.new_visit("P1", dt.datetime(2026, 9, day, 9).astimezone())
             store.record_check("P1", "pre", "extended", RESULT, visit_id=vid, photo_path=photo,
-                               annotated_path=ann if day == 1 else None)
+                               annotated_path=ann if day == 1 else None, allow_duplicate_photo=True)
             store.record_check("P1", "post", "extended", dict(RESULT, lld_mm=-0.5), visit_id=vid)
         yield store
 

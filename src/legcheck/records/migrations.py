@@ -1,7 +1,8 @@
 """The schema of the visit log and its ordered migrations, one list of steps per backend.
 
 Tables are plain SQL that SQLite and PostgreSQL both read (INTEGER, DOUBLE PRECISION, TEXT,
-CHECK ... IN, LIKE, substr): :data:`SHARED_1` and :data:`SHARED_2` hold them once. No ``%`` in
+CHECK ... IN, LIKE, substr, ALTER TABLE ... ADD COLUMN, DROP VIEW): :data:`SHARED_1` to
+:data:`SHARED_4` hold them once. No ``%`` in
 shared DDL: psycopg reads it as a parameter placeholder (``substr`` instead of ``LIKE 'x%'``). What differs is in each backend's own
 steps: the protective triggers (:func:`sqlite_protection`) and SQLite's ``application_id``.
 Each migration runs in one write transaction and records itself in ``schema_migrations``
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .assessment_terms import (ITEM_KINDS, OUTCOMES, PAIN_NRS_MAX, PAIN_PHASES, REACTION_KINDS, RED_FLAGS,
+                               SEVERITIES, SYMPTOMS, THERAPIES)
 from .inputs import MAX_ABS_LLD_MM
-from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SHORT_LEG, SIDES
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SETTINGS, SHORT_LEG, SIDES
 
 #: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
 APPLICATION_ID = 0x4C67436B
@@ -58,8 +61,10 @@ _VERSION_COLUMNS = """
            AND reason IS NOT NULL AND length(trim(reason)) > 0))"""
 
 
-def _versioned(table: str, body: str) -> str:
-    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}\n)"
+def _versioned(table: str, body: str, constraints: str = "") -> str:
+    """A versioned table: ``id``, the columns of ``body``, the version columns, then table ``constraints``."""
+    more = f",\n    {constraints}" if constraints else ""
+    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}{more}\n)"
 
 
 SHARED_1 = [
@@ -173,12 +178,94 @@ SHARED_2 = [
 ]
 _HISTORY_2 = {"users": [("id",), ("supersedes",)]}
 
+
+
+def _current(table: str, voidable: bool = False) -> str:
+    """The view of a versioned table's current rows: nobody supersedes them (and, if voidable, not voided)."""
+    void = "r.voided IS NULL AND " if voidable else ""
+    return f"""CREATE VIEW current_{table} AS
+        SELECT r.* FROM {table} r WHERE {void}NOT EXISTS (SELECT 1 FROM {table} n WHERE n.supersedes = r.id)"""
+
+
+_VOIDED = "voided INTEGER CHECK (voided IS NULL OR voided = 1)"
+
+#: Migration 3 (issue 13): a check or an adjustment can be voided, and the clinic's configuration.
+#: A void is a new version of the record with ``voided = 1`` and a reason; the ``current_``
+#: views leave voided records out (hidden from every figure), the history keeps every version.
+#: The new column is NULL in every older row, so their hashes stay valid (NULLs are not hashed).
+#: ``config``: one entity per setting (:data:`legcheck.records.vocabulary.SETTINGS`); a change is
+#: a new version, NULL ``value`` = back to the default.
+SHARED_3 = [
+    f"ALTER TABLE checks ADD COLUMN {_VOIDED}",
+    f"ALTER TABLE adjustments ADD COLUMN {_VOIDED}",
+    "DROP VIEW current_checks",
+    _current("checks", voidable=True),
+    "DROP VIEW current_adjustments",
+    _current("adjustments", voidable=True),
+    _versioned("config", f"""
+    setting TEXT NOT NULL CHECK (setting IN {_in(SETTINGS)}),
+    value TEXT"""),
+    "CREATE INDEX config_entity ON config(entity_id)",
+    "CREATE INDEX config_setting ON config(setting)",
+    _current("config"),
+]
+_HISTORY_3 = {"config": [("id",), ("supersedes",)]}
+
+#: Migration 4 (issue 14): the assessment around the leg check, per visit. ``assessment_items``
+#: holds pain ratings (``nrs`` 0-10, ``term`` the phase), symptoms, red flags (``cleared`` = 1 in
+#: the version that closes one) and therapies (``minutes``, ``note``); ``reactions`` the adverse
+#: reactions after the adjustment (``actions``: action terms joined by commas). Both voidable and
+#: versioned like checks. ``adjustments.red_flag_override`` holds the reason an adjustment was
+#: recorded on a visit with an open red flag.
+SHARED_4 = [
+    "ALTER TABLE adjustments ADD COLUMN red_flag_override TEXT",
+    _versioned("assessment_items", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(ITEM_KINDS)}),
+    term TEXT NOT NULL,
+    nrs INTEGER CHECK (nrs IS NULL OR nrs BETWEEN 0 AND {PAIN_NRS_MAX}),
+    minutes DOUBLE PRECISION CHECK (minutes IS NULL OR minutes BETWEEN 0 AND 1440),
+    note TEXT,
+    cleared INTEGER CHECK (cleared IS NULL OR cleared = 1),
+    {_VOIDED}""", f"""CHECK ((kind = 'pain' AND term IN {_in(PAIN_PHASES)} AND nrs IS NOT NULL AND minutes IS NULL)
+        OR (kind = 'symptom' AND term IN {_in(SYMPTOMS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'red-flag' AND term IN {_in(RED_FLAGS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'therapy' AND term IN {_in(THERAPIES)} AND nrs IS NULL
+            AND (term <> 'other' OR note IS NOT NULL))),
+    CHECK (cleared IS NULL OR kind = 'red-flag')"""),
+    _versioned("reactions", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(REACTION_KINDS)}),
+    onset_min DOUBLE PRECISION CHECK (onset_min IS NULL OR onset_min BETWEEN 0 AND 1440),
+    duration_min DOUBLE PRECISION CHECK (duration_min IS NULL OR duration_min BETWEEN 0 AND 1440),
+    severity TEXT NOT NULL CHECK (severity IN {_in(SEVERITIES)}),
+    actions TEXT NOT NULL,
+    outcome TEXT CHECK (outcome IS NULL OR outcome IN {_in(OUTCOMES)}),
+    follow_up TEXT CHECK (follow_up IS NULL OR """ + _date("follow_up") + """),
+    note TEXT,
+    action_note TEXT,
+    outcome_note TEXT,
+    """ + _VOIDED, "CHECK (kind <> 'other' OR note IS NOT NULL)"),
+    "CREATE INDEX assessment_items_entity ON assessment_items(entity_id)",
+    "CREATE INDEX assessment_items_visit ON assessment_items(visit_id)",
+    "CREATE INDEX reactions_entity ON reactions(entity_id)",
+    "CREATE INDEX reactions_visit ON reactions(visit_id)",
+    _current("assessment_items", voidable=True),
+    _current("reactions", voidable=True),
+]
+_HISTORY_4 = {"assessment_items": [("id",), ("supersedes",)], "reactions": [("id",), ("supersedes",)]}
+
+_HISTORY_BY_VERSION = {1: _HISTORY_1, 2: _HISTORY_2, 3: _HISTORY_3, 4: _HISTORY_4}
+
 #: Every table whose rows are history: append-only, each row with its audit row (audit itself
 #: is protected the same way and verified as a chain). Value: the columns (or column groups)
 #: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
-HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {**_HISTORY_1, **_HISTORY_2}
+HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {t: u for h in _HISTORY_BY_VERSION.values() for t, u in h.items()}
 #: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
-VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users")
+VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users", "config", "assessment_items",
+             "reactions")
+#: Versioned tables whose records can be voided (``voided`` = 1 in the version that withdraws one).
+VOIDABLE = ("checks", "adjustments", "assessment_items", "reactions")
 
 
 def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
@@ -219,6 +306,20 @@ MIGRATIONS: list[Migration] = [
         ],
         # "postgresql": issue 17 adds SHARED_2 plus the same protection as migration 1's tables.
     }),
+    Migration(3, "voided checks and adjustments; the clinic's configuration", {
+        "sqlite": [
+            *SHARED_3,
+            *[s for t, u in _HISTORY_3.items() for s in sqlite_protection(t, u)],
+        ],
+        # "postgresql": SHARED_3 plus the protection of _HISTORY_3's tables.
+    }),
+    Migration(4, "the assessment around the leg check: pain, symptoms, red flags, therapies, reactions", {
+        "sqlite": [
+            *SHARED_4,
+            *[s for t, u in _HISTORY_4.items() for s in sqlite_protection(t, u)],
+        ],
+        # "postgresql": SHARED_4 plus the protection of _HISTORY_4's tables.
+    }),
 ]
 
 LATEST = len(MIGRATIONS)
@@ -226,8 +327,7 @@ LATEST = len(MIGRATIONS)
 
 def history_tables(version: int = LATEST) -> dict[str, list[tuple[str, ...]]]:
     """The history tables a database at schema ``version`` holds (an older backup's snapshot has fewer)."""
-    by_version = {1: _HISTORY_1, 2: _HISTORY_2}
-    return {t: u for v in range(1, min(version, LATEST) + 1) for t, u in by_version[v].items()}
+    return {t: u for v in range(1, min(version, LATEST) + 1) for t, u in _HISTORY_BY_VERSION[v].items()}
 
 
 def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
