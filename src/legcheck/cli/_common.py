@@ -15,7 +15,7 @@ import click
 from ..errors import FileAccessError, LegcheckError, UsageError
 from ..textsafe import shown
 from ..units import UNITS, resolve_units
-from ._output import LENGTH_COLUMNS, emit, with_inches  # noqa: F401 - the commands import them from here
+from ._output import LENGTH_COLUMNS, emit, red_flag_box, with_inches  # noqa: F401 - the commands import them from here
 
 #: Where the fix of a library error is spelled out for the command line (the library names no flags).
 FLAG_HINTS = {"duplicate_photo": " (--allow-duplicate-photo)", "safeguard": ' (--override-red-flag "reason")'}
@@ -240,6 +240,34 @@ def options_from(kw: dict, annotate: bool = True):
                  heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"), annotate=annotate)
     kw.pop("dictionary", None)
     return MeasureOptions(**{k: v for k, v in given.items() if v is not None})  # None: the library default
+
+
+def stored_measure_settings(options, store, given: dict):
+    """``options`` with the clinic's stored camera profile and even threshold where the command line gave none.
+
+    Parameters
+    ----------
+    options : legcheck.pipeline.MeasureOptions
+    store : Store
+    given : dict
+        ``camera`` and ``even_below_mm`` as given on the command line (None: not given).
+
+    Raises
+    ------
+    CameraProfileError
+        The stored camera profile cannot be used.
+    """
+    import dataclasses
+
+    cfg = store.config()
+    changes = {}
+    if given.get("camera") is None and cfg.get("camera"):
+        from ..vision.camera import CameraProfile
+
+        changes["camera"] = CameraProfile.from_text(cfg["camera"], "the stored camera profile (legcheck config)")
+    if given.get("even_below_mm") is None and cfg.get("even-below-mm"):
+        changes["even_below_mm"] = float(cfg["even-below-mm"])
+    return dataclasses.replace(options, **changes) if changes else options
 
 
 def db_option(fn):

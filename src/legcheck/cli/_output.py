@@ -48,8 +48,19 @@ def with_inches(rows: list[dict], columns: list[str]) -> tuple[list[dict], list[
     return out_rows, out_cols
 
 
+#: A combining long stroke overlay after each character: text shown struck through.
+STROKE = "\u0336"
+#: Columns never struck through (they say which record and why).
+_PLAIN = ("id", "supersedes", "superseded_by", "author", "reason", "voided")
+
+
+def struck(text: str) -> str:
+    """``text`` struck through (U+0336 after each character; a terminal draws the line)."""
+    return "".join(ch + STROKE for ch in text)
+
+
 def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False,
-         units: str = "mm") -> None:
+         units: str = "mm", strike=None) -> None:
     """Print rows on stdout.
 
     Parameters
@@ -63,6 +74,9 @@ def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bo
     units : {"mm", "in"}
         In inches, JSON and CSV gain the decimal ``_in`` columns (:func:`with_inches`) and the
         text table shows each length column as fractions of an inch (headed ``lld_in``...).
+    strike : callable, optional
+        ``strike(row)`` True: the text table shows the row's values struck through (a voided
+        record in a history), all but its ids, author and reason.
     """
     if as_json or as_csv:
         from ..reports.output import table_text
@@ -76,8 +90,15 @@ def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bo
         return
     from tabulate import tabulate
 
-    cells = [[_cell(c, r.get(c), units) for c in columns] for r in rows]
+    cells = [[struck(_cell(c, r.get(c), units)) if strike is not None and strike(r) and c not in _PLAIN
+              else _cell(c, r.get(c), units) for c in columns] for r in rows]
     align = ["right" if any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
              else "left" for c in columns]
     headers = [c[:-3] + "_in" if units == "in" and c in LENGTH_COLUMNS else c for c in columns]
     click.echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align))
+
+
+def red_flag_box(banner: str, *more: str) -> str:
+    """An open red flag's lines, framed so a terminal shows them first and plainly."""
+    line = "!" * 72
+    return "\n".join([line, f"!! {banner[:1].upper()}{banner[1:]}", *(f"!! {m}" for m in more), line])
