@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
+from ..records.inputs import require_lld_mm
 from ..records.vocabulary import PHASES, POSITIONS
-from ._common import db_option, handles_errors, open_db
+from ._common import checked, db_option, handles_errors, open_db
 
 
 @click.command()
 @click.argument("check_id", type=int)
-@click.option("--lld-mm", type=float, default=None,
+@click.option("--lld-mm", type=float, default=None, callback=checked(require_lld_mm),
               help="The corrected figure, mm (positive: left leg short), typed by hand: the method becomes "
                    "'manual entry'. Needs --uncertainty-mm.")
 @click.option("--uncertainty-mm", type=click.FloatRange(min=0), default=None,
@@ -34,13 +35,13 @@ def amend(check_id, lld_mm, uncertainty_mm, phase, position, visit_id, reason, a
 
     A check recorded for the wrong patient is voided ('legcheck void') and recorded again.
     """
+    if not reason.strip():
+        raise click.BadParameter("an amendment needs a reason", param_hint="'--reason'")
     if lld_mm is not None and uncertainty_mm is None:
         raise click.BadParameter("a figure typed by hand needs its 95 % bound: give --uncertainty-mm too",
                                  param_hint="'--uncertainty-mm'")
     if uncertainty_mm is not None and lld_mm is None:
         raise click.BadParameter("--uncertainty-mm goes with --lld-mm", param_hint="'--uncertainty-mm'")
-    if not reason.strip():
-        raise click.BadParameter("give the reason for the correction", param_hint="'--reason'")
     if all(v is None for v in (lld_mm, phase, position, visit_id)):
         raise click.UsageError("give what changes: --lld-mm with --uncertainty-mm, --phase, --position or --visit")
     with open_db(db_path, create_db) as st:
@@ -59,7 +60,7 @@ def amend(check_id, lld_mm, uncertainty_mm, phase, position, visit_id, reason, a
 def void(check_id, reason, author, db_path, create_db):
     """Void a check recorded in error: hidden from every figure and report, struck through in log --history."""
     if not reason.strip():
-        raise click.BadParameter("give the reason for the void", param_hint="'--reason'")
+        raise click.BadParameter("a void needs a reason", param_hint="'--reason'")
     with open_db(db_path, create_db) as st:
         new_id = st.void_check(check_id, reason, author)
     click.echo(f"check {check_id} voided (record {new_id})")
