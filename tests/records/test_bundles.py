@@ -36,7 +36,8 @@ def st(tmp_path):
 def test_visit_bundle_has_the_summary_the_patient_and_photo_paths(st):
     first = st.visits("P1")[0]
     b = visit_bundle(st, first["id"])
-    assert set(b) == SUMMARY_KEYS | {"patient"} and b["patient"]["name"] == "Pat One"
+    assert set(b) == SUMMARY_KEYS | {"patient", "assessment", "reactions", "red_flags", "settings"}
+    assert b["patient"]["name"] == "Pat One" and b["assessment"] == b["reactions"] == b["red_flags"] == []
     pre, post = b["checks"]
     assert pre["photo_path"].is_absolute() and pre["photo_path"] == st.photo_path(pre["annotated_sha256"])
     assert Image.open(pre["photo_path"]).getpixel((0, 0)) == (200, 20, 30)  # the annotated copy first

@@ -190,11 +190,14 @@ def check_photo(request: Request, check_id: int, session: SignedIn):
 
 # -- patients -----------------------------------------------------------------------------------
 def find_patients(patients: list[dict], q: str | None) -> list[dict]:
-    """The patients whose chart number starts with ``q`` or whose name contains it (any case), all without ``q``."""
-    q = (q or "").strip().casefold()
+    """The patients whose chart number starts with ``q`` or whose name contains it (any case, with or
+    without accents: :func:`legcheck.records.inputs.search_key`), all without ``q``."""
+    from ..records.inputs import search_key
+
+    q = search_key(q)
     if not q:
         return patients
-    return [p for p in patients if p["chart"].casefold().startswith(q) or q in p["name"].casefold()]
+    return [p for p in patients if search_key(p["chart"]).startswith(q) or q in search_key(p["name"])]
 
 
 @router.get("/patients", summary="Find patients by chart number (its start) or name (any part)")
