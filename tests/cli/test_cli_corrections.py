@@ -102,6 +102,10 @@ def test_a_drop_piece_is_voided(env):
     assert run("adjust", "--void", adj, code=2).output.count("'--reason'") == 1
     assert run("adjust", "--void", adj, "--reason", "wrong piece").stdout == f"adjustment {adj} voided (record {adj + 1})\n"
     assert "Drop piece" not in run("visit", "show", env["vid"]).stdout
+    hist = json.loads(run("log", "--kind", "adjustments", "--history", "--json").stdout)
+    assert [(h["id"], h["piece"], h["voided"], h["reason"]) for h in hist] == [
+        (adj, "pelvic", None, None), (adj + 1, "pelvic", 1, "wrong piece")]
+    assert json.loads(run("log", "--kind", "adjustments", "--json").stdout) == []
 
 
 def test_patients_are_edited_found_and_checked_on_entry(env):
@@ -117,9 +121,10 @@ def test_patients_are_edited_found_and_checked_on_entry(env):
     found = json.loads(run("patient", "find", "NÚÑEZ", "--json").stdout)
     assert [p["chart"] for p in found] == ["C1042"] and found[0]["name"] == "Jose Nunez"
     assert json.loads(run("patient", "find", "cruz", "--json").stdout)[0]["chart"] == "C7"
-    with open_store(env["db"]) as st:
-        names = [r["name"] for r in st._rows(st.engine.connect(), "SELECT name FROM patients WHERE chart_key = 'c1042'")]
-    assert names == ["José Núñez", "Jose Nunez"]
+    versions = json.loads(run("patient", "show", "C1042", "--history", "--json").stdout)["versions"]
+    assert [(v["name"], v["dob"], v["reason"]) for v in versions] == [
+        ("José Núñez", "1970-01-02", None), ("Jose Nunez", "1971-01-02", "corrected: name, date of birth")]
+    assert "José Núñez" in run("patient", "show", "C1042", "--history").stdout
 
 
 def test_visit_list(env):

@@ -120,13 +120,14 @@ def read_batch(directory: Path, phase: str | None = None, position: str | None =
 
 
 #: The kinds of record ``log`` and ``export`` list.
-KINDS = ("checks", "assessment", "reactions")
+KINDS = ("checks", "assessment", "reactions", "adjustments")
 
 
 def kind_option(fn):
-    """``--kind checks|assessment|reactions``: which records a listing holds."""
+    """``--kind checks|assessment|reactions|adjustments``: which records a listing holds."""
     return click.option("--kind", type=click.Choice(KINDS), default="checks", show_default=True,
-                        help="Leg checks; the assessment (pain, symptoms, red flags, therapies); adverse reactions.")(fn)
+                        help="Leg checks; the assessment (pain, symptoms, red flags, therapies); adverse reactions; "
+                             "drop pieces.")(fn)
 
 
 @click.command()

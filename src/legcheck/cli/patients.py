@@ -76,16 +76,21 @@ def patient_find(text, as_json, as_csv, db_path, create_db):
 
 @patient.command("show")
 @click.argument("chart")
+@click.option("--history", is_flag=True, help="Every version of the patient's details (edits keep the old ones).")
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @handles_errors
-def patient_show(chart, as_json, db_path, create_db):
+def patient_show(chart, history, as_json, db_path, create_db):
     """A patient and their visits."""
     with open_db(db_path, create_db) as st:
         p = st.patient(chart)
         visits = st.visits(chart)
+        versions = st.patient_versions(chart) if history else None
     if as_json:
-        click.echo(json.dumps({"patient": p, "visits": visits}))
+        click.echo(json.dumps({"patient": p, "visits": visits} | ({"versions": versions} if history else {})))
+        return
+    if history:
+        emit(versions, ["id", "chart", "name", "dob", "notes", "author", "reason", "created_at"])
         return
     click.echo(shown(f"{p['chart']}  {p['name']}" + (f"  born {p['dob']}" if p["dob"] else "")))
     if p["notes"]:

@@ -17,6 +17,8 @@ from .vocabulary import EVEN_BELOW_MM
 
 #: Columns of the assessment items in listings and exports.
 ASSESSMENT_COLUMNS = ["id", "chart", "visit_id", "visit_date", "kind", "term", "nrs", "minutes", "note", "cleared"]
+#: Columns of the drop-piece records in listings and exports.
+ADJUSTMENT_COLUMNS = ["id", "chart", "visit_id", "visit_date", "piece", "side", "listing", "red_flag_override"]
 #: Columns of the adverse reactions in listings and exports.
 REACTION_COLUMNS = ["id", "chart", "visit_id", "visit_date", "kind", "severity", "onset_min", "duration_min",
                     "actions", "outcome", "follow_up", "note", "action_note", "outcome_note"]
@@ -137,7 +139,7 @@ def listing_rows(store: Store, kind: str = "checks", chart: str | None = None,
     Parameters
     ----------
     store : Store
-    kind : {"checks", "assessment", "reactions"}
+    kind : {"checks", "assessment", "reactions", "adjustments"}
     chart : str, optional
         Only this patient's.
     history : bool
@@ -149,7 +151,8 @@ def listing_rows(store: Store, kind: str = "checks", chart: str | None = None,
         The store's records (reactions' ``actions`` joined by commas).
     columns : list of str
         The columns a table shows: :data:`EXPORT_COLUMNS` for checks (without ``taken_at``,
-        ``photo_sha256``, ``warnings``), :data:`ASSESSMENT_COLUMNS`, :data:`REACTION_COLUMNS`.
+        ``photo_sha256``, ``warnings``), :data:`ASSESSMENT_COLUMNS`, :data:`REACTION_COLUMNS`,
+        :data:`ADJUSTMENT_COLUMNS`.
 
     Raises
     ------
@@ -166,7 +169,9 @@ def listing_rows(store: Store, kind: str = "checks", chart: str | None = None,
         for r in rows:
             r["actions"] = ",".join(r["actions"])
         return rows, list(REACTION_COLUMNS)
-    raise UsageError(f"kind {kind!r} is not one of checks, assessment, reactions")
+    if kind == "adjustments":
+        return store.adjustment_records(chart=chart, history=history), list(ADJUSTMENT_COLUMNS)
+    raise UsageError(f"kind {kind!r} is not one of checks, assessment, reactions, adjustments")
 
 
 def export_rows(store: Store, with_names: bool = False, kind: str = "checks") -> tuple[list[dict], list[str]]:

@@ -120,6 +120,20 @@ class CorrectionStore(Protocol):
             ``new_chart`` is another patient's.
         """
 
+    def patient_versions(self, chart: str) -> list[dict]:
+        """Every version of a patient's details (rows of ``patients``: ``chart``, ``name``, ``dob``,
+        ``notes``, ``supersedes``, ``author``, ``reason``, ``created_at``), oldest first.
+
+        Raises
+        ------
+        RecordNotFoundError
+            Unknown chart number.
+        """
+
+    def adjustment_records(self, chart: str | None = None, history: bool = False) -> list[dict]:
+        """Drop-piece records in visit order with ``visit_date``, ``chart`` and ``superseded_by``:
+        current and not voided, or every version with ``history``."""
+
     def find_patients(self, text: str) -> list[dict]:
         """The patients whose chart number or name holds ``text``, case- and accent-insensitive
         (:func:`legcheck.records.inputs.search_key`), as :meth:`patients` lists them; all of

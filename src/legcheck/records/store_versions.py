@@ -139,6 +139,16 @@ class StoreVersions:
                                   detail={"changed": changed})
         return row["id"]
 
+    def patient_versions(self, chart: str) -> list[dict]:
+        """Every version of a patient's details, oldest first; see the CorrectionStore protocol."""
+        with self._read() as conn:
+            entity = self._patient(conn, chart)["id"]
+            return self._rows(conn, "SELECT * FROM patients WHERE entity_id = :e ORDER BY id", e=entity)
+
+    def adjustment_records(self, chart: str | None = None, history: bool = False) -> list[dict]:
+        """Drop-piece records with their visit date and chart; see the CorrectionStore protocol."""
+        return self._visit_records("adjustments", chart, None, history)
+
     def find_patients(self, text: str) -> list[dict]:
         """Patients whose chart number or name holds ``text``; see the CorrectionStore protocol."""
         key = search_key(text)

@@ -248,9 +248,13 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
 
 def pain_words(pain: dict) -> str | None:
     """The pain means in a sentence: "Pain before the adjustment averaged 5.2/10 (6 visits), after it 3.0/10 (6 visits)."."""
-    if not pain["pre_n"] and not pain["post_n"]:
-        return None
-    parts = [f"{what} {pain[ph + '_mean']:.1f}/10 ({pain[ph + '_n']} visit{'s' if pain[ph + '_n'] != 1 else ''})"
-             for ph, what in (("pre", "before the adjustment averaged"), ("post", "after it"))
-             if pain[ph + "_n"]]
-    return "Pain " + ", ".join(parts) + "."
+    def mean(ph):
+        n = pain[ph + "_n"]
+        return f"{pain[ph + '_mean']:.1f}/10 ({n} visit{'s' if n != 1 else ''})"
+
+    if pain["pre_n"] and pain["post_n"]:
+        return f"Pain before the adjustment averaged {mean('pre')}, after it {mean('post')}."
+    if pain["pre_n"] or pain["post_n"]:
+        ph = "pre" if pain["pre_n"] else "post"
+        return f"Pain {'before' if ph == 'pre' else 'after'} the adjustment averaged {mean(ph)}."
+    return None
