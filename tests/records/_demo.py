@@ -36,7 +36,7 @@ def demo_database(db: Path) -> None:
             st.add_adjustment(vid, "pelvic", "right", "PI right ilium")
             st.set_findings(vid, listing="PI right ilium")
         first = st.checks(chart="DEMO-001")[0]["id"]
-        st.amend_check(first, 1.25, "heel tab slipped")
+        st.amend_check(first, 1.25, "heel tab slipped", uncertainty_mm=1.0)
 
 
 def copy_sqlite(src: Path, dest: Path) -> Path:

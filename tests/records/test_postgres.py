@@ -107,10 +107,13 @@ def test_every_history_table_refuses_update_delete_truncate_and_replace(pg, tabl
     with open_store(pg) as st:  # a row in every table
         vid = st.new_visit("C1")
         cid = st.record_check("C1", "pre", "extended", RESULT, visit_id=vid, photo=_jpeg())["check_id"]
-        st.amend_check(cid, 1.0, "re-read")
+        st.amend_check(cid, 1.0, "re-read", uncertainty_mm=0.5)
         st.add_adjustment(vid, "pelvic", "right")
         st.set_findings(vid, pd_side="left")
         st.add_user("ann", "practitioner", "correct horse battery")
+        st.set_config("units", "in")
+        st.record_assessment(vid, [{"kind": "pain", "term": "pre", "nrs": 5}])
+        st.record_reaction(vid, "spasm", "mild", actions=["ice"])
     con = _raw(pg)  # the superuser: privileges do not stop it, the triggers do
     row = con.execute(f"SELECT * FROM {table} ORDER BY id LIMIT 1").fetchone()
     cols = [d.name for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
@@ -160,7 +163,7 @@ def test_roles_the_application_may_only_add_and_read(pg_server):
     with open_store(app, actor="dr-app") as st:  # the application works through its role
         st.add_patient("C1", "Alice Adams")
         cid = st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg())["check_id"]
-        st.amend_check(cid, 1.0, "re-read")
+        st.amend_check(cid, 1.0, "re-read", uncertainty_mm=0.5)
         assert st.check_integrity()["ok"]
     con = _raw(app)
     assert con.execute("SELECT current_user").fetchone()[0] == "legcheck_app"
@@ -281,7 +284,7 @@ def test_moving_a_clinic_up_from_sqlite(pg_server, tmp_path):
     with open_store(small, create=True) as st:
         st.add_patient("C1", "Alice Adams")
         cid = st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg())["check_id"]
-        st.amend_check(cid, 1.5, "re-read")
+        st.amend_check(cid, 1.5, "re-read", uncertainty_mm=0.5)
     admin = pg_server.url("moved")
     assert any("left moved empty" in line for line in init_postgres(admin, empty=True))
     owner, app = pg_server.url("moved", "legcheck_owner"), pg_server.url("moved", "legcheck_app")

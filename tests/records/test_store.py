@@ -32,7 +32,7 @@ def test_the_store_is_a_store(st):
 
 def test_amendment_keeps_old_value(st):
     cid = st.record_check("C1", "pre", "extended", RESULT)["check_id"]
-    new = st.amend_check(cid, -1.5, "heel tab was on the shoe seam", author="dr-test")
+    new = st.amend_check(cid, -1.5, "heel tab was on the shoe seam", author="dr-test", uncertainty_mm=1.0)
     cur = st.checks(chart="C1")
     assert [c["id"] for c in cur] == [new] and cur[0]["lld_mm"] == -1.5 and cur[0]["short_leg"] == "right"
     assert cur[0]["amended"] and cur[0]["reason"] == "heel tab was on the shoe seam"
@@ -40,11 +40,11 @@ def test_amendment_keeps_old_value(st):
     assert [c["id"] for c in chain] == [cid, new] and chain[0]["lld_mm"] == 2.0
     assert [c["superseded_by"] for c in st.checks(chart="C1", history=True)] == [new, None]
     with pytest.raises(RecordConflictError, match="already amended"):
-        st.amend_check(cid, 0.0, "again")
+        st.amend_check(cid, 0.0, "again", uncertainty_mm=1.0)
     with pytest.raises(UsageError, match="needs a reason"):
-        st.amend_check(new, 0.0, "  ")
+        st.amend_check(new, 0.0, "  ", uncertainty_mm=1.0)
     with pytest.raises(RecordNotFoundError):
-        st.amend_check(999, 0.0, "no such check")
+        st.amend_check(999, 0.0, "no such check", uncertainty_mm=1.0)
 
 
 @pytest.mark.parametrize("extended,flexed,expected", [

@@ -150,7 +150,7 @@ def test_edge_cases_say_so(db):
 def test_amended_checks_are_marked_and_used(db):
     with open_store(db) as st:
         cid = st.checks(chart="P1")[0]["id"]  # visit 1, pre extended, -6.0
-        st.amend_check(cid, -7.0, "re-read the photo")
+        st.amend_check(cid, -7.0, "re-read the photo", uncertainty_mm=1.0)
         d = _patient(st, "P1")
         text = patient_html(d)
         vtext = visit_html(visit_data(visit_bundle(st, d["rows"][0]["visit"]["id"])))

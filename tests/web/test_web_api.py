@@ -179,14 +179,14 @@ def test_record_amend_adjust_and_their_authors(app, patient):
     assert check["author"] == "ann" and check["visit_url"] == f"/visits/{check['visit_id']}"
     vid = check["visit_id"]
     # An assistant captures and records, but does not amend or adjust.
-    r = ann.post(f"/api/checks/{check['check_id']}/amendments", data={"lld_mm": "-5", "reason": "re-read"},
+    r = ann.post(f"/api/checks/{check['check_id']}/amendments", data={"lld_mm": "-5", "uncertainty_mm": "1", "reason": "re-read"},
                  headers={"X-CSRF-Token": ann_csrf})
     assert r.status_code == 403 and "assistant" in r.json()["error"]["message"]
     assert ann.post(f"/api/visits/{vid}/adjustments", data={"piece": "pelvic"},
                     headers={"X-CSRF-Token": ann_csrf}).status_code == 403
     pat, csrf = client(app, "pat")
     h = {"X-CSRF-Token": csrf}
-    r = pat.post(f"/api/checks/{check['check_id']}/amendments", data={"lld_mm": "-5.5", "reason": "re-read"}, headers=h)
+    r = pat.post(f"/api/checks/{check['check_id']}/amendments", data={"lld_mm": "-5.5", "uncertainty_mm": "1", "reason": "re-read"}, headers=h)
     assert r.status_code == 201 and r.json()["author"] == "pat"
     r = pat.post(f"/api/visits/{vid}/adjustments", data={"piece": "pelvic", "side": "right", "listing": "PI right ilium"},
                  headers=h)

@@ -168,6 +168,19 @@ def _check_method(method, left_heel_px, right_heel_px) -> bool:
     return manual
 
 
+def load_profile(camera) -> CameraProfile | None:
+    """The camera profile of an option: None, a :class:`CameraProfile`, or a profile file's path (read).
+
+    Raises
+    ------
+    CameraProfileError
+        The file is not a usable profile.
+    UsageError
+        Neither of these.
+    """
+    return _profile(camera)
+
+
 def _profile(camera) -> CameraProfile | None:
     if camera is None or isinstance(camera, CameraProfile):
         return camera

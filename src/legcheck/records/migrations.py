@@ -38,8 +38,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .assessment_terms import (ITEM_KINDS, OUTCOMES, PAIN_NRS_MAX, PAIN_PHASES, REACTION_KINDS, RED_FLAGS,
+                               SEVERITIES, SYMPTOMS, THERAPIES)
 from .inputs import MAX_ABS_LLD_MM
-from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SHORT_LEG, SIDES
+from .protection import PG_REFUSE, pg_protection, protection, sqlite_protection  # noqa: F401  (re-exported)
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SETTINGS, SHORT_LEG, SIDES
 
 #: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
 APPLICATION_ID = 0x4C67436B
@@ -86,8 +89,10 @@ _VERSION_COLUMNS = """
            AND reason IS NOT NULL AND length(trim(reason)) > 0))"""
 
 
-def _versioned(table: str, body: str) -> str:
-    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}\n)"
+def _versioned(table: str, body: str, constraints: str = "") -> str:
+    """A versioned table: ``id``, the columns of ``body``, the version columns, then table ``constraints``."""
+    more = f",\n    {constraints}" if constraints else ""
+    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}{more}\n)"
 
 
 SHARED_1 = [
@@ -198,79 +203,89 @@ SHARED_2 = [
 PROTECT_2: dict[str, list[tuple[str, ...]]] = {"users": [("id",), ("supersedes",)]}
 
 
+def _current(table: str, voidable: bool = False) -> str:
+    """The view of a versioned table's current rows: nobody supersedes them (and, if voidable, not voided)."""
+    void = "r.voided IS NULL AND " if voidable else ""
+    return f"""CREATE VIEW current_{table} AS
+        SELECT r.* FROM {table} r WHERE {void}NOT EXISTS (SELECT 1 FROM {table} n WHERE n.supersedes = r.id)"""
+
+
+_VOIDED = "voided INTEGER CHECK (voided IS NULL OR voided = 1)"
+
+#: Migration 3 (issue 13): a check or an adjustment can be voided, and the clinic's configuration.
+#: A void is a new version of the record with ``voided = 1`` and a reason; the ``current_``
+#: views leave voided records out (hidden from every figure), the history keeps every version.
+#: The new column is NULL in every older row, so their hashes stay valid (NULLs are not hashed).
+#: ``config``: one entity per setting (:data:`legcheck.records.vocabulary.SETTINGS`); a change is
+#: a new version, NULL ``value`` = back to the default.
+SHARED_3 = [
+    f"ALTER TABLE checks ADD COLUMN {_VOIDED}",
+    f"ALTER TABLE adjustments ADD COLUMN {_VOIDED}",
+    "DROP VIEW current_checks",
+    _current("checks", voidable=True),
+    "DROP VIEW current_adjustments",
+    _current("adjustments", voidable=True),
+    _versioned("config", f"""
+    setting TEXT NOT NULL CHECK (setting IN {_in(SETTINGS)}),
+    value TEXT"""),
+    "CREATE INDEX config_entity ON config(entity_id)",
+    "CREATE INDEX config_setting ON config(setting)",
+    _current("config"),
+]
+PROTECT_3: dict[str, list[tuple[str, ...]]] = {"config": [("id",), ("supersedes",)]}
+
+#: Migration 4 (issue 14): the assessment around the leg check, per visit. ``assessment_items``
+#: holds pain ratings (``nrs`` 0-10, ``term`` the phase), symptoms, red flags (``cleared`` = 1 in
+#: the version that closes one) and therapies (``minutes``, ``note``); ``reactions`` the adverse
+#: reactions after the adjustment (``actions``: action terms joined by commas). Both voidable and
+#: versioned like checks. ``adjustments.red_flag_override`` holds the reason an adjustment was
+#: recorded on a visit with an open red flag.
+SHARED_4 = [
+    "ALTER TABLE adjustments ADD COLUMN red_flag_override TEXT",
+    # PostgreSQL expands a view's * when the view is made: remake it to show the new column.
+    "DROP VIEW current_adjustments",
+    _current("adjustments", voidable=True),
+    _versioned("assessment_items", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(ITEM_KINDS)}),
+    term TEXT NOT NULL,
+    nrs INTEGER CHECK (nrs IS NULL OR nrs BETWEEN 0 AND {PAIN_NRS_MAX}),
+    minutes DOUBLE PRECISION CHECK (minutes IS NULL OR minutes BETWEEN 0 AND 1440),
+    note TEXT,
+    cleared INTEGER CHECK (cleared IS NULL OR cleared = 1),
+    {_VOIDED}""", f"""CHECK ((kind = 'pain' AND term IN {_in(PAIN_PHASES)} AND nrs IS NOT NULL AND minutes IS NULL)
+        OR (kind = 'symptom' AND term IN {_in(SYMPTOMS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'red-flag' AND term IN {_in(RED_FLAGS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'therapy' AND term IN {_in(THERAPIES)} AND nrs IS NULL
+            AND (term <> 'other' OR note IS NOT NULL))),
+    CHECK (cleared IS NULL OR kind = 'red-flag')"""),
+    _versioned("reactions", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(REACTION_KINDS)}),
+    onset_min DOUBLE PRECISION CHECK (onset_min IS NULL OR onset_min BETWEEN 0 AND 1440),
+    duration_min DOUBLE PRECISION CHECK (duration_min IS NULL OR duration_min BETWEEN 0 AND 1440),
+    severity TEXT NOT NULL CHECK (severity IN {_in(SEVERITIES)}),
+    actions TEXT NOT NULL,
+    outcome TEXT CHECK (outcome IS NULL OR outcome IN {_in(OUTCOMES)}),
+    follow_up TEXT CHECK (follow_up IS NULL OR """ + _date("follow_up") + """),
+    note TEXT,
+    action_note TEXT,
+    outcome_note TEXT,
+    """ + _VOIDED, "CHECK (kind <> 'other' OR note IS NOT NULL)"),
+    "CREATE INDEX assessment_items_entity ON assessment_items(entity_id)",
+    "CREATE INDEX assessment_items_visit ON assessment_items(visit_id)",
+    "CREATE INDEX reactions_entity ON reactions(entity_id)",
+    "CREATE INDEX reactions_visit ON reactions(visit_id)",
+    _current("assessment_items", voidable=True),
+    _current("reactions", voidable=True),
+]
+PROTECT_4: dict[str, list[tuple[str, ...]]] = {"assessment_items": [("id",), ("supersedes",)], "reactions": [("id",), ("supersedes",)]}
+
 #: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
-VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users")
-
-
-def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
-    """SQLite triggers that make ``table`` append-only.
-
-    UPDATE and DELETE are refused outright. An INSERT whose id (or any other unique column)
-    is already taken is refused before SQLite's conflict resolution runs, so ``INSERT OR
-    REPLACE`` (which deletes the old row without firing DELETE triggers) cannot rewrite a row.
-    """
-    taken = " OR ".join(
-        "EXISTS (SELECT 1 FROM {t} o WHERE {cond})".format(
-            t=table, cond=" AND ".join(f"o.{c} = NEW.{c}" for c in cols))
-        for cols in unique)
-    return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: add a correcting row'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: nothing is deleted'); END",
-        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {taken} "
-        f"BEGIN SELECT RAISE(ABORT, '{table}: that row exists; history is never replaced'); END",
-    ]
-
-
-#: PostgreSQL's one function refusing UPDATE, DELETE and TRUNCATE (created by migration 1).
-PG_REFUSE = """CREATE FUNCTION legcheck_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION '% is append-only: % refused; add a correcting row', TG_TABLE_NAME, TG_OP
-    USING ERRCODE = 'integrity_constraint_violation';
-END
-$$"""
-
-
-def pg_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
-    """PostgreSQL triggers that make ``table`` append-only (the twin of :func:`sqlite_protection`).
-
-    UPDATE (``INSERT ... ON CONFLICT DO UPDATE`` included) and DELETE are refused row by row,
-    TRUNCATE by a statement trigger (row triggers do not fire on it), all through
-    ``legcheck_refuse_change()``. A BEFORE INSERT trigger refuses a row whose id or any other
-    unique column group is taken, with legcheck's message rather than a bare unique violation.
-    The role grants (INSERT and SELECT only, :mod:`legcheck.records.pg_roles`) are the second
-    wall: the application's role cannot drop or disable these.
-    """
-    taken = " OR ".join(
-        "EXISTS (SELECT 1 FROM {t} o WHERE {cond})".format(
-            t=table, cond=" AND ".join(f"o.{c} = NEW.{c}" for c in cols))
-        for cols in unique)
-    fn = f"{table}_no_replace"
-    refuse = "EXECUTE FUNCTION legcheck_refuse_change()"
-    return [
-        f"""CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF {taken} THEN
-    RAISE EXCEPTION '%: that row exists; history is never replaced', TG_TABLE_NAME
-      USING ERRCODE = 'unique_violation';
-  END IF;
-  RETURN NEW;
-END
-$$""",
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} FOR EACH ROW {refuse}",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} FOR EACH ROW {refuse}",
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT {refuse}",
-        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()",
-    ]
-
-
-_PROTECTION = {"sqlite": sqlite_protection, "postgresql": pg_protection}
-
-
-def protection(backend: str, table: str, unique: list[tuple[str, ...]]) -> list[str]:
-    """The append-only triggers of ``table`` on ``backend`` ("sqlite" or "postgresql")."""
-    return _PROTECTION[backend](table, unique)
+VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users", "config", "assessment_items",
+             "reactions")
+#: Versioned tables whose records can be voided (``voided`` = 1 in the version that withdraws one).
+VOIDABLE = ("checks", "adjustments", "assessment_items", "reactions")
 
 
 #: PostgreSQL's own tables (not history: no audit rows, never copied): the database's settings
@@ -296,6 +311,9 @@ MIGRATIONS: list[Migration] = [
         "postgresql": PG_OWN_1,
     }),
     Migration(2, "users of the web app", shared=SHARED_2, protect=PROTECT_2),
+    Migration(3, "voided checks and adjustments; the clinic's configuration", shared=SHARED_3, protect=PROTECT_3),
+    Migration(4, "the assessment around the leg check: pain, symptoms, red flags, therapies, reactions",
+              shared=SHARED_4, protect=PROTECT_4),
 ]
 
 LATEST = len(MIGRATIONS)

@@ -29,11 +29,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from .protocol_assess import AssessmentStore
+from .protocol_corrections import CorrectionStore
 from .protocol_users import UserStore
 
 
 @runtime_checkable
-class Store(UserStore, Protocol):
+class Store(CorrectionStore, AssessmentStore, UserStore, Protocol):
     """The visit log. Open one with :func:`legcheck.records.open_store`; close it (or use ``with``)."""
 
     @property
@@ -118,8 +120,9 @@ class Store(UserStore, Protocol):
             No such visit.
         """
 
-    def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time.
+    def visits(self, chart: str | None = None) -> list[dict]:
+        """A patient's visits (every visit without ``chart``) by start time, each with ``chart``,
+        ``checks`` (how many current checks) and ``open_red_flags`` (how many).
 
         Raises
         ------
@@ -154,7 +157,8 @@ class Store(UserStore, Protocol):
         """
 
     # -- checks -----------------------------------------------------------------------------
-    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None) -> list[dict]:
+    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None,
+                      allow_duplicate_photo: bool = False) -> list[dict]:
         """Record measured leg checks, all or none.
 
         Parameters
@@ -172,11 +176,14 @@ class Store(UserStore, Protocol):
             metadata apart from the orientation (:mod:`legcheck.records.photos`).
         visit_id : int, optional
             The visit; default: :meth:`visit_for_check` of each check's ``taken_at``.
+        allow_duplicate_photo : bool
+            Record a photo already recorded as a current check (or twice in ``items``).
 
         Returns
         -------
         list of dict
-            One ``{"check_id", "visit_id", "photo_sha256"}`` per item, in order.
+            One ``{"check_id", "visit_id", "photo_sha256", "duplicate_of"}`` per item, in order
+            (``duplicate_of``: the earlier check with the same photo, or None).
 
         Raises
         ------
@@ -186,11 +193,14 @@ class Store(UserStore, Protocol):
             A photo that cannot be stored (not a JPEG, PNG or HEIC; incomplete).
         RecordNotFoundError, RecordConflictError
             As :meth:`visit_for_check`. Nothing is recorded and no photo is left behind.
+        DuplicatePhotoError
+            A photo is already recorded (naming the check) and ``allow_duplicate_photo`` is False.
         """
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path: Path | None = None, annotated_path: Path | None = None,
-                     taken_at: dt.datetime | None = None, photo=None, annotated=None) -> dict:
+                     taken_at: dt.datetime | None = None, photo=None, annotated=None,
+                     allow_duplicate_photo: bool = False) -> dict:
         """Record one measured check.
 
         Parameters
@@ -199,44 +209,13 @@ class Store(UserStore, Protocol):
             The patient's chart number.
         phase, position, result, photo_path, annotated_path, taken_at, photo, annotated
             One item of :meth:`record_checks`.
-        visit_id : int, optional
+        visit_id, allow_duplicate_photo
             As :meth:`record_checks`.
 
         Returns
         -------
         dict
             ``{"check_id", "visit_id", "photo_sha256"}``.
-        """
-
-    def amend_check(self, check_id: int, lld_mm: float, reason: str, author: str | None = None) -> int:
-        """Correct a check: a new check supersedes it; the original stays readable (:meth:`history`).
-
-        Parameters
-        ----------
-        check_id : int
-            The check to amend (its latest version).
-        lld_mm : float
-            The corrected figure, mm (finite, |lld_mm| <= 40); its short leg follows by the
-            check's own even threshold.
-        reason : str
-            Why (kept with the amendment; not empty).
-        author : str, optional
-            Who the caller says made the correction: recorded as the audit row's claim. The
-            amendment's author is always the store's.
-
-        Returns
-        -------
-        int
-            The new check's id.
-
-        Raises
-        ------
-        UsageError
-            No reason; ``lld_mm`` not finite or beyond ±40 mm.
-        RecordNotFoundError
-            No such check.
-        RecordConflictError
-            The check was already amended (amend the newer one).
         """
 
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:
@@ -256,9 +235,9 @@ class Store(UserStore, Protocol):
         list of dict
             Check records (``id``, ``visit_id``, ``phase``, ``position``, ``taken_at``,
             ``lld_mm``, ``short_leg``, ``uncertainty_mm``, ``method``, ``result_json`` (str),
-            ``photo_sha256``, ``annotated_sha256``, ``supersedes``, ``author``, ``reason``) with
-            ``visit_date``, ``chart``, ``amended`` (bool: it supersedes another) and
-            ``superseded_by``.
+            ``photo_sha256``, ``annotated_sha256``, ``supersedes``, ``author``, ``reason``,
+            ``voided``) with ``visit_date``, ``chart``, ``amended`` (bool: it supersedes another)
+            and ``superseded_by``. Voided checks only with ``history``.
 
         Raises
         ------
@@ -276,8 +255,9 @@ class Store(UserStore, Protocol):
         """
 
     # -- findings and adjustments -------------------------------------------------------------
-    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
-        """Record a drop piece used at a visit.
+    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None,
+                       override_red_flag: str | None = None) -> int:
+        """Record a drop piece used at a visit (the clinical safeguard: not on an open red flag).
 
         Parameters
         ----------
@@ -286,6 +266,9 @@ class Store(UserStore, Protocol):
         side : {"left", "right", "both"}, optional
         listing : str, optional
             e.g. "PI right ilium".
+        override_red_flag : str, optional
+            Why the adjustment is given although the visit has an open red flag: kept in the
+            row (``red_flag_override``) and in its audit row (action "override").
 
         Returns
         -------
@@ -298,6 +281,8 @@ class Store(UserStore, Protocol):
             A piece or side outside the vocabulary.
         RecordNotFoundError
             No such visit.
+        SafeguardError
+            The visit has an open red flag and no ``override_red_flag`` is given.
         """
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,

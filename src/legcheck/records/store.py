@@ -10,7 +10,9 @@ Every write goes through :meth:`SqlStore._append` inside one serialised write tr
 row gets the next id, the store's author and the time, is inserted, read back, hashed
 (:func:`legcheck.records.canonical.record_sha256`) and chained into ``audit`` (see
 docs/records.md). Nothing is ever updated or deleted; a correction is a new row that
-supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`; user methods:
+supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`; voids, patient
+edits and the configuration: :mod:`legcheck.records.store_versions`; the assessment (pain,
+symptoms, red flags, therapies, reactions): :mod:`legcheck.records.store_assess`; user methods:
 :mod:`legcheck.records.users`.
 """
 
@@ -22,11 +24,14 @@ import json
 import os
 from pathlib import Path
 
-from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError
+from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, SafeguardError
+from .assessment_terms import REFERRAL, label
 from .canonical import GENESIS, audit_sha256, record_sha256
-from .inputs import chart_key, normalize_chart, require_date, require_text
+from .inputs import chart_key, normalize_chart, require_dob, require_text
 from .migrations import LATEST, MIGRATIONS, VERSIONED
+from .store_assess import StoreAssess
 from .store_checks import StoreChecks
+from .store_versions import StoreVersions
 from .users import StoreUsers
 from .vocabulary import require_term
 
@@ -54,7 +59,7 @@ def _sql(text):
     return sa.text(text)
 
 
-class SqlStore(StoreChecks, StoreUsers):
+class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
     """A legcheck database and its photo store (a :class:`~legcheck.records.protocol.Store`).
 
     Use :func:`legcheck.records.open_store`.
@@ -222,7 +227,7 @@ class SqlStore(StoreChecks, StoreUsers):
         """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
         chart, key = normalize_chart(chart)
         name = require_text("a patient's name", name)
-        dob = require_date("date of birth", dob)
+        dob = require_dob(dob)
         notes = require_text("notes", notes, optional=True)
         with self._write() as conn:
             taken = self._one(conn, "SELECT chart FROM current_patients WHERE chart_key = :k", k=key)
@@ -280,12 +285,18 @@ class SqlStore(StoreChecks, StoreUsers):
         with self._read() as conn:
             return self._visit(conn, visit_id)
 
-    def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time; see :meth:`legcheck.records.protocol.Store.visits`."""
+    def visits(self, chart: str | None = None) -> list[dict]:
+        """A patient's visits (or every visit) by start time; see :meth:`legcheck.records.protocol.Store.visits`."""
+        sql = """SELECT v.*, p.chart, (SELECT count(*) FROM current_checks c WHERE c.visit_id = v.entity_id) AS checks,
+                        (SELECT count(*) FROM current_assessment_items a WHERE a.visit_id = v.entity_id
+                         AND a.kind = 'red-flag' AND a.cleared IS NULL) AS open_red_flags
+                 FROM current_visits v JOIN current_patients p ON p.entity_id = v.patient_id"""
         with self._read() as conn:
-            pid = self._patient(conn, chart)["id"]
-            rows = self._rows(conn, "SELECT * FROM current_visits WHERE patient_id = :p ORDER BY started_at, entity_id",
-                              p=pid)
+            if chart is None:
+                rows = self._rows(conn, sql + " ORDER BY v.started_at, v.entity_id")
+            else:
+                rows = self._rows(conn, sql + " WHERE v.patient_id = :p ORDER BY v.started_at, v.entity_id",
+                                  p=self._patient(conn, chart)["id"])
         return [self._present(r) for r in rows]
 
     def _visit_for_check(self, conn, chart, visit_id=None, when=None) -> int:
@@ -312,14 +323,29 @@ class SqlStore(StoreChecks, StoreUsers):
             return self._visit_for_check(conn, chart, None, when)
 
     # -- findings and adjustments ----------------------------------------------------------
-    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
-        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`."""
+    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None,
+                       override_red_flag: str | None = None) -> int:
+        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`.
+
+        The clinical safeguard: a visit with an open red flag takes an adjustment only with
+        ``override_red_flag`` (the reason), kept in the row and in its audit row (action "override").
+        """
         require_term("drop piece", piece)
         require_term("side", side, optional=True)
         listing = require_text("listing", listing, optional=True)
+        override = require_text("the reason for the override", override_red_flag, optional=True)
         with self._write() as conn:
             vid = self._visit(conn, visit_id)["id"]
-            return self._append(conn, "adjustments", dict(visit_id=vid, piece=piece, side=side, listing=listing))["id"]
+            values, action, detail = dict(visit_id=vid, piece=piece, side=side, listing=listing), "add", None
+            flags = self._open_red_flags(conn, vid)
+            if flags:
+                words = "; ".join(label("red-flag", f["term"]) for f in flags)
+                if not override:
+                    raise SafeguardError(f"visit {vid} has an open red flag ({words}): {REFERRAL}; an adjustment "
+                                         "is recorded on it only with an override and its reason")
+                values["red_flag_override"], action = override, "override"
+                detail = {"red_flag_override": override, "open_red_flags": [f["id"] for f in flags]}
+            return self._append(conn, "adjustments", values, action=action, detail=detail)["id"]
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
                      listing: str | None = None) -> int:

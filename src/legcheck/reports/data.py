@@ -27,6 +27,8 @@ import os
 from .. import __version__
 from .. import units as u
 from ..records.vocabulary import EVEN_BELOW_MM as EVEN_MM, POSITIONS, short_leg_of
+from ..records.assessment_terms import label, red_flag_sentence
+from .assess import pain_and_legs_sentence, pain_figures, pain_series, visit_assessment
 from .change import Change, change_between, describe
 from .summary import repeats_disagree, series_figures, shares_text, side_counts, summary_sentence
 
@@ -136,7 +138,9 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
         ``checks`` ``{"pre": [...], "post": [...]}`` holding the checks with a photo, ``amended``
         ``{"pre": bool, "post": bool}``), ``headline`` (the first position's change sentence or
         None), ``patient_line``, ``derifield``, ``derifield_overridden``, ``pd_side``,
-        ``listing``, ``adjustments``, ``notes`` (plain sentences) and ``checks``.
+        ``listing``, ``adjustments``, ``notes`` (plain sentences), ``checks`` and ``assessment``
+        (:func:`legcheck.reports.assess.visit_assessment`: pain, symptoms, red flags and the
+        ``banner`` the report opens with, therapies, reactions with their timeline).
     """
     settings = report_settings(bundle, units, clinic, made_at)
     units = settings["units"]
@@ -167,7 +171,7 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
     first = next((p for p in positions if p["change"] is not None), None)
     keys = ("visit", "patient", "derifield", "derifield_overridden", "pd_side", "listing", "adjustments", "checks")
     return {**{k: bundle[k] for k in keys}, "settings": settings, "units": units, "positions": positions,
-            "notes": notes,
+            "notes": notes, "assessment": visit_assessment(bundle),
             "headline": first and f"{first['label'].capitalize()}: {first['change'].sentence(units=units)}",
             "patient_line": first and patient_line(first["change"], units, repeats_disagree(first["pre"], first["post"]))}
 
@@ -193,7 +197,12 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         ids, ``changes`` (a :class:`Change` or None per position), ``change``: the extended
         one), ``positions`` (the positions checked, in the vocabulary's order), ``figures``
         (see :func:`summary_sentence`; with ``pre_text``, ``post_text`` and ``held_text``, the
-        words of the report's figure boxes, or None), ``notes`` and ``summary``.
+        words of the report's figure boxes, or None), ``notes`` and ``summary``. The assessment:
+        each row's ``pain`` ({"pre", "post"}: 0-10 or None) and ``assessment``
+        (:func:`legcheck.reports.assess.visit_assessment`), ``pain`` (the means,
+        :func:`legcheck.reports.assess.pain_figures`), ``pain_series`` (the chart's pain panel),
+        ``red_flags`` (``date``, ``label``, ``open``, ``reason`` per red flag of the period) and
+        ``banner`` (the open ones, each with its visit's date, or None).
     """
     settings = report_settings(bundle, units, clinic, made_at)
     patient, period = bundle["patient"], tuple(bundle["period"])
@@ -204,10 +213,15 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         any_amended |= bool(amended)
         disagree |= repeats_disagree(*means.values())
         changes = {pos: change_between(means.get(("pre", pos)), means.get(("post", pos))) for pos in POSITIONS}
+        assessment = visit_assessment(vb)
         rows.append({"visit": vb["visit"], "means": means, "checks": vb["checks"], "derifield": vb["derifield"],
                      "pd_side": vb["pd_side"], "adjustments": vb["adjustments"], "listing": vb["listing"],
-                     "amended": amended, "changes": changes, "change": changes["extended"]})
+                     "amended": amended, "changes": changes, "change": changes["extended"],
+                     "assessment": assessment, "pain": assessment["pain"]})
     figures = series_figures(rows, settings["units"])
+    flags = [{"date": r["visit"]["visit_date"], "label": label("red-flag", f["term"]), "open": not f["cleared"],
+              "reason": f["reason"] if f["cleared"] else None}
+             for r, vb in zip(rows, bundle["visits"]) for f in vb.get("red_flags") or []]
     notes = []
     if not rows:
         notes.append("No visits recorded for this patient" + (" in this period." if any(period) else "."))
@@ -222,6 +236,25 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         notes.append("Some checks were amended: the corrected values are used (marked *).")
     practitioners = list(dict.fromkeys(r["visit"]["practitioner"] for r in rows if r["visit"].get("practitioner")))
     positions = [p for p in POSITIONS if any(p == pos for r in rows for _, pos in r["means"])]
+    pain = pain_figures(rows)
+    summary = " ".join(filter(None, [summary_sentence(patient, rows, figures, settings["units"]), pain_words(pain),
+                                     pain_and_legs_sentence(rows, settings["units"])]))
+    open_flags = [f"{f['label']} ({f['date']})" for f in flags if f["open"]]
     return {"patient": patient, "rows": rows, "figures": figures, "notes": notes, "period": period,
             "settings": settings, "units": settings["units"], "practitioners": practitioners,
-            "positions": positions, "summary": summary_sentence(patient, rows, figures, settings["units"])}
+            "positions": positions, "summary": summary, "pain": pain, "pain_series": pain_series(rows),
+            "red_flags": flags, "banner": red_flag_sentence(open_flags) if open_flags else None}
+
+
+def pain_words(pain: dict) -> str | None:
+    """The pain means in a sentence: "Pain before the adjustment averaged 5.2/10 (6 visits), after it 3.0/10 (6 visits)."."""
+    def mean(ph):
+        n = pain[ph + "_n"]
+        return f"{pain[ph + '_mean']:.1f}/10 ({n} visit{'s' if n != 1 else ''})"
+
+    if pain["pre_n"] and pain["post_n"]:
+        return f"Pain before the adjustment averaged {mean('pre')}, after it {mean('post')}."
+    if pain["pre_n"] or pain["post_n"]:
+        ph = "pre" if pain["pre_n"] else "post"
+        return f"Pain {'before' if ph == 'pre' else 'after'} the adjustment averaged {mean(ph)}."
+    return None

@@ -171,9 +171,10 @@ async def record(request: Request, session: Annotated[Session, Depends(writer("r
 @router.post("/checks/{check_id}/amendments", status_code=201,
              summary="Correct a recorded check: a new check supersedes it (practitioner or admin)")
 def amend(request: Request, check_id: int, session: Annotated[Session, Depends(writer("amend"))],
-          lld_mm: Annotated[float, Form()], reason: Annotated[str, Form()]):
+          lld_mm: Annotated[float, Form()], uncertainty_mm: Annotated[float, Form()], reason: Annotated[str, Form()]):
+    """A figure typed by hand: its method becomes "manual entry", with its own 95 % bound."""
     with web_of(request).store(session.user["name"]) as st:  # the store's actor is the amendment's author
-        new_id = st.amend_check(check_id, lld_mm, reason)
+        new_id = st.amend_check(check_id, lld_mm, reason, uncertainty_mm=uncertainty_mm)
     return {"check_id": new_id, "supersedes": check_id, "author": session.user["name"]}
 
 
@@ -189,11 +190,14 @@ def check_photo(request: Request, check_id: int, session: SignedIn):
 
 # -- patients -----------------------------------------------------------------------------------
 def find_patients(patients: list[dict], q: str | None) -> list[dict]:
-    """The patients whose chart number starts with ``q`` or whose name contains it (any case), all without ``q``."""
-    q = (q or "").strip().casefold()
+    """The patients whose chart number starts with ``q`` or whose name contains it (any case, with or
+    without accents: :func:`legcheck.records.inputs.search_key`), all without ``q``."""
+    from ..records.inputs import search_key
+
+    q = search_key(q)
     if not q:
         return patients
-    return [p for p in patients if p["chart"].casefold().startswith(q) or q in p["name"].casefold()]
+    return [p for p in patients if search_key(p["chart"]).startswith(q) or q in search_key(p["name"])]
 
 
 @router.get("/patients", summary="Find patients by chart number (its start) or name (any part)")
@@ -220,7 +224,9 @@ def patient(request: Request, chart: str, session: SignedIn):
 def visit_json(bundle: dict, units: str | None = None) -> dict:
     """A visit as the API answers it: means per phase and position, each position's pre-to-post
     change in the reports' words (:meth:`legcheck.reports.change.Change.sentence`, in ``units``),
-    findings, drop pieces, checks. Figures are millimetres."""
+    findings, drop pieces, checks, the assessment (``assessment``: pain, symptoms, therapies,
+    reactions) and an open red flag (``red_flag_warning``, the reports' banner, or None).
+    Figures are millimetres."""
     from ..reports.data import visit_data
 
     data = visit_data(bundle, units)
@@ -240,8 +246,10 @@ def visit_json(bundle: dict, units: str | None = None) -> dict:
             "patient": {k: data["patient"][k] for k in ("chart", "name")}, "grid": grid, "positions": positions,
             "derifield": data["derifield"], "derifield_overridden": data["derifield_overridden"],
             "pd_side": data["pd_side"], "listing": data["listing"],
-            "adjustments": [{k: a[k] for k in ("id", "piece", "side", "listing", "author", "created_at")}
-                            for a in data["adjustments"]],
+            "adjustments": [{k: a.get(k) for k in ("id", "piece", "side", "listing", "author", "created_at",
+                                                   "red_flag_override")} for a in data["adjustments"]],
+            "red_flag_warning": data["assessment"]["banner"], "open_red_flags": data["assessment"]["red_flags"],
+            "assessment": {k: data["assessment"][k] for k in ("pain", "symptoms", "therapies", "reactions", "cleared")},
             "notes": data["notes"], "checks": [{k: c[k] for k in keep} for c in data["checks"]]}
 
 
@@ -263,12 +271,15 @@ def visit(request: Request, visit_id: int, session: SignedIn):
 @router.post("/visits/{visit_id}/adjustments", status_code=201,
              summary="Record a drop piece used at a visit (practitioner or admin)")
 def add_adjustment(request: Request, visit_id: int, session: Annotated[Session, Depends(writer("adjust"))],
-                   piece: Annotated[str, Form()], side: Text = None, listing: Text = None):
+                   piece: Annotated[str, Form()], side: Text = None, listing: Text = None,
+                   override_red_flag: Text = None):
+    """An open red flag on the visit: 409 (the safeguard, exit 15) unless ``override_red_flag`` gives the reason."""
     from ..records.bundles import visit_bundle
 
     web = web_of(request)
     with web.store(session.user["name"]) as st:
-        adj_id = st.add_adjustment(visit_id, piece, side or None, listing or None)
+        adj_id = st.add_adjustment(visit_id, piece, side or None, listing or None,
+                                   override_red_flag=override_red_flag or None)
         return {"adjustment_id": adj_id, "visit": visit_json(visit_bundle(st, visit_id), web.units)}
 
 

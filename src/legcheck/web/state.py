@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from pathlib import Path
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import UsageError
+from ..units import resolve_units
 from .config import WebConfig, secret_key
 from .sessions import CSRF_FIELD, CSRF_HEADER, Forbidden, NotSignedIn, Session, Sessions, Throttle
 from .uploads import Uploads
+
+
+#: How long the server keeps the stored settings before reading them again, s.
+SETTINGS_TTL_S = 2.0
 
 
 class WebState:
@@ -31,15 +37,27 @@ class WebState:
     def __init__(self, config: WebConfig):
         from .workers import MeasurePool
 
-        from ..units import resolve_units
-
         self.config = config
-        self.units = resolve_units(config.units)
+        self._settings: tuple[float, dict] | None = None
+        resolve_units(config.units)  # a bad --units fails at start-up
         data = config.data_path
         self.sessions = Sessions(secret_key(data), config.session_ttl_s, config.tls)
         self.throttle = Throttle()
         self.uploads = Uploads(data / "web-uploads", config.upload_ttl_s)
         self.pool = MeasurePool(config.workers, config.worker_threads)
+
+    def settings(self) -> dict:
+        """The clinic's stored settings (``legcheck config``), read again after :data:`SETTINGS_TTL_S`."""
+        now = time.monotonic()
+        if self._settings is None or now - self._settings[0] > SETTINGS_TTL_S:
+            with self.store() as st:
+                self._settings = (now, st.config())
+        return self._settings[1]
+
+    @property
+    def units(self) -> str:
+        """How pages, results and reports show figures: ``--units``, else the stored setting, else mm."""
+        return resolve_units(self.config.units, self.settings().get("units"))
 
     def store(self, actor: str | None = None):
         """Open the store as ``actor`` (the signed-in user: the author of what is written); use with ``with``."""
@@ -88,8 +106,15 @@ class WebState:
 
         given = {k: v for k, v in fields.items() if v not in (None, "")}
         opts = dict(self.config.measure_defaults)
+        stored = self.settings()
         if self.config.camera is not None:
             opts["camera"] = self.config.camera
+        elif stored.get("camera"):  # the clinic's camera profile (legcheck config set camera)
+            from ..vision.camera import CameraProfile
+
+            opts["camera"] = CameraProfile.from_text(stored["camera"], "the stored camera profile")
+        if stored.get("even-below-mm") and "even_below_mm" not in opts:
+            opts["even_below_mm"] = float(stored["even-below-mm"])
         for key in ("heel_height_mm", "even_below_mm"):
             if key in given:
                 opts[key] = _number(given[key], key)
