@@ -22,6 +22,7 @@ Combining two independent 95 % bounds in quadrature: JCGM 100:2008 (GUM) 5.1.2.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 from .. import __version__
@@ -114,6 +115,23 @@ def patient_line(change: Change | None, units: str = u.DEFAULT_UNITS, retake: bo
     return f"{before}; after it {_looked(change.b_mm, units)}."
 
 
+def _axis_line(checks: list[dict], position: str) -> str | None:
+    """Where the table's axis came from in each check of a position, one line: "Before: ...; after: ..."."""
+    from ..measure.table_axis import describe_axis
+
+    parts = []
+    for ph, when in (("pre", "before"), ("post", "after")):
+        texts = [describe_axis(json.loads(c["result_json"]).get("table_axis"))
+                 for c in checks if c["position"] == position and c["phase"] == ph]
+        texts = [t for t in texts if t]
+        if texts:
+            parts.append(f"{when}: {'; '.join(texts)}")
+    if not parts:
+        return None
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
 def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None, made_at=None) -> dict:
     """Everything the visit report shows, as plain data.
 
@@ -134,7 +152,8 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
         ``positions`` (one per position checked, in the vocabulary's order: ``position``,
         ``label``, ``pre``/``post`` means or None, ``change`` (:class:`Change` or None),
         ``checks`` ``{"pre": [...], "post": [...]}`` holding the checks with a photo, ``amended``
-        ``{"pre": bool, "post": bool}``), ``headline`` (the first position's change sentence or
+        ``{"pre": bool, "post": bool}``, ``axis``: where each check's table axis came from, one line,
+        or None for checks stored before it was measured), ``headline`` (the first position's change sentence or
         None), ``patient_line``, ``derifield``, ``derifield_overridden``, ``pd_side``,
         ``listing``, ``adjustments``, ``notes`` (plain sentences) and ``checks``.
     """
@@ -152,7 +171,8 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
                       for ph in ("pre", "post")}
         amended = {ph: bool(m and amended_ids & set(m["check_ids"])) for ph, m in (("pre", pre), ("post", post))}
         positions.append({"position": pos, "label": POSITION_LABELS[pos], "pre": pre, "post": post,
-                          "change": change_between(pre, post), "checks": with_photo, "amended": amended})
+                          "change": change_between(pre, post), "checks": with_photo, "amended": amended,
+                          "axis": _axis_line(bundle["checks"], pos)})
         for ph, m in (("pre", pre), ("post", post)):
             if m and m.get("repeats_disagree"):
                 notes.append(f"The {m['n']} checks {PHASE_LABELS[ph]} with the {POSITION_LABELS[pos]} disagree "
