@@ -279,3 +279,15 @@ def test_visit_report_says_where_each_checks_table_axis_came_from(tmp_path):
                            "after: no table edge found: board assumed square ± 0.5°.")
     assert flexed["axis"] is None
     assert "Before: table axis from the table edge (board turned 2.1° ± 0.1°); after: no table edge" in text
+
+
+def test_one_axis_source_for_a_whole_position_is_said_once(tmp_path):
+    with open_store(tmp_path / "r.sqlite3", create=True) as st:
+        st.add_patient("T2", "Tab Two")
+        vid = st.new_visit("T2", dt.datetime(2026, 10, 3, 9).astimezone())
+        none = {"source": "board", "board_to_table_deg": 0.0, "sigma_deg": 0.5 / 1.96}
+        for ph in ("pre", "pre", "post"):
+            st.record_check("T2", ph, "extended", dict(BASE, lld_mm=-1.0, uncertainty_mm=1.4, table_axis=none),
+                            visit_id=vid)
+        data = visit_data(visit_bundle(st, vid))
+    assert data["positions"][0]["axis"] == "No table edge found: board assumed square ± 0.5°."

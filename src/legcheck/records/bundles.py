@@ -114,7 +114,7 @@ def export_rows(store: Store, with_names: bool = False) -> tuple[list[dict], lis
     Returns
     -------
     rows : list of dict
-        The check's columns plus ``left_heel_mm``, ``right_heel_mm`` (table frame, mm) and
+        The check's columns plus ``left_heel_mm``, ``right_heel_mm`` (table-axis frame, mm) and
         ``warnings`` (joined by "; ") from its measurement, and ``name`` with ``with_names``.
     columns : list of str
         :data:`EXPORT_COLUMNS`, with ``name`` after ``chart`` when names are exported.

@@ -116,19 +116,27 @@ def patient_line(change: Change | None, units: str = u.DEFAULT_UNITS, retake: bo
 
 
 def _axis_line(checks: list[dict], position: str) -> str | None:
-    """Where the table's axis came from in each check of a position, one line: "Before: ...; after: ..."."""
+    """Where the table's axis came from in the checks of a position, one line.
+
+    "Table axis from the table edge (board turned 2.1° ± 0.1°)." when every check says the same,
+    else "Before: ...; after: ..." (a phase's repeats that say the same are said once); None when
+    no check has it (results stored before the axis was measured).
+    """
     from ..measure.table_axis import describe_axis
 
-    parts = []
-    for ph, when in (("pre", "before"), ("post", "after")):
+    said = {}
+    for ph in ("pre", "post"):
         texts = [describe_axis(json.loads(c["result_json"]).get("table_axis"))
                  for c in checks if c["position"] == position and c["phase"] == ph]
-        texts = [t for t in texts if t]
+        texts = list(dict.fromkeys(t for t in texts if t))
         if texts:
-            parts.append(f"{when}: {'; '.join(texts)}")
-    if not parts:
+            said[ph] = "; ".join(texts)
+    if not said:
         return None
-    text = "; ".join(parts) + "."
+    if len(set(said.values())) == 1:
+        text = next(iter(said.values())) + "."
+    else:
+        text = "; ".join(f"{'before' if ph == 'pre' else 'after'}: {t}" for ph, t in said.items()) + "."
     return text[0].upper() + text[1:]
 
 

@@ -65,7 +65,7 @@ SYSTEMATIC_EDGE_PX = 0.4
 ANGLE_FLOOR_DEG = 0.01
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds arrays
 class TableLine:
     """A long straight edge on the table plane.
 
