@@ -5,7 +5,8 @@ main table's). Three kinds, views 60-90 degrees, every photo with its true camer
 
 - ``axis_edge``: drop-table scenes with a long side of the table in view and the board turned
   up to +-5 degrees (:func:`legcheck.synth.drop_families.random_drop_scene`), seen from the foot
-  end or the side (the tabs face the foot end: from the head side they are out of sight);
+  end or the side (the tabs face back and down from the heels: from the head side they are out of
+  sight), each tab standing :data:`TAB_STAND_OFF_MM` off its heel so the heel does not hide it;
 - ``axis_none``: drop-table scenes framed inside the table's long sides (the board between the
   legs), the board turned as a careful user lays it: within the assumed +-0.5 degrees (95 %),
   drawn from N(0, (0.5 / 1.96)^2);
@@ -26,6 +27,8 @@ AXIS_LABELS = {"axis_edge": "axis: edge in view, board <= 5 deg",
                "axis_plain": "axis: plain table, board ~0.5 deg"}
 #: Assumed alignment of a squared board, degrees, 95 % (as legcheck.measure.table_axis.ASSUMED_95_DEG).
 ASSUMED_95_DEG = 0.5
+#: The heel tabs of the drop scenes stand this far off the heels (see :func:`_stand_off`), mm.
+TAB_STAND_OFF_MM = 12.0
 
 
 def axis_scene(kind: str, seed: int):
@@ -43,11 +46,33 @@ def axis_scene(kind: str, seed: int):
             s = tab_scene(seed)
         return s, careful
     edge = kind == "axis_edge"
-    # The tabs face the foot end (stuck on the back of the heel): from the head side they are out of sight.
-    side = ("foot end", "foot end", "side")[int(rng.integers(3))]
-    s = random_drop_scene(rng, tabs=True, edge_in_view=edge, elevation_deg=(60.0, 90.0), view_side=side,
-                          board_angle_deg=(-5.0, 5.0) if edge else careful)
-    return s, s.drop.board_to_table_deg
+    for _ in range(20):  # a draw that cannot be framed as asked: the next one (the generator moves on)
+        # The tabs face the foot end (stuck on the back of the heel): from the head side they are out of sight.
+        side = ("foot end", "foot end", "side")[int(rng.integers(3))]
+        try:
+            s = random_drop_scene(rng, tabs=True, edge_in_view=edge, elevation_deg=(60.0, 90.0), view_side=side,
+                                  board_angle_deg=(-5.0, 5.0) if edge else careful)
+        except RuntimeError:
+            continue
+        return _stand_off(s, TAB_STAND_OFF_MM), s.drop.board_to_table_deg
+    raise RuntimeError(f"no {kind} scene for seed {seed}")
+
+
+def _stand_off(scene, mm: float):
+    """The scene with each heel tab moved ``mm`` off its heel, along the card's face normal.
+
+    The renderer hides a card wherever the scene is nearer than the card's centre by 15 mm, so at
+    oblique views the heel's own curve hides part of a card touching it and the tab is not found;
+    a card standing a little off the heel is seen whole (its centre stays the truth's heel point).
+    """
+    from dataclasses import replace
+
+    moved = {}
+    for name in ("left_tab", "right_tab"):
+        tab = getattr(scene, name)
+        pose = tab.tab2table()
+        moved[name] = replace(tab, centre_mm=tuple(float(v) for v in pose.t - mm * pose.R[:, 2]))
+    return replace(scene, **moved)
 
 
 def true_lld(kind: str, truth: dict, theta_deg: float) -> float:
@@ -77,7 +102,9 @@ def axis_job(kind: str, seed: int, tmp, measure, row, phone_exif, profile_of, ti
     r.update(variant=kind, axis_all=f"{AXIS_LABELS[kind]} (all)", true_theta_deg=theta)
     if m is not None:
         r.update(axis_source=source, axis_err_deg=m.table_axis["board_to_table_deg"] - theta,
-                 axis_sigma_deg=m.table_axis["sigma_deg"])
+                 axis_sigma_deg=m.table_axis["sigma_deg"],
+                 axis_lines=[[u["kind"], u["angle_deg"] - theta, u["sigma_deg"], u["length_mm"]]
+                             for u in m.details["table_lines"]])
     path.unlink()
     return [r]
 
