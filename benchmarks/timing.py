@@ -21,6 +21,7 @@ STAGE_LABELS = {
     "markers": "marker search (reduced copy)",
     "board": "board corners (full-res refine)",
     "camera": "camera (profile fit, board pose)",
+    "table": "table edges (the table's axis)",
     "tabs": "tab outlines (sub-pixel)",
     "contour": "heel contours (feet photo)",
     "manual": "manual points (snapping)",

@@ -210,6 +210,9 @@ def measure_options(fn):
                           "[default: 100, a typical adult heel]"),
         click.option("--snap/--no-snap", default=True, show_default=True,
                      help="Move manual points onto the heel's edge when it is within a few pixels."),
+        click.option("--board-squared", is_flag=True, default=None,
+                     help="The board is squared with the table by a jig or fence: when no table edge is in "
+                          "the photo, assume no misalignment (otherwise ±0.5° goes into the uncertainty)."),
     ])
     return board_options(tab_options(fn))
 
@@ -237,7 +240,8 @@ def options_from(kw: dict, annotate: bool = True):
                  even_below_mm=kw.pop("even_below"), method=kw.pop("method"),
                  left_heel_px=parse_point(kw.pop("left_heel"), "--left-heel"),
                  right_heel_px=parse_point(kw.pop("right_heel"), "--right-heel"),
-                 heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"), annotate=annotate)
+                 heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"),
+                 board_squared=kw.pop("board_squared") or None, annotate=annotate)
     kw.pop("dictionary", None)
     return MeasureOptions(**{k: v for k, v in given.items() if v is not None})  # None: the library default
 

@@ -40,6 +40,9 @@ class MeasureOptions:
         Move manual points onto the heel's edge when it is within a few pixels.
     even_below_mm : float
         |lld_mm| under this is reported as "even", mm.
+    board_squared : bool
+        The board was squared with the table (jig, fence): with no table edge in the photo, no
+        assumed alignment goes into the uncertainty.
     annotate : bool
         Store an annotated copy of each photo beside it.
     """
@@ -53,6 +56,7 @@ class MeasureOptions:
     heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM
     snap: bool = True
     even_below_mm: float = EVEN_BELOW_MM
+    board_squared: bool = False
     annotate: bool = True
 
 
@@ -77,7 +81,7 @@ def measure_with(photo, options: MeasureOptions) -> MeasureResult:
     o = options
     return measure_photo(photo, camera=o.camera, board=o.board, tabs=o.tabs, even_below_mm=o.even_below_mm,
                          method=o.method, left_heel_px=o.left_heel_px, right_heel_px=o.right_heel_px,
-                         heel_height_mm=o.heel_height_mm, snap=o.snap)
+                         heel_height_mm=o.heel_height_mm, snap=o.snap, board_squared=o.board_squared)
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def export_rows(store: Store, with_names: bool = False, kind: str = "checks") ->
     Returns
     -------
     rows : list of dict
-        Checks: the check's columns plus ``left_heel_mm``, ``right_heel_mm`` (table frame, mm),
+        Checks: the check's columns plus ``left_heel_mm``, ``right_heel_mm`` (table-axis frame, mm),
         ``warnings`` (joined by "; ") and ``camera_profile`` (its name, or empty when the
         camera was estimated from the board) from its measurement. The assessment and
         reactions: as :func:`listing_rows`, with ``supersedes``, ``author``, ``reason``. And

@@ -22,6 +22,7 @@ Combining two independent 95 % bounds in quadrature: JCGM 100:2008 (GUM) 5.1.2.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 from .. import __version__
@@ -116,6 +117,31 @@ def patient_line(change: Change | None, units: str = u.DEFAULT_UNITS, retake: bo
     return f"{before}; after it {_looked(change.b_mm, units)}."
 
 
+def _axis_line(checks: list[dict], position: str) -> str | None:
+    """Where the table's axis came from in the checks of a position, one line.
+
+    "Table axis from the table edge (board turned 2.1° ± 0.1°)." when every check says the same,
+    else "Before: ...; after: ..." (a phase's repeats that say the same are said once); None when
+    no check has it (results stored before the axis was measured).
+    """
+    from ..measure.table_axis import describe_axis
+
+    said = {}
+    for ph in ("pre", "post"):
+        texts = [describe_axis(json.loads(c["result_json"]).get("table_axis"))
+                 for c in checks if c["position"] == position and c["phase"] == ph]
+        texts = list(dict.fromkeys(t for t in texts if t))
+        if texts:
+            said[ph] = "; ".join(texts)
+    if not said:
+        return None
+    if len(set(said.values())) == 1:
+        text = next(iter(said.values())) + "."
+    else:
+        text = "; ".join(f"{'before' if ph == 'pre' else 'after'}: {t}" for ph, t in said.items()) + "."
+    return text[0].upper() + text[1:]
+
+
 def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None, made_at=None) -> dict:
     """Everything the visit report shows, as plain data.
 
@@ -136,7 +162,8 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
         ``positions`` (one per position checked, in the vocabulary's order: ``position``,
         ``label``, ``pre``/``post`` means or None, ``change`` (:class:`Change` or None),
         ``checks`` ``{"pre": [...], "post": [...]}`` holding the checks with a photo, ``amended``
-        ``{"pre": bool, "post": bool}``), ``headline`` (the first position's change sentence or
+        ``{"pre": bool, "post": bool}``, ``axis``: where each check's table axis came from, one line,
+        or None for checks stored before it was measured), ``headline`` (the first position's change sentence or
         None), ``patient_line``, ``derifield``, ``derifield_overridden``, ``pd_side``,
         ``listing``, ``adjustments``, ``notes`` (plain sentences), ``checks`` and ``assessment``
         (:func:`legcheck.reports.assess.visit_assessment`: pain, symptoms, red flags and the
@@ -156,7 +183,8 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
                       for ph in ("pre", "post")}
         amended = {ph: bool(m and amended_ids & set(m["check_ids"])) for ph, m in (("pre", pre), ("post", post))}
         positions.append({"position": pos, "label": POSITION_LABELS[pos], "pre": pre, "post": post,
-                          "change": change_between(pre, post), "checks": with_photo, "amended": amended})
+                          "change": change_between(pre, post), "checks": with_photo, "amended": amended,
+                          "axis": _axis_line(bundle["checks"], pos)})
         for ph, m in (("pre", pre), ("post", post)):
             if m and m.get("repeats_disagree"):
                 notes.append(f"The {m['n']} checks {PHASE_LABELS[ph]} with the {POSITION_LABELS[pos]} disagree "
