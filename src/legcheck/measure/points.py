@@ -23,7 +23,7 @@ from .plausibility import check_heels, check_placement, labels_swapped, swapped_
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
-from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
+from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras, solve_or_nan
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
 #: patient differ (same shoes, level table: within about ±3.5 mm, 95 %), both as 1-sigma.
@@ -85,15 +85,19 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
     sig_board = board_noise_px(board_rms_px, len(board.corners_px))
     Ks, dists = draw_cameras(camera, rng, draws)
     out = np.empty(draws)
+
+    def one(K, dist_i, corners, heights, p):
+        b2c, _ = solve_board_pose(board.board_mm, corners, K, dist_i, guess=board2cam)
+        hh = backproject_to_height(p, K, dist_i, b2c, heights)
+        return hh[0, 1] - hh[1, 1]
+
     for i in range(draws):
-        K, dist_i = Ks[i], dists[i]
-        b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
-                                  K, dist_i, guess=board2cam)
+        corners = board.corners_px + rng.normal(0, sig_board, board.corners_px.shape)
         h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
         d = rng.normal() * HEEL_DIFF_SIGMA_MM
         p = pts_px + rng.normal(size=pts_px.shape) * sigma_px[:, None]
-        hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
-        out[i] = hh[0, 1] - hh[1, 1]
+        # A draw without a solution is NaN, skipped by bound_95 (the random stream advances alike).
+        out[i] = solve_or_nan(one, Ks[i], dists[i], corners, np.array([h + d / 2, h - d / 2]), p)
     return out
 
 
