@@ -12,7 +12,7 @@ aspect_ratio            poor      fx/fy is more than 1 % from 1 (phone pixels ar
                                   board is printed out of scale or its size was given wrongly)
 principal_point         usable    the principal point is more than 5 % of the image size from
                                   the centre
-few_views               usable    fewer than 8 usable photos
+few_views               usable    fewer than 8 distinct views (near-copies count once)
 low_tilt                poor      fewer than 3 photos with the board tilted 20 degrees or more
 one_tilt_axis           usable    the tilted photos all turn the board about one axis
 similar_views           usable    photos that are near-copies of each other: each group counts
@@ -143,29 +143,34 @@ def check_views(rvecs: np.ndarray, tvecs: np.ndarray, names) -> list[Calibration
     cv = cv2()
     n = len(rvecs)
     Rs = [cv.Rodrigues(np.asarray(r, np.float64).reshape(3, 1))[0] for r in rvecs]
+    # Near-copies count as one view each group: a copy adds no new evidence.
+    groups = _near_copies(Rs, np.asarray(tvecs, np.float64))
+    first = [g[0] for g in groups]
+    n_distinct = len(groups)
     out = []
-    if n < RECOMMENDED_VIEWS:
+    if n_distinct < RECOMMENDED_VIEWS:
+        counted = f"{n_distinct} distinct views among {n} usable photos" if n_distinct < n else f"{n} usable photos"
         out.append(CalibrationWarning(
-            "few_views", "usable", f"only {n} usable photos: {RECOMMENDED_VIEWS} or more, from different angles and "
+            "few_views", "usable", f"only {counted}: {RECOMMENDED_VIEWS} or more, from different angles and "
             "with the board in different parts of the frame, give a surer profile"))
-    tilts = np.array([_tilt_deg(R) for R in Rs])
+    tilts = np.array([_tilt_deg(Rs[i]) for i in first])
     tilted = tilts >= TILT_DEG
     if tilted.sum() < MIN_TILTED_VIEWS:
         out.append(CalibrationWarning(
             "low_tilt", "poor",
-            f"only {int(tilted.sum())} of {n} photos show the board tilted {TILT_DEG:g} degrees or more (the most is "
+            f"only {int(tilted.sum())} of {n_distinct} distinct views show the board tilted {TILT_DEG:g} degrees or more "
+            f"(the most is "
             f"{tilts.max():.0f}): the focal length is then poorly fixed; add {MIN_TILTED_VIEWS} photos with the board "
             "tilted 30-45 degrees, each a different way"))
     else:
         # Direction the board's normal leans in the image: tilts about one axis only leave fx or fy loose.
-        ang = np.array([math.degrees(math.atan2(R[1, 2], R[0, 2])) % 180.0 for R in Rs])[tilted]
+        ang = np.array([math.degrees(math.atan2(Rs[i][1, 2], Rs[i][0, 2])) % 180.0 for i in first])[tilted]
         spread = max(abs(((a - b + 90) % 180) - 90) for a in ang for b in ang)
         if spread < 30.0:
             out.append(CalibrationWarning(
                 "one_tilt_axis", "usable",
                 "every tilted photo turns the board about the same axis: add photos tilted the other way "
                 "(rotate the phone a quarter turn around the board)"))
-    groups = _near_copies(Rs, np.asarray(tvecs, np.float64))
     copies = [g for g in groups if len(g) > 1]
     if copies:
         listed = "; ".join(", ".join(names[i] for i in g) for g in copies)

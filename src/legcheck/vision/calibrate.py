@@ -244,8 +244,10 @@ def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[in
     if not views and len(duplicates) < len(failed):
         raise PatternNotFoundError(
             f"no photo shows {pattern_name(board, chessboard)}: check the pattern's size"
-            + (" (inner corners, one fewer than the squares each way)" if chessboard else " and dictionary"),
-            chessboard=chessboard is not None, views=_in_order(paths, failed))
+            + (" (inner corners, one fewer than the squares each way)" if chessboard
+               else ", dictionary and layout (boards from other tools often use the legacy layout)")
+            + "; if they are right, take the photos in even light without glare, sharp, with the whole pattern "
+            "large in the frame", chessboard=chessboard is not None, views=_in_order(paths, failed))
     sensor_size = views[0].sensor_size if views else None
     fit, used, dropped = _fit_dropping_outliers(views, sensor_size)
     if fit is None:
