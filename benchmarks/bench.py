@@ -27,6 +27,7 @@ if not __package__:  # loaded by file path (legcheck bench): this file is the pa
     __package__ = __name__
 
 from .axis import axis_stats  # noqa: E402
+from . import calibration  # noqa: E402
 from .jobs import repeat_job, scene_job  # noqa: E402
 from .summary import manual_stats, repeatability, report_text, results_markdown as _markdown, summarise, \
     wrong_sides  # noqa: E402
@@ -79,13 +80,14 @@ def run(quick: bool = False, workers: int = 2, progress=None) -> dict:
         stages = stage_times(tmp)
         seq = sequential_timing([tab_scene(10_000 + i) for i in range(3 if quick else 10)], tmp)
     stages["patient report, 100 visits (HTML + chart)"] = report_time(100)
+    calib = calibration.run(quick)
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "quick": quick, "sequential_timing": seq,
             "manual_points_2px": manual_stats(rows),
             "manual_points_2px_60_90": manual_stats([r for r in rows if r["elevation"] >= 60]),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "wall_s": time.time() - t_start, "summary": summarise(rows), "wrong_side": wrong_sides(rows),
             "table_axis": axis_stats(rows), "repeatability": repeatability(repeats),
-            "stages_s": stages, "rows": rows}
+            "stages_s": stages, "calibration": calib, "rows": rows}
 
 
 def results_markdown(res: dict) -> str:

@@ -95,6 +95,10 @@ def report_text(res: dict) -> str:
              f"photo, cv2.imread {seq['median_t_imread_s']:.3f} s, ratio {seq['ratio']:.1f} ({seq['photos']} photos).",
              "Wrong side (the sign opposite to the truth's while |truth| exceeds the uncertainty; the target is 0): "
              + ", ".join(f"{mode} {n}" for mode, n in sorted(res.get("wrong_side", {}).items())) + "."]
+    if res.get("calibration"):
+        from .calibration import markdown as calibration_text
+
+        lines += ["", calibration_text(res["calibration"])]
     for key, label in (("manual_points_2px_60_90", "views 60-90 degrees"), ("manual_points_2px", "all views")):
         md = res.get(key)
         if md:

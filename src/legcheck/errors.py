@@ -14,8 +14,10 @@ Exit codes (the contract scripts rely on):
        patient's two heels (too close, too far apart, too far along the
        table, a tab too high or too low)
  6     camera profile invalid, or made for another camera / image size
- 7     calibration photos unusable (fewer than 5 good views, or photos
-       of more than one camera)
+ 7     calibration photos unusable (no photo shows the pattern, fewer
+       than 5 good and distinct views, photos of more than one camera or
+       lens), or a calibration that is no camera (RMS error or stated
+       uncertainty implausibly large)
  8     record not found (unknown chart number, visit or check id)
  9     record conflict (chart number taken, visit of another patient,
        amending a check that was already amended, an output file that
@@ -110,8 +112,26 @@ class CameraProfileError(LegcheckError):
 
 
 class CalibrationError(LegcheckError):
+    """Calibration photos that make no profile; ``views``: what became of each photo, when known
+    (the command line lists them, one a line)."""
+
     exit_code = 7
     code = "calibration_failed"
+
+    def __init__(self, message: str, views=()):
+        super().__init__(message)
+        self.views = tuple(views)
+
+
+class PatternNotFoundError(CalibrationError):
+    """No calibration photo shows the pattern given; ``chessboard`` says whether a classic chessboard
+    (True) or the ChArUco board (False) was looked for."""
+
+    code = "calibration_pattern"
+
+    def __init__(self, message: str, chessboard: bool, views=()):
+        super().__init__(message, views)
+        self.chessboard = chessboard
 
 
 class RecordNotFoundError(LegcheckError):

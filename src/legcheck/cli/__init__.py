@@ -5,7 +5,8 @@ One module per command group (:mod:`.measure`, :mod:`.patients`, :mod:`.visits`,
 :mod:`.serve`, :mod:`.users`), all registered here; the option bundles and the
 one error mapping are in :mod:`._common`. Every command maps a
 :class:`legcheck.errors.LegcheckError` to its exit code and a one-line message (stderr), or with
-``--json`` to ``{"error": {...}}`` on stdout. Progress and warnings go to stderr; ``--json``
+``--json`` to ``{"error": {...}}`` on stdout (click's own usage errors too, on one line:
+:class:`._usage.OneLineUsageGroup`). Progress and warnings go to stderr; ``--json``
 output alone goes to stdout. Heavy imports wait inside the commands, so ``--help`` is instant.
 """
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 import click
 
 from . import adjust, assess, checks, corrections, db, measure, patients, reports, serve, settings, users, visits
+from ._usage import OneLineUsageGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineUsageGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="legcheck")
 def cli():
     """legcheck: apparent leg-length difference, in mm, from a photo of a prone patient's heels.

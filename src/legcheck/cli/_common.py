@@ -38,6 +38,9 @@ def fail(exc: LegcheckError, as_json: bool = False):
     if exc.code == "board_layout":  # the library names no flags; here is where the fix is spelled out
         exc.message += {True: " (--legacy-board)", False: " (without --legacy-board)"}.get(
             getattr(exc, "legacy", None), " (--board-squares, --board-square-mm, --board-marker-mm, --legacy-board)")
+    if exc.code == "calibration_pattern":
+        exc.message += (" (--chessboard: inner corners across x down; --square-mm)" if exc.chessboard else
+                        " (--board-squares, --dictionary, --legacy-board; --chessboard for a classic chessboard)")
     exc.message += FLAG_HINTS.get(exc.code, "")
     if as_json:
         click.echo(json.dumps(exc.to_json()))
@@ -76,7 +79,7 @@ def stack_options(fn, opts: list):
     return fn
 
 
-def parse_grid(value: str, what: str) -> tuple[int, int]:
+def parse_grid(value: str, what: str, minimum: int = 1, maximum: int = 1000) -> tuple[int, int]:
     """Parse a grid size such as ``"7x5"``.
 
     Parameters
@@ -84,6 +87,8 @@ def parse_grid(value: str, what: str) -> tuple[int, int]:
     value : str
     what : str
         The option, named in the error.
+    minimum, maximum : int
+        Each count must be in this range.
 
     Returns
     -------
@@ -93,12 +98,15 @@ def parse_grid(value: str, what: str) -> tuple[int, int]:
     Raises
     ------
     click.BadParameter
-        Not two whole numbers joined by x (exit 2).
+        Not two whole numbers joined by x, or one outside the range (exit 2).
     """
     try:
         a, b = (int(v) for v in value.lower().split("x"))
     except ValueError:
         raise click.BadParameter(f"{what} must look like 7x5") from None
+    if not (minimum <= a <= maximum and minimum <= b <= maximum):
+        raise click.BadParameter(f"{what} must be two whole numbers from {minimum} to {maximum} joined by x "
+                                 f"(e.g. 7x5), got {value}")
     return a, b
 
 
@@ -171,8 +179,19 @@ def board_from(kw: dict):
     try:
         return BoardSpec(sx, sy, kw.pop("board_square_mm"), kw.pop("board_marker_mm"), kw["dictionary"],
                          legacy=bool(kw.pop("legacy_board", False)))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except (ValueError, UsageError) as exc:
+        raise click.BadParameter(_flag_names(getattr(exc, "message", str(exc)))) from None
+
+
+#: The board's parameters as the library names them, and as the command line does.
+_BOARD_FLAGS = (("squares_x and squares_y", "--board-squares"), ("square_mm", "--board-square-mm"),
+                ("marker_mm", "--board-marker-mm"), ("dictionary must", "--dictionary must"))
+
+
+def _flag_names(message: str) -> str:
+    for term, flag in _BOARD_FLAGS:
+        message = message.replace(term, flag)
+    return message
 
 
 def tabs_from(kw: dict):

@@ -47,20 +47,50 @@ def calibrate(photos, out_path, chessboard, square_mm, as_json, **kw):
     from ..vision.calibrate import calibrate_photos, save_calibration
 
     board = board_from(kw)
-    grid = parse_grid(chessboard, "--chessboard") if chessboard else None
-    if grid and not square_mm:
-        raise click.BadParameter("--chessboard needs --square-mm")
+    grid, square_mm = _chessboard_from(chessboard, square_mm)
+    from ..errors import CalibrationError
+
     with click.progressbar(length=len(photos), label="Reading photos", file=sys.stderr) as bar:
         def progress(_):
             bar.update(1)
-        res = calibrate_photos(list(photos), board=board, chessboard=grid, square_mm=square_mm,
-                               name=Path(out_path).stem, progress=progress)
+        try:
+            res = calibrate_photos(list(photos), board=board, chessboard=grid, square_mm=square_mm,
+                                   name=Path(out_path).stem, progress=progress)
+        except CalibrationError as exc:  # each photo's reason on its own line, before the one-line error
+            for v in exc.views:
+                click.echo(f"  {Path(v.path).name}: not used - {v.reason}", err=True)
+            raise
     profile_path, png = save_calibration(res, out_path)
     if as_json:
         click.echo(json.dumps({"profile": str(profile_path), "coverage_png": str(png), **res.to_json()}))
         return
     click.echo(res.summary())
     click.echo(f"Wrote {profile_path} and {png}")
+
+
+def _chessboard_from(chessboard, square_mm):
+    """(inner corners (across, down) or None, square side mm or None) of --chessboard and --square-mm.
+
+    Raises
+    ------
+    click.BadParameter
+        A count under 3 (OpenCV finds no smaller chessboard), a square size that is no printed
+        square, or one option without the other (exit 2).
+    """
+    from ..errors import UsageError
+    from ..targets.spec import check_square_mm
+
+    if chessboard is None:
+        if square_mm is not None:
+            raise click.BadParameter("--square-mm goes with --chessboard (the board's square is --board-square-mm)")
+        return None, None
+    grid = parse_grid(chessboard, "--chessboard (inner corners)", minimum=3, maximum=100)
+    if square_mm is None:
+        raise click.BadParameter("--chessboard needs --square-mm")
+    try:
+        return grid, check_square_mm(square_mm, "--square-mm")
+    except UsageError as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 @click.command()

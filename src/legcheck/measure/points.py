@@ -25,7 +25,7 @@ from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, 
 from ..vision.intrinsics import uncertainty_breakdown
 from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
                          without_axis_mm)
-from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
+from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras, solve_or_nan
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
 #: patient differ (same shoes, level table: within about ±3.5 mm, 95 %), both as 1-sigma.
@@ -89,18 +89,23 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
     sig_board = board_noise_px(board_rms_px, len(board.corners_px))
     Ks, dists = draw_cameras(camera, rng, draws)
     out = np.empty(draws)
-    draw_list = []
+    diffs = np.full((draws, 3), np.nan)  # left - right, table frame; NaN: a draw without a solution
+
+    def one(i, K, dist_i, corners, heights, p):
+        b2c, _ = solve_board_pose(board.board_mm, corners, K, dist_i, guess=board2cam)
+        hh = backproject_to_height(p, K, dist_i, b2c, heights)
+        diffs[i] = hh[0] - hh[1]
+        return 0.0
+
     for i in range(draws):
-        K, dist_i = Ks[i], dists[i]
-        b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
-                                  K, dist_i, guess=board2cam)
+        corners = board.corners_px + rng.normal(0, sig_board, board.corners_px.shape)
         h = heel_height_mm + rng.normal() * HEEL_HEIGHT_SIGMA_MM
         d = rng.normal() * HEEL_DIFF_SIGMA_MM
         p = pts_px + rng.normal(size=pts_px.shape) * sigma_px[:, None]
-        hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
-        draw_list.append(hh[0] - hh[1])
+        # A draw without a solution stays NaN, skipped by bound_95 (the random stream advances alike).
+        solve_or_nan(one, i, Ks[i], dists[i], corners, np.array([h + d / 2, h - d / 2]), p)
     thetas = draw_axis(axis, rng, draws)
-    out[:] = lld_along(np.array(draw_list), np.zeros(3), thetas)
+    out[:] = lld_along(diffs, np.zeros(3), thetas)
     return out
 
 

@@ -32,7 +32,8 @@ from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, 
 from ..vision.intrinsics import uncertainty_breakdown
 from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
                          without_axis_mm)
-from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras
+from .uncertainty import (FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras,
+                          solve_or_nan)
 
 #: A tab turned further than this from the camera's line of sight is flagged, degrees.
 EDGE_ON_DEG = 65.0
@@ -145,7 +146,7 @@ def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: 
     Returns
     -------
     ndarray, shape (draws,)
-        lld_mm of each draw.
+        lld_mm of each draw (NaN where a draw has no solution).
 
     References
     ----------
@@ -163,12 +164,15 @@ def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: 
     thetas = draw_axis(axis, rng, draws)
     out = np.empty(draws)
 
+    def one(i):
+        b = BoardCorners(board_px[i], board.ids, board.board_mm)
+        g = solve_tabs(b, tabs, tab_spec, Ks[i], dists[i], board_guess=nominal.board2cam,
+                       tab_px={side: px[i] for side, px in tab_px.items()})
+        return lld_along(g.heels_table_mm["left"], g.heels_table_mm["right"], thetas[i])
+
     def solve(idx):
         for i in idx:
-            b = BoardCorners(board_px[i], board.ids, board.board_mm)
-            g = solve_tabs(b, tabs, tab_spec, Ks[i], dists[i], board_guess=nominal.board2cam,
-                           tab_px={side: px[i] for side, px in tab_px.items()})
-            out[i] = lld_along(g.heels_table_mm["left"], g.heels_table_mm["right"], thetas[i])
+            out[i] = solve_or_nan(one, i)  # a draw without a solution is NaN, skipped by bound_95
 
     # OpenCV releases the GIL in its solvers: two threads use both cores of a phone-era laptop.
     with ThreadPoolExecutor(MC_THREADS) as ex:

@@ -54,6 +54,47 @@ def draw_cameras(camera: CameraProfile, rng: np.random.Generator, draws: int) ->
     return camera.draw_intrinsics(rng, draws)
 
 
+#: A Monte Carlo whose draws could be solved less often than this states no bound.
+MIN_SOLVED_SHARE = 0.9
+#: What a draw that could not be solved raises (and :func:`solve_or_nan` turns into NaN).
+DRAW_FAILURES = (IndexError, ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError)
+
+
+def solve_or_nan(solve, *args) -> float:
+    """``solve(*args)``, or NaN when this draw has no solution.
+
+    A draw of intrinsics far from the profile's (a poorly known camera) may leave a pose without
+    any solution (OpenCV returns none, or raises); such a draw is skipped, as draws whose lens
+    distortion folds are redrawn, instead of ending the measurement.
+    """
+    from .._cv import cv2
+
+    try:
+        return float(solve(*args))
+    except DRAW_FAILURES + (cv2().error,):
+        return float("nan")
+
+
+def solved_draws(draws_mm: np.ndarray) -> np.ndarray:
+    """The finite draws of a Monte Carlo (NaN: a draw that could not be solved).
+
+    Raises
+    ------
+    CameraProfileError
+        Fewer than :data:`MIN_SOLVED_SHARE` of the draws were solved: what is drawn (in practice the
+        camera's intrinsics, from the profile's stated uncertainty) is too uncertain to measure with.
+    """
+    from ..errors import CameraProfileError
+
+    draws_mm = np.asarray(draws_mm, np.float64)
+    ok = draws_mm[np.isfinite(draws_mm)]
+    if ok.size < MIN_SOLVED_SHARE * draws_mm.size:
+        raise CameraProfileError(
+            f"only {ok.size} of {draws_mm.size} draws of the uncertainty could be solved: the camera's intrinsics "
+            "are too uncertain to measure with; recalibrate the camera")
+    return ok
+
+
 def bound_95(draws_mm: np.ndarray, nominal_mm: float, *floors_mm: float) -> float:
     """95 % half-width, mm: 1.96 x the RMS of the draws about the nominal value, with floors added in quadrature.
 
@@ -66,11 +107,17 @@ def bound_95(draws_mm: np.ndarray, nominal_mm: float, *floors_mm: float) -> floa
     *floors_mm : float
         1-sigma of error sources no draw models, mm.
 
+    Raises
+    ------
+    CameraProfileError
+        Too few draws could be solved (:func:`solved_draws`).
+
     References
     ----------
     JCGM 101:2008 (GUM Supplement 1), propagation of distributions by Monte Carlo; the interval
     is the normal one from the draws' standard deviation.
     """
+    draws_mm = solved_draws(draws_mm)
     total = np.var(draws_mm) + (np.mean(draws_mm) - nominal_mm) ** 2
     for f in floors_mm:
         total += f ** 2

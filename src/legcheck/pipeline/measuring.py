@@ -200,16 +200,19 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
     """The intrinsics for this photo, and warnings: the profile adapted to it, or estimated from the board.
 
     A photo of another pixel size than the profile is measured with it only when the board's fit
-    confirms a resize rather than a crop (:func:`legcheck.vision.camera_fit.confirm_resized`).
+    confirms a resize rather than a crop (:func:`legcheck.vision.camera_fit.confirm_resized`); a profile
+    whose focal length the photo contradicts is refused (:func:`legcheck.vision.camera_fit.check_focal`);
+    a profile graded poor when it was made is used with a warning.
     """
     from ..geometry import solve_board_pose
-    from ..vision.camera_fit import confirm_resized, same_size
-    from ..vision.estimate import estimate_camera
+    from ..vision.camera_fit import check_focal, confirm_resized, profile_grade_warnings, same_size
+    from ..vision.estimate import estimate_camera, focal_from_exif
 
     size = (photo.width, photo.height)
     if profile is None:
         return estimate_camera(board.corners_px, board.board_mm, size, photo.exif.focal_35mm)
-    candidates = adapt_profile(profile, size, photo.exif.orientation, photo.exif.raw_size, photo.exif.camera_name)
+    candidates = adapt_profile(profile, size, photo.exif.orientation, photo.exif.raw_size, photo.exif.camera_name,
+                               photo.exif.lens)
     fits = [(solve_board_pose(board.board_mm, board.corners_px, c.K, c.dist)[1], c) for c in candidates]
     rms, camera = min(fits, key=lambda f: f[0])
     if not same_size(profile, size):
@@ -222,9 +225,10 @@ def _choose_camera(photo, board, profile: CameraProfile | None):
             raise CameraProfileError(
                 f"the camera profile does not fit this photo (board error {rms:.1f} px against {rms_est:.1f} px "
                 "without it): it is for another camera or zoom; use this camera's profile, or measure without one")
+    check_focal(camera, board.board_mm, board.corners_px, focal_from_exif(size, photo.exif.focal_35mm))
     extra = [] if len(candidates) == 1 else ["the photo's pixels were rotated without an EXIF tag; "
                                               "the profile's orientation was chosen by the board's fit"]
-    return camera, extra
+    return camera, extra + profile_grade_warnings(profile)
 
 
 def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, warnings, common, clock):

@@ -6,7 +6,7 @@ Each set is a few board photos of one rendered camera (its truth kept as a
 ========================  ===================================================================
 ``clean``                 varied tilts (15-40 degrees) and the board in every part of the frame
 ``wide_print``            the same, with the board printed 3 % wider than tall
-``identical``             five near-identical fronto-parallel photos
+``identical``             five near-identical fronto-parallel photos (refused: one distinct view)
 ``centre``                varied tilts, but the board always inside the centre third of the frame
 ``mixed_orientation``     the clean poses, some photos portrait and some landscape by EXIF tag
 ``offcentre``             a camera whose principal point is 7 % of the width from the centre
@@ -35,8 +35,10 @@ from .render import TABLE_COLOURS, Scene, write_scene
 
 KINDS = ("clean", "wide_print", "identical", "centre", "mixed_orientation", "offcentre")
 #: The warning each planted fault must raise (see :mod:`legcheck.vision.calib_checks`).
-EXPECTED_WARNING = {"wide_print": "aspect_ratio", "identical": "similar_views", "centre": "frame_coverage",
+EXPECTED_WARNING = {"wide_print": "aspect_ratio", "centre": "frame_coverage",
                     "mixed_orientation": "mixed_orientations", "offcentre": "principal_point"}
+#: The kinds ``calibrate`` must refuse (exit 7): five near-copies are one distinct view, not five.
+EXPECTED_REFUSAL = ("identical",)
 #: EXIF make and model written into every rendered calibration photo.
 EXIF_CAMERA = ("Synth", "Cam")
 #: Cells of the frame's 3x3 grid a clean set's views are centred on, in turn.
@@ -222,16 +224,26 @@ def intrinsic_coverage(root, kinds=KINDS, seeds=(0,), n_views: int = 9, size=(16
     Returns
     -------
     dict
-        :func:`coverage_summary` of every set's :func:`set_report` (rows and sets carry the seed too).
+        :func:`coverage_summary` of every set's :func:`set_report` (rows and sets carry the seed too); a
+        set ``calibrate`` refuses has no rows, and its entry in ``sets`` says ``refused`` (the message)
+        and whether that was expected (``raised``, :data:`EXPECTED_REFUSAL`).
     """
     from ..vision.calibrate import calibrate_photos
+
+    from ..errors import CalibrationError
 
     rows, sets = [], []
     for kind in kinds:
         for seed in seeds:
             cs = write_calibration_set(kind, Path(root) / f"{kind}_{seed}", n_views, seed, size)
             t0 = time.perf_counter()
-            res = calibrate_photos(list(cs.paths), **calibrate_kw)
+            try:
+                res = calibrate_photos(list(cs.paths), **calibrate_kw)
+            except CalibrationError as exc:  # no profile, so no parameter to cover
+                sets.append({"kind": kind, "seed": seed, "grade": None, "warnings": [], "expected": "refused",
+                             "raised": kind in EXPECTED_REFUSAL, "refused": exc.message,
+                             "seconds": round(time.perf_counter() - t0, 2)})
+                continue
             r, s = set_report(cs, res, time.perf_counter() - t0)
             rows += [{**x, "seed": seed} for x in r]
             sets.append({**s, "seed": seed})

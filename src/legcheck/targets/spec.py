@@ -32,12 +32,48 @@ ARUCO_DICTIONARIES = {
     "DICT_ARUCO_MIP_36h12": (6, 250), "DICT_ARUCO_MIP_36H12": (6, 250),
 }
 DICTIONARIES = tuple(ARUCO_DICTIONARIES)
+#: A printed square's side, mm: below 1 mm no phone resolves it, above 500 mm it is no printed board.
+SQUARE_MM_RANGE = (1.0, 500.0)
+
+
+def canonical_dictionary(name) -> str:
+    """The OpenCV spelling of a predefined dictionary's name, whatever its case (``dict_6x6_250`` ->
+    ``DICT_6X6_250``); a name OpenCV spells exactly is kept as given.
+
+    Raises
+    ------
+    UsageError
+        Not a predefined dictionary.
+    """
+    if isinstance(name, str):
+        if name in ARUCO_DICTIONARIES:
+            return name
+        if name.upper() in ARUCO_DICTIONARIES:
+            return name.upper()
+    raise UsageError(f"dictionary must be an OpenCV predefined ArUco dictionary (e.g. DICT_5X5_100, "
+                     f"DICT_4X4_1000, DICT_APRILTAG_36h11; any case), got {name!r}")
+
+
+def check_square_mm(value, what: str = "square_mm") -> float:
+    """A printed square's side as a float, checked: finite and within :data:`SQUARE_MM_RANGE`.
+
+    Raises
+    ------
+    UsageError
+        Not a number, not finite, or outside the range (the message names ``what``).
+    """
+    lo, hi = SQUARE_MM_RANGE
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not lo <= v <= hi:  # also refuses nan and inf
+        raise UsageError(f"{what} must be a printed square's side in mm, {lo:g} to {hi:g}, got {value!r}")
+    return v
 
 
 def _check_dictionary(name: str, highest_id: int, what: str) -> None:
-    if name not in ARUCO_DICTIONARIES:
-        raise UsageError(f"dictionary must be an OpenCV predefined ArUco dictionary (e.g. DICT_5X5_100, "
-                         f"DICT_4X4_1000, DICT_APRILTAG_36h11), got {name!r}")
+    name = canonical_dictionary(name)
     size = ARUCO_DICTIONARIES[name][1]
     if highest_id >= size:
         raise UsageError(f"{name} has {size} markers (ids 0-{size - 1}) but {what} needs id {highest_id}")
@@ -54,7 +90,8 @@ class BoardSpec:
     square_mm, marker_mm : float
         Side of a chessboard square and of an ArUco marker, millimetres.
     dictionary : str
-        OpenCV predefined dictionary name, one of :data:`DICTIONARIES`.
+        OpenCV predefined dictionary name, one of :data:`DICTIONARIES` (any case: kept in OpenCV's
+        spelling, :func:`canonical_dictionary`).
     kind : str
         "charuco".
     legacy : bool
@@ -65,7 +102,8 @@ class BoardSpec:
     Raises
     ------
     UsageError
-        Fewer than 3 squares either way, a marker not smaller than its square, an unknown dictionary.
+        Fewer than 3 squares either way, a square size outside :data:`SQUARE_MM_RANGE`, a marker not
+        smaller than its square, an unknown dictionary.
 
     References
     ----------
@@ -85,8 +123,10 @@ class BoardSpec:
             raise UsageError(f"legacy must be True or False, got {self.legacy!r}")
         if self.squares_x < 3 or self.squares_y < 3:
             raise UsageError(f"squares_x and squares_y must be >= 3, got {self.squares_x}x{self.squares_y}")
+        check_square_mm(self.square_mm)  # first: a bad square size is not the marker's fault
         if not 0 < self.marker_mm < self.square_mm:
             raise UsageError(f"marker_mm must be in (0, square_mm), got {self.marker_mm}")
+        object.__setattr__(self, "dictionary", canonical_dictionary(self.dictionary))
         _check_dictionary(self.dictionary, self.n_markers - 1, f"a {self.squares_x}x{self.squares_y} board")
 
     @property
@@ -166,6 +206,7 @@ class TabSpec:
             raise UsageError(f"tab_mm must be positive, got {self.tab_mm}")
         if min(self.left_id, self.right_id) < 0:
             raise UsageError("marker ids must be 0 or more")
+        object.__setattr__(self, "dictionary", canonical_dictionary(self.dictionary))
         _check_dictionary(self.dictionary, max(self.left_id, self.right_id), "the heel tabs")
 
     def corners_tab_mm(self) -> np.ndarray:

@@ -12,11 +12,12 @@ aspect_ratio            poor      fx/fy is more than 1 % from 1 (phone pixels ar
                                   board is printed out of scale or its size was given wrongly)
 principal_point         usable    the principal point is more than 5 % of the image size from
                                   the centre
-few_views               usable    fewer than 8 usable photos
+few_views               usable    fewer than 8 distinct views (near-copies count once)
 low_tilt                poor      fewer than 3 photos with the board tilted 20 degrees or more
 one_tilt_axis           usable    the tilted photos all turn the board about one axis
-similar_views           usable    photos that are near-copies of each other (poor when fewer
-                                  than 5 distinct views remain)
+similar_views           usable    photos that are near-copies of each other: each group counts
+                                  as one view (fewer than 5 distinct views are refused)
+duplicate_photos        info      the same file given more than once: counted once
 frame_coverage          usable    parts of the frame with few or no corners (poor when 5 or more
                                   of the 8 outer ninths are empty): distortion there is extrapolated
 distortion_folds        poor      the fitted radial distortion turns back before the frame's
@@ -142,37 +143,62 @@ def check_views(rvecs: np.ndarray, tvecs: np.ndarray, names) -> list[Calibration
     cv = cv2()
     n = len(rvecs)
     Rs = [cv.Rodrigues(np.asarray(r, np.float64).reshape(3, 1))[0] for r in rvecs]
+    # Near-copies count as one view each group: a copy adds no new evidence.
+    groups = _near_copies(Rs, np.asarray(tvecs, np.float64))
+    first = [g[0] for g in groups]
+    n_distinct = len(groups)
     out = []
-    if n < RECOMMENDED_VIEWS:
+    if n_distinct < RECOMMENDED_VIEWS:
+        counted = f"{n_distinct} distinct views among {n} usable photos" if n_distinct < n else f"{n} usable photos"
         out.append(CalibrationWarning(
-            "few_views", "usable", f"only {n} usable photos: {RECOMMENDED_VIEWS} or more, from different angles and "
+            "few_views", "usable", f"only {counted}: {RECOMMENDED_VIEWS} or more, from different angles and "
             "with the board in different parts of the frame, give a surer profile"))
-    tilts = np.array([_tilt_deg(R) for R in Rs])
+    tilts = np.array([_tilt_deg(Rs[i]) for i in first])
     tilted = tilts >= TILT_DEG
     if tilted.sum() < MIN_TILTED_VIEWS:
         out.append(CalibrationWarning(
             "low_tilt", "poor",
-            f"only {int(tilted.sum())} of {n} photos show the board tilted {TILT_DEG:g} degrees or more (the most is "
+            f"only {int(tilted.sum())} of {n_distinct} distinct views show the board tilted {TILT_DEG:g} degrees or more "
+            f"(the most is "
             f"{tilts.max():.0f}): the focal length is then poorly fixed; add {MIN_TILTED_VIEWS} photos with the board "
             "tilted 30-45 degrees, each a different way"))
     else:
         # Direction the board's normal leans in the image: tilts about one axis only leave fx or fy loose.
-        ang = np.array([math.degrees(math.atan2(R[1, 2], R[0, 2])) % 180.0 for R in Rs])[tilted]
+        ang = np.array([math.degrees(math.atan2(Rs[i][1, 2], Rs[i][0, 2])) % 180.0 for i in first])[tilted]
         spread = max(abs(((a - b + 90) % 180) - 90) for a in ang for b in ang)
         if spread < 30.0:
             out.append(CalibrationWarning(
                 "one_tilt_axis", "usable",
                 "every tilted photo turns the board about the same axis: add photos tilted the other way "
                 "(rotate the phone a quarter turn around the board)"))
-    groups = _near_copies(Rs, np.asarray(tvecs, np.float64))
     copies = [g for g in groups if len(g) > 1]
     if copies:
         listed = "; ".join(", ".join(names[i] for i in g) for g in copies)
         out.append(CalibrationWarning(
-            "similar_views", "poor" if len(groups) < 5 else "usable",
+            "similar_views", "usable",
             f"near-identical photos ({listed}) count as one view each group, leaving {len(groups)} distinct views: "
             "move the phone and tilt the board differently between photos"))
     return out
+
+
+def near_copy_groups(rvecs, tvecs) -> list[list[int]]:
+    """Views that are near-copies of each other, as groups of indices (every view in one group).
+
+    Parameters
+    ----------
+    rvecs, tvecs : ndarray (n, 3)
+        Each view's board2cam pose (Rodrigues vector, mm).
+
+    Returns
+    -------
+    list of list of int
+        Sorted groups; two views share one when their rotations differ by less than
+        :data:`SIMILAR_ROTATION_DEG` and their positions by less than :data:`SIMILAR_POSITION` of the
+        mean distance (transitively). Each group is one distinct view.
+    """
+    cv = cv2()
+    Rs = [cv.Rodrigues(np.asarray(r, np.float64).reshape(3, 1))[0] for r in rvecs]
+    return _near_copies(Rs, np.asarray(tvecs, np.float64))
 
 
 def _near_copies(Rs, tvecs) -> list[list[int]]:
@@ -245,13 +271,19 @@ def coverage_advice(coverage: Coverage) -> str:
     return f"{'; '.join(parts)}: take two photos with the board {where}"
 
 
-def check_coverage(coverage: Coverage) -> list[CalibrationWarning]:
+def check_coverage(coverage: Coverage, frame_of: str = "") -> list[CalibrationWarning]:
+    """The ``frame_coverage`` warning ([] when every ninth has corners).
+
+    ``frame_of`` names the photo whose displayed frame "top-left" refers to (for a set mixing
+    portrait and landscape photos), "" when every photo is the same way up.
+    """
     advice = coverage_advice(coverage)
     if not advice:
         return []
     outer_empty = sum(1 for name in coverage.uncovered if name != "centre")
+    where = f"as {frame_of} is displayed, " if frame_of else ""
     return [CalibrationWarning("frame_coverage", "poor" if outer_empty >= 5 else "usable",
-                               f"{advice} (lens distortion at the edge of the frame is otherwise extrapolated)")]
+                               f"{where}{advice} (lens distortion at the edge of the frame is otherwise extrapolated)")]
 
 
 def write_coverage_png(path, points_px, coverage: Coverage, title: str, long_side: int = 900) -> Path:

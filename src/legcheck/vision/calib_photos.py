@@ -3,14 +3,15 @@
 A phone stores every photo in its sensor's frame and says with the EXIF orientation tag how to
 turn it for display; portrait and landscape photos of one phone therefore share one sensor
 frame. Corners are found in the displayed photo and mapped back to the sensor frame, so a set
-may mix orientations. A set whose photos come from more than one camera (sensor sizes or EXIF
-models differ) is refused, naming the odd photos.
+may mix orientations; a mirrored orientation is searched in the sensor's own image. A set whose
+photos come from more than one camera or lens (sensor sizes, EXIF models or EXIF lenses differ)
+is refused, naming the odd photos; a file given twice (the same bytes) is counted once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,23 +20,27 @@ from .._cv import cv2
 from ..errors import BoardLayoutError, BoardNotFoundError, CalibrationError, ImageReadError
 from ..targets.spec import BoardSpec
 from .camera import _ORIENT
+from .camera_checks import LENS_FOCAL_TOLERANCE, describe_lens, lens_mismatch
 from .imageio import load_photo, to_gray
 
 
 @dataclass(frozen=True)
 class ViewResult:
-    """What became of one photo: ``used``, its RMS error (px) and corner count, or the ``reason`` it was not."""
+    """What became of one photo: ``used``, its RMS error (px) and corner count, or the ``reason`` it was not
+    (``duplicate_of``: the photo whose identical copy it is)."""
 
     path: str
     used: bool
     rms_px: float | None = None
     n_points: int = 0
     reason: str = ""
+    duplicate_of: str = ""
 
 
 @dataclass(frozen=True)
 class ViewPoints:
-    """One photo's pattern corners: ``sensor_px`` (N, 2) in the sensor frame, ``board_mm`` (N, 3)."""
+    """One photo's pattern corners: ``sensor_px`` (N, 2) in the sensor frame, ``board_mm`` (N, 3);
+    ``lens``: its EXIF lens (:attr:`legcheck.vision.imageio.ExifInfo.lens`)."""
 
     path: str
     sensor_px: np.ndarray
@@ -44,10 +49,15 @@ class ViewPoints:
     sensor_size: tuple
     make: str = ""
     model: str = ""
+    lens: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+
+#: EXIF orientations that mirror the stored image for display (each is its own inverse).
+MIRRORED = (2, 4, 5, 7)
 
 
 def displayed_to_sensor(px: np.ndarray, orientation: int, sensor_size) -> np.ndarray:
@@ -106,15 +116,65 @@ def charuco_points(gray: np.ndarray, spec: BoardSpec):
     return bc.corners_px, bc.board_mm
 
 
+def pattern_name(board: BoardSpec, chessboard) -> str:
+    """The pattern looked for, for people: "a chessboard of 10x7 squares (9x6 inner corners)" or
+    "the ChArUco board of 7x5 squares with DICT_5X5_100 markers"."""
+    if chessboard:
+        return f"a chessboard of {chessboard[0] + 1}x{chessboard[1] + 1} squares ({chessboard[0]}x{chessboard[1]} inner corners)"
+    return (f"the ChArUco board of {board.squares_x}x{board.squares_y} squares with {board.dictionary} markers"
+            + (" (legacy layout)" if board.legacy else ""))
+
+
+def check_paths(paths) -> None:
+    """Refuse a set naming files that do not exist, before any photo is read.
+
+    Raises
+    ------
+    ImageReadError
+        One or more paths are missing (exit 3); the message names them.
+    """
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise ImageReadError(f"calibration photo{'s' * (len(missing) > 1)} not found: {', '.join(missing)}; "
+                             "check the path" + "s" * (len(missing) > 1))
+
+
+def _find_pattern(photo, board, chessboard, square_mm):
+    """(corners (N, 2) in the sensor frame, board points (N, 3)) or None.
+
+    The pattern is looked for in the photo as displayed, and the corners are mapped to the stored
+    (sensor) image. A mirrored orientation (2, 4, 5, 7) asks a viewer to mirror what the sensor
+    recorded; a mirrored board's markers read as no markers at all, so the sensor's own image is
+    searched first, then the displayed one (pixels an editor stored mirrored).
+    """
+    from .imageio import _upright
+
+    o = photo.exif.orientation
+    gray = to_gray(photo.pixels)
+    sensor = (photo.height, photo.width) if o in (5, 6, 7, 8) else (photo.width, photo.height)
+
+    def find(g):
+        return chessboard_points(g, chessboard, square_mm) if chessboard else charuco_points(g, board)
+
+    if o in MIRRORED:
+        pts = find(np.ascontiguousarray(_upright(gray, o)))  # each mirror is its own inverse
+        if pts is not None:
+            return pts[0], pts[1]
+    pts = find(gray)
+    return None if pts is None else (displayed_to_sensor(pts[0], o, sensor), pts[1])
+
+
 def read_views(paths, board: BoardSpec, chessboard, square_mm, progress=None) -> tuple[list[ViewPoints], list[ViewResult]]:
     """Corners of every photo in the sensor frame, and the photos that gave none (with the reason).
+
+    A file whose bytes are those of an earlier one (the same photo copied) is counted once.
 
     Raises
     ------
     CalibrationError
-        The photos come from more than one camera (see :func:`_check_one_camera`).
+        The photos come from more than one camera or lens (see :func:`_check_one_camera`).
     """
-    views, failed, cameras = [], [], []
+    views, failed, cameras, seen = [], [], [], {}
     for path in paths:
         if progress:
             progress(str(path))
@@ -123,13 +183,18 @@ def read_views(paths, board: BoardSpec, chessboard, square_mm, progress=None) ->
         except ImageReadError as exc:
             failed.append(ViewResult(str(path), False, reason=exc.message))
             continue
+        if photo.sha256 in seen:
+            first = seen[photo.sha256]
+            failed.append(ViewResult(str(path), False, reason=f"the same file as {Path(first).name} (identical "
+                                     "contents): counted once", duplicate_of=first))
+            continue
+        seen[photo.sha256] = str(path)
         o = photo.exif.orientation
         # The decoded pixels are displayed; a quarter-turn tag means the stored image is the other way round.
         sensor = (photo.height, photo.width) if o in (5, 6, 7, 8) else (photo.width, photo.height)
-        cameras.append((str(path), sensor, photo.exif.camera_name))
-        gray = to_gray(photo.pixels)
+        cameras.append((str(path), sensor, photo.exif.camera_name, photo.exif.lens))
         try:
-            pts = chessboard_points(gray, chessboard, square_mm) if chessboard else charuco_points(gray, board)
+            pts = _find_pattern(photo, board, chessboard, square_mm)
         except BoardLayoutError as exc:
             failed.append(ViewResult(str(path), False, reason=exc.message))
             continue
@@ -140,39 +205,59 @@ def read_views(paths, board: BoardSpec, chessboard, square_mm, progress=None) ->
         if len(img) < 6:
             failed.append(ViewResult(str(path), False, reason=f"only {len(img)} corners found"))
             continue
-        views.append(ViewPoints(str(path), displayed_to_sensor(img, o, sensor), obj, o, sensor,
-                                photo.exif.make, photo.exif.model))
+        views.append(ViewPoints(str(path), img, obj, o, sensor, photo.exif.make, photo.exif.model, photo.exif.lens))
     _check_one_camera(cameras)
     return views, failed
 
 
-def _check_one_camera(cameras) -> None:
-    """Refuse a set whose photos differ in sensor size or EXIF camera, naming the odd ones.
+def _most_common(values, first):
+    """The most common of ``values`` (ties: ``first`` when it is among them)."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], v == first))
 
-    ``cameras`` is a list of (path, (w, h) as stored, "make model" or ""). The reference is the
-    most common size (ties: the first photo's) and the most common non-empty camera name.
+
+def _lens_key(lens: dict):
+    # Focal lengths within the tolerance share a key (rounded on a log scale).
+    def bucket(v):
+        return None if not v else round(float(np.log(float(v)) / LENS_FOCAL_TOLERANCE))
+    return (str(lens.get("lens_model", "")).strip().lower(), bucket(lens.get("focal_mm")), bucket(lens.get("focal_35mm")))
+
+
+def _check_one_camera(cameras) -> None:
+    """Refuse a set whose photos differ in sensor size, EXIF camera or EXIF lens, naming the odd ones.
+
+    ``cameras`` is a list of (path, (w, h) as stored, "make model" or "", lens dict). The reference is the
+    most common size (ties: the first photo's), the most common non-empty camera name and lens.
     """
     if not cameras:
         return
-    sizes = Counter(s for _, s, _ in cameras)
-    ref_size = max(sizes, key=lambda s: (sizes[s], s == cameras[0][1]))
-    names = Counter(n for _, _, n in cameras if n)
-    ref_name = max(names, key=lambda n: names[n]) if names else ""
+    ref_size = _most_common([s for _, s, _, _ in cameras], cameras[0][1])
+    names = [n for _, _, n, _ in cameras if n]
+    ref_name = _most_common(names, names[0]) if names else ""
+    lenses = [lens for _, _, _, lens in cameras if lens]
+    ref_lens = {}
+    if lenses:
+        key = _most_common([_lens_key(x) for x in lenses], _lens_key(lenses[0]))
+        ref_lens = next(x for x in lenses if _lens_key(x) == key)
     odd = []
-    for path, size, name in cameras:
+    for path, size, name, lens in cameras:
         why = []
         if size != ref_size:
             why.append(f"{size[0]}x{size[1]}")
         if name and ref_name and name != ref_name:
             why.append(f"'{name}'")
+        if lens_mismatch(ref_lens, lens):
+            why.append(f"lens {describe_lens(lens)}")
         if why:
             odd.append(f"{Path(path).name} ({', '.join(why)})")
     if odd:
-        ref = f"{ref_size[0]}x{ref_size[1]}" + (f" from '{ref_name}'" if ref_name else "")
+        ref = (f"{ref_size[0]}x{ref_size[1]}" + (f" from '{ref_name}'" if ref_name else "")
+               + (f" with the lens {describe_lens(ref_lens)}" if ref_lens else ""))
         raise CalibrationError(
-            f"the photos are not all from one camera: most are {ref} as stored, but {'; '.join(odd)} differ "
-            "(another camera, another photo size or zoom, or pixels turned without an EXIF tag); "
-            "calibrate each camera and photo size from its own photos")
+            f"the photos are not all from one camera and lens: {len(cameras) - len(odd)} of {len(cameras)} are "
+            f"{ref} as stored, but {'; '.join(odd)} differ "
+            "(another camera, another lens or zoom, another photo size, or pixels turned without an EXIF tag); "
+            "calibrate each camera, lens and photo size from its own photos")
 
 
 def orientation_note(views) -> str:

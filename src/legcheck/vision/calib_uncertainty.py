@@ -7,8 +7,8 @@ Two estimates of the spread of (fx, fy, cx, cy, k1, k2, p1, p2, k3):
   It is what ``calibrateCameraExtended`` reports as standard deviations, kept here as a full
   9x9 matrix so the strong correlations (fx with fy, k1 with k2 and k3) survive. It assumes
   the model is exact and the corner errors independent.
-- **A bootstrap over views**: the photos are resampled with replacement and the camera
-  recalibrated; the spread of the results is what another set of photos like these would give.
+- **A bootstrap over views**: the photos (groups of near-copies as one) are resampled with
+  replacement and the camera recalibrated; the spread of the results is what another set of photos like these would give.
   It sees what the covariance cannot: a view that does not fit the model, corner errors that
   are correlated within a view, a set whose answer hangs on one or two photos.
 
@@ -176,8 +176,16 @@ def _residuals_and_covariance(obj32, img32, K, dist, rvecs, tvecs):
 
 
 def bootstrap_params(obj_list, img_list, image_size, fit: Fit, resamples: int = BOOTSTRAP_RESAMPLES,
-                     seed: int = 0) -> np.ndarray:
+                     seed: int = 0, groups=None) -> np.ndarray:
     """Intrinsics recalibrated from ``resamples`` resamples of the views (with replacement).
+
+    Parameters
+    ----------
+    groups : list of list of int, optional
+        Views that are near-copies of each other (:func:`legcheck.vision.calib_checks.near_copy_groups`):
+        a group is resampled as one unit, so copies of one view do not pass for independent
+        evidence (six copies of a photo would otherwise give a spread of zero). None: every view
+        its own group.
 
     Returns
     -------
@@ -187,9 +195,10 @@ def bootstrap_params(obj_list, img_list, image_size, fit: Fit, resamples: int = 
         on the threads.
     """
     cv = cv2()
-    n = len(obj_list)
+    groups = [[i] for i in range(len(obj_list))] if groups is None else [list(g) for g in groups]
+    k = len(groups)
     rng = np.random.default_rng(seed)
-    draws = [rng.integers(0, n, n) for _ in range(resamples)]
+    draws = [np.concatenate([groups[g] for g in rng.integers(0, k, k)]).astype(int) for _ in range(resamples)]
     obj32, img32 = _as32(obj_list, img_list)
     size = tuple(int(v) for v in image_size)
     out = np.full((resamples, 9), np.nan)

@@ -15,27 +15,34 @@ judged (:mod:`.calib_checks`): named warnings, a grade, and where the corners fe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from .calib_checks import (ASPECT_TOLERANCE, CalibrationWarning, Coverage, check_coverage, check_intrinsics, check_views,
-                           coverage_advice, frame_coverage, grade_of, write_coverage_png)
-from .calib_photos import ViewResult, dropped_note, orientation_note, read_views, sensor_to_displayed
+                           frame_coverage, grade_of, near_copy_groups, write_coverage_png)
+from .calib_photos import (ViewResult, check_paths, dropped_note, orientation_note, pattern_name, read_views,
+                           sensor_to_displayed)
+from .calib_summary import summary_text
 from .calib_uncertainty import (BOOTSTRAP_RESAMPLES, bootstrap_covariance, bootstrap_params, fit_views,
                                 larger_covariance, square_pixel_fit)
 from .camera import CameraProfile
+from .camera_checks import camera_problem
 from .estimate import estimate_camera  # noqa: F401 - the pipeline and the benchmark import it from here
 from .intrinsics import INTRINSIC_PARAMS
-from ..errors import CalibrationError
-from ..targets.spec import BoardSpec
+from ..errors import CalibrationError, PatternNotFoundError, UsageError
+from ..targets.spec import BoardSpec, check_square_mm
 
 MIN_VIEWS = 5
 #: A view is dropped when its RMS error exceeds this many times the median view's (and 1 px).
 OUTLIER_FACTOR = 3.0
 #: RMS reprojection error above which the set is flagged (board not flat, blur).
 HIGH_RMS_PX = 1.0
+#: RMS reprojection error above which the result is no camera at all (refused): the corners do not
+#: fit one pinhole camera (a pattern found wrongly, photos of several cameras).
+MAX_RMS_PX = 3.0
 
 
 @dataclass(frozen=True)
@@ -68,24 +75,9 @@ class CalibrationResult:
     points_px: tuple = field(default=(), repr=False)
 
     def summary(self) -> str:
-        """What ``legcheck calibrate`` prints: grade, fit, each value with its 1-sigma, views, warnings."""
-        p = self.profile
-        std = np.sqrt(np.diag(p.intrinsics_covariance()))
-        val = p.params()
-        n_out = sum(1 for v in self.views if not v.used)
-        n_w = len(self.warnings)
-        lines = [f"Camera profile grade: {self.grade.upper()}" + (f" ({n_w} warning{'s' * (n_w != 1)})" if n_w else ""),
-                 f"RMS reprojection error {p.rms_px:.3f} px over {p.n_views} photos" + (f" ({n_out} not used)" if n_out else ""),
-                 "  " + "  ".join(f"{n} {v:.1f} +/- {s:.1f}" for n, v, s in zip(INTRINSIC_PARAMS, val[:4], std[:4])) + " px",
-                 "  " + "  ".join(f"{n} {v:.4f} +/- {s:.4f}" for n, v, s in zip(INTRINSIC_PARAMS[4:], val[4:], std[4:])),
-                 "  (+/- 1 sigma: the larger of OpenCV's covariance and a bootstrap over the photos)"]
-        for v in self.views:
-            name = Path(v.path).name
-            lines.append(f"  {name}: {v.rms_px:.3f} px, {v.n_points} corners" if v.used else f"  {name}: not used - {v.reason}")
-        if self.coverage is not None:
-            lines.append("Coverage: " + (coverage_advice(self.coverage) or "every part of the frame has corners"))
-        lines += [f"  [{w.code}] {w.message}" for w in self.warnings]
-        return "\n".join(lines)
+        """What ``legcheck calibrate`` prints: a plain first line, the grade, each value with its 1-sigma,
+        the photos, the warnings (:func:`legcheck.vision.calib_summary.summary_text`)."""
+        return summary_text(self)
 
     def to_json(self) -> dict:
         """The ``--json`` output: fit, views, grade, warnings and the stated standard deviations."""
@@ -159,27 +151,34 @@ def _model_covariance(fit, used, sensor_size) -> tuple[np.ndarray, float | None]
     return np.outer(d, d), ratio
 
 
-def _stated_covariance(fit, used, sensor_size, resamples: int, seed: int):
+def _stated_covariance(fit, used, sensor_size, resamples: int, seed: int, groups):
     """(stated covariance (9, 9), its parts {"opencv", "bootstrap", "model"}, resamples fitted, board ratio)."""
     samples = bootstrap_params([v.board_mm for v in used], [v.sensor_px for v in used], sensor_size, fit,
-                               resamples, seed)
+                               resamples, seed, groups)
     model, ratio = _model_covariance(fit, used, sensor_size)
     parts = {"opencv": fit.covariance, "bootstrap": bootstrap_covariance(samples), "model": model}
     return larger_covariance(parts["opencv"], parts["bootstrap"]) + model, parts, int(len(samples)), ratio
 
 
-def _judge(frame: CameraProfile, std: np.ndarray, fit, used, dropped, coverage,
+def _judge(frame: CameraProfile, std: np.ndarray, fit, used, dropped, duplicates, coverage,
            board_ratio: float | None) -> list[CalibrationWarning]:
     """Every check on the calibrated camera (in the profile's frame), its views and its coverage."""
+    mixed = orientation_note(used)
+    # Which way up "top-left" is, when portrait and landscape photos were mixed.
+    frame_of = used[0].name if mixed else ""
     warnings = (check_intrinsics(frame.params(), std, frame.image_size, board_ratio)
-                + check_views(fit.rvecs, fit.tvecs, [v.name for v in used]) + check_coverage(coverage))
+                + check_views(fit.rvecs, fit.tvecs, [v.name for v in used]) + check_coverage(coverage, frame_of))
     if fit.rms_px > HIGH_RMS_PX:
         warnings.append(CalibrationWarning("high_rms", "usable", (
             f"the RMS reprojection error is {fit.rms_px:.2f} px (over {HIGH_RMS_PX:g}): the board may not lie flat, "
             "or photos are blurred; flatten the board on a hard surface and hold the phone still")))
     warnings += [CalibrationWarning("outlier_view", "info", dropped_note(v)) for v in dropped]
-    if orientation_note(used):
-        warnings.append(CalibrationWarning("mixed_orientations", "info", orientation_note(used)))
+    if duplicates:
+        listed = ", ".join(f"{Path(v.path).name} (= {Path(v.duplicate_of).name})" for v in duplicates)
+        warnings.append(CalibrationWarning("duplicate_photos", "info", (
+            f"{listed}: the same file{'s' * (len(duplicates) > 1)} given again, counted once; a copy adds nothing")))
+    if mixed:
+        warnings.append(CalibrationWarning("mixed_orientations", "info", mixed))
     return warnings
 
 
@@ -219,8 +218,16 @@ def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[in
 
     Raises
     ------
+    UsageError
+        A chessboard without a sensible size or square size.
+    ImageReadError
+        A photo's path does not exist (exit 3; before anything is read).
+    PatternNotFoundError
+        No photo shows the pattern (exit 7): its size or dictionary is probably given wrongly.
     CalibrationError
-        Fewer than 5 usable photos, or photos from more than one camera (the odd ones named).
+        Fewer than 5 usable, distinct photos (copies of one file count once, near-copies as one
+        view); photos from more than one camera or lens (the odd ones named); or a result that is
+        no camera (RMS error over :data:`MAX_RMS_PX`, or a stated uncertainty ``measure`` would refuse).
 
     References
     ----------
@@ -228,45 +235,127 @@ def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[in
     """
     from ..targets.spec import DEFAULT_BOARD
 
-    if chessboard is not None and not square_mm:
-        raise CalibrationError("a chessboard needs its square size in millimetres")
+    chessboard, square_mm = _check_pattern(chessboard, square_mm)
     board = board or DEFAULT_BOARD
+    paths = list(paths)
+    check_paths(paths)
     views, failed = read_views(paths, board, chessboard, square_mm, progress)
+    duplicates = [v for v in failed if v.duplicate_of]
+    if not views and len(duplicates) < len(failed):
+        raise PatternNotFoundError(
+            f"no photo shows {pattern_name(board, chessboard)}: check the pattern's size"
+            + (" (inner corners, one fewer than the squares each way)" if chessboard
+               else ", dictionary and layout (boards from other tools often use the legacy layout)")
+            + "; if they are right, take the photos in even light without glare, sharp, with the whole pattern "
+            "large in the frame", chessboard=chessboard is not None, views=_in_order(paths, failed))
     sensor_size = views[0].sensor_size if views else None
     fit, used, dropped = _fit_dropping_outliers(views, sensor_size)
     if fit is None:
-        reasons = "; ".join(f"{Path(v.path).name}: {v.reason}" for v in failed + dropped)
-        raise CalibrationError(f"only {len(used)} usable calibration photos (need {MIN_VIEWS}); "
-                               f"take more photos of the board from different angles. {reasons}".strip())
-    cov, parts, n_boot, board_ratio = _stated_covariance(fit, used, sensor_size, resamples, seed)
+        raise CalibrationError(_too_few(paths, used, failed, dropped), views=_in_order(paths, failed + dropped))
+    groups = near_copy_groups(fit.rvecs, fit.tvecs)
+    if len(groups) < MIN_VIEWS:
+        copies = "; ".join(", ".join(used[i].name for i in g) for g in groups if len(g) > 1)
+        raise CalibrationError(
+            f"only {len(groups)} distinct views among {len(used)} usable photos (need {MIN_VIEWS}): near-copies "
+            f"({copies}) count as one view each group; move the phone and tilt the board differently between photos",
+            views=_in_order(paths, failed + dropped))
+    cov, parts, n_boot, board_ratio = _stated_covariance(fit, used, sensor_size, resamples, seed, groups)
     sensor = CameraProfile.from_arrays(sensor_size, fit.K, fit.dist, covariance=tuple(float(v) for v in cov.ravel()))
+    _check_is_a_camera(sensor, fit, paths, failed + dropped)
     o = views[0].orientation
     frame = sensor.reoriented(o) if o != 1 else sensor
     std = np.sqrt(np.diag(frame.intrinsics_covariance()))
     points = tuple(sensor_to_displayed(v.sensor_px, o, sensor_size) for v in used)
     coverage = frame_coverage(points, frame.image_size)
-    warnings = _judge(frame, std, fit, used, dropped, coverage, board_ratio)
+    warnings = _judge(frame, std, fit, used, dropped, duplicates, coverage, board_ratio)
     grade = grade_of(warnings)
     make, model = _camera_name(used)
     extra = {
         "pattern": ({"kind": "chessboard", "inner_corners": list(chessboard), "square_mm": square_mm}
                     if chessboard else board.to_dict()),
+        "lens": _lens_of(used),
         "per_view_rms_px": {v.name: round(float(e), 4) for v, e in zip(used, fit.per_view_rms_px)},
         "quality": {"grade": grade, "warnings": [w.to_json() for w in warnings]},
         "uncertainty": {"params": list(INTRINSIC_PARAMS), "stated_std": [float(v) for v in std],
                         **{f"{k}_std": _std_in_frame(c, sensor, o) for k, c in parts.items()},
-                        "bootstrap_resamples": n_boot,
-                        "method": "covariance = the larger of OpenCV's and the bootstrap's along every direction, "
-                                  "plus d d^T when fx/fy is off 1 (d: to the square-pixel reading)",
+                        "bootstrap_resamples": n_boot, "distinct_views": len(groups),
+                        "method": "covariance = the larger of OpenCV's and the bootstrap's (over groups of "
+                                  "near-copies) along every direction, plus d d^T when fx/fy is off 1 "
+                                  "(d: to the square-pixel reading)",
                         "board_print_ratio": board_ratio},
         "coverage": coverage.to_json(),
     }
     profile = replace(frame, std_intrinsics=tuple(float(v) for v in std[:4]), std_dist=tuple(float(v) for v in std[4:]),
                       rms_px=fit.rms_px, n_views=len(used), make=make, model=model, name=name, extra=extra)
     results = [ViewResult(v.path, True, float(e), len(v.sensor_px)) for v, e in zip(used, fit.per_view_rms_px)]
+    return CalibrationResult(profile, _in_order(paths, results + failed + dropped), tuple(warnings), grade, coverage,
+                             points)
+
+
+def _check_pattern(chessboard, square_mm):
+    """(chessboard inner corners or None, square side mm or None), checked.
+
+    Raises
+    ------
+    UsageError
+        A chessboard under 3x3 inner corners (OpenCV finds none smaller), or without a square size
+        within :data:`legcheck.targets.spec.SQUARE_MM_RANGE`.
+    """
+    if chessboard is None:
+        return None, None
+    try:
+        cols, rows = (int(v) for v in chessboard)
+    except (TypeError, ValueError):
+        raise UsageError(f"chessboard must be two whole numbers (inner corners across, down), got {chessboard!r}") from None
+    if not (3 <= cols <= 100 and 3 <= rows <= 100):
+        raise UsageError(f"a chessboard's inner corners must be 3 to 100 each way, got {cols}x{rows}")
+    if square_mm is None:
+        raise UsageError("a chessboard needs its square size in millimetres")
+    return (cols, rows), check_square_mm(square_mm, "the chessboard's square_mm")
+
+
+def _in_order(paths, results) -> tuple:
     order = {str(p): i for i, p in enumerate(paths)}
-    all_views = sorted(results + failed + dropped, key=lambda v: order.get(v.path, 0))
-    return CalibrationResult(profile, tuple(all_views), tuple(warnings), grade, coverage, points)
+    return tuple(sorted(results, key=lambda v: order.get(v.path, 0)))
+
+
+def _too_few(paths, used, failed, dropped) -> str:
+    """One line: how many photos were usable, why the rest were not (counted), what to do."""
+    reasons = {}
+    for v in failed + dropped:
+        why = ("copies of another photo" if v.duplicate_of else "show no pattern" if v.reason == "pattern not found"
+               else "were left out (error stood out)" if v in dropped else "could not be used")
+        reasons[why] = reasons.get(why, 0) + 1
+    counted = ", ".join(f"{n} {why}" for why, n in reasons.items())
+    return (f"only {len(used)} of {len(paths)} photos are usable calibration photos (need {MIN_VIEWS})"
+            + (f": {counted}" if counted else "") + "; take more photos of the pattern from different angles")
+
+
+def _check_is_a_camera(sensor: CameraProfile, fit, paths, not_used) -> None:
+    """Refuse a calibration that is no camera: what ``measure`` would refuse to load, or corners that
+    do not fit one pinhole camera (:data:`MAX_RMS_PX`).
+
+    Raises
+    ------
+    CalibrationError
+        With the RMS error and the focal length's stated uncertainty.
+    """
+    cov = sensor.intrinsics_covariance()
+    problem = camera_problem(sensor.image_size, sensor.K, sensor.dist, cov=cov)
+    if not problem and fit.rms_px > MAX_RMS_PX:
+        problem = f"the corners do not fit one camera (RMS error {fit.rms_px:.1f} px, over {MAX_RMS_PX:g} px)"
+    if problem:
+        fx, sfx = sensor.K[0, 0], math.sqrt(max(cov[0, 0], 0.0))
+        raise CalibrationError(
+            f"the calibration failed: {problem} (RMS error {fit.rms_px:.2f} px, fx {fx:.0f} +/- {sfx:.0f} px); "
+            "take sharp photos with the whole pattern large in the frame, tilted 20-45 degrees in different "
+            "directions (a pattern with more corners helps)", views=_in_order(paths, not_used))
+
+
+def _lens_of(views) -> dict:
+    """The EXIF lens the used photos share ({} when none says): the profile's ``lens``."""
+    lenses = [v.lens for v in views if v.lens]
+    return dict(lenses[0]) if lenses else {}
 
 
 def _camera_name(views) -> tuple[str, str]:

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import CameraProfileError
 from ..fileio import PUBLIC, atomic_write, make_private_dir
+from .camera_checks import camera_problem, describe_lens, lens_mismatch
 from .intrinsics import INTRINSIC_PARAMS, draw_params
 
 PROFILE_KIND = "legcheck-camera-profile"
@@ -246,15 +247,9 @@ class CameraProfile:
             cov = None if d.get("covariance") is None else np.array(d["covariance"], dtype=np.float64).reshape(9, 9)
         except (KeyError, TypeError, ValueError) as exc:
             raise CameraProfileError(f"{path}: camera profile is incomplete ({exc}); recalibrate with 'legcheck calibrate'") from None
-        w, h = size if len(size) == 2 else (0, 0)
-        ok = (w > 0 and h > 0 and np.all(np.isfinite(K)) and np.all(np.isfinite(dist)) and dist.size in (4, 5, 8)
-              and K[0, 0] > 0 and K[1, 1] > 0 and 0.1 < K[0, 0] / K[1, 1] < 10
-              and -0.5 * w < K[0, 2] < 1.5 * w and -0.5 * h < K[1, 2] < 1.5 * h and K[2, 2] == 1
-              and all(math.isfinite(v) and v >= 0 for v in std + std_dist)
-              and (cov is None or (np.all(np.isfinite(cov)) and np.allclose(cov, cov.T, rtol=1e-6, atol=0)
-                                   and np.all(np.diag(cov) >= 0))))
-        if not ok:
-            raise CameraProfileError(f"{path}: camera profile values are not a valid camera; recalibrate with 'legcheck calibrate'")
+        problem = camera_problem(size, K, dist, std, std_dist, cov)
+        if problem:
+            raise CameraProfileError(f"{path}: {problem}; recalibrate with 'legcheck calibrate'")
         known = {"kind", "version", "name", "image_size", "orientation", "make", "model", "camera_matrix",
                  "dist_coeffs", "std_intrinsics", "std_dist", "covariance", "covariance_params", "rms_px", "n_views"}
         return cls.from_arrays(size, K, dist[:5], std_intrinsics=std + (0.0,) * (4 - len(std)),
@@ -329,7 +324,7 @@ def _same_aspect(a, b, tol=0.004) -> bool:
 
 
 def adapt_profile(profile: CameraProfile, photo_size, orientation: int = 1, raw_size=None,
-                  photo_camera: str = "") -> list[CameraProfile]:
+                  photo_camera: str = "", photo_lens: dict | None = None) -> list[CameraProfile]:
     """Intrinsics of ``profile`` for a photo, as one or more candidates.
 
     Parameters
@@ -343,6 +338,9 @@ def adapt_profile(profile: CameraProfile, photo_size, orientation: int = 1, raw_
         (width, height) as stored, before orientation.
     photo_camera : str
         EXIF "make model" of the photo, "" when absent.
+    photo_lens : dict, optional
+        The photo's lens as EXIF says (:attr:`legcheck.vision.imageio.ExifInfo.lens`); compared with
+        the lens of the profile's calibration photos (its ``lens`` field) where both say.
 
     Returns
     -------
@@ -353,11 +351,18 @@ def adapt_profile(profile: CameraProfile, photo_size, orientation: int = 1, raw_
     Raises
     ------
     CameraProfileError
-        Another camera (EXIF make/model differ) or another aspect ratio (cropped).
+        Another camera (EXIF make/model differ), another lens or zoom of it (EXIF lens model or
+        focal lengths differ), or another aspect ratio (cropped).
     """
     if profile.camera_name and photo_camera and profile.camera_name.lower() != photo_camera.lower():
         raise CameraProfileError(f"the camera profile is for '{profile.camera_name}' but the photo is from "
                                  f"'{photo_camera}'; use that camera's profile or calibrate this one")
+    lens = profile.extra.get("lens") or {}
+    if lens_mismatch(lens, photo_lens):
+        raise CameraProfileError(
+            f"the camera profile is for the lens {describe_lens(lens)} but the photo was taken with "
+            f"{describe_lens(photo_lens)}: another lens or zoom of the phone changes the camera's geometry; "
+            "use a profile made with this lens (calibrate it at the same zoom), or measure without the profile")
     sensor = profile.reoriented(profile.orientation, inverse=True) if profile.orientation != 1 else profile
     raw = tuple(raw_size) if raw_size else tuple(photo_size)
     sw, sh = sensor.image_size

@@ -1,4 +1,9 @@
-"""Is a photo of another size than its camera profile resized, or cropped? Asked of the board.
+"""Does a camera profile fit this photo? Asked of the board: a resize or a crop, and the focal length.
+
+A profile of another lens or zoom is refused (:func:`check_focal`): the board's own perspective and
+EXIF's 35 mm-equivalent focal length are compared with the profile's.
+
+Is a photo of another size than its camera profile resized, or cropped?
 
 A resized photo (the phone's lower-resolution mode, a messaging app) keeps the field of view: its
 focal length in pixels scales with the size. A cropped photo keeps the focal length in pixels and
@@ -22,6 +27,7 @@ another size than its profile is refused too; measuring it without the profile r
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -123,3 +129,131 @@ def confirm_resized(profile: CameraProfile, resized: CameraProfile, board_mm: np
             "a crop changes the camera's geometry; measure the photo as the phone saved it, or measure without "
             "the camera profile")
     return rms_resized
+
+
+#: The board's own focal length and the profile's must agree within this many standard deviations.
+FOCAL_AGREEMENT_SIGMAS = 4.0
+#: One view's focal length is known no better than this (relative, 1-sigma): OpenCV's figure assumes
+#: a perfect model, and a board lies never quite flat.
+BOARD_FOCAL_FLOOR = 0.02
+#: ... and the board must fit its own focal length clearly better: RMS this many times (plus
+#: :data:`MIN_NOISE_PX`) below the profile's.
+FOCAL_RMS_RATIO = 2.0
+#: EXIF's 35 mm-equivalent focal length and the profile's agree within this (relative) for one lens;
+#: a phone's lenses differ by 40 % or more (0.5x, 1x, 2x, 3x), its rounding and crop by a few %.
+EXIF_FOCAL_TOLERANCE = 0.15
+
+
+def board_focal_px(camera: CameraProfile, board_mm: np.ndarray, corners_px: np.ndarray) -> tuple[float, float] | None:
+    """The focal length the board's perspective implies in this photo, with its 1-sigma, px.
+
+    The principal point, fx/fy and distortion are the profile's; only the focal length is fitted
+    (Zhang's constraint of one homography). From straight above the board hardly fixes it: the
+    1-sigma then is large, and no disagreement can be shown.
+
+    Parameters
+    ----------
+    camera : CameraProfile
+        The profile adapted to the photo.
+    board_mm : ndarray, shape (N, 3)
+        Board corners, board frame, mm.
+    corners_px : ndarray, shape (N, 2)
+        Their photo pixels.
+
+    Returns
+    -------
+    (float, float) or None
+        fx and its 1-sigma (at least :data:`BOARD_FOCAL_FLOOR` of it), px; None when the fit fails.
+
+    References
+    ----------
+    Zhang, "A flexible new technique for camera calibration", IEEE TPAMI 22(11), 2000; OpenCV
+    ``calibrateCameraExtended``.
+    """
+    from .._cv import cv2
+
+    cv = cv2()
+    flags = (cv.CALIB_USE_INTRINSIC_GUESS | cv.CALIB_FIX_PRINCIPAL_POINT | cv.CALIB_FIX_ASPECT_RATIO
+             | cv.CALIB_FIX_TANGENT_DIST | cv.CALIB_FIX_K1 | cv.CALIB_FIX_K2 | cv.CALIB_FIX_K3)
+    try:
+        _, K, _, _, _, std, _, _ = cv.calibrateCameraExtended(
+            [np.asarray(board_mm, np.float32)], [np.asarray(corners_px, np.float32)], tuple(camera.image_size),
+            camera.K.copy(), np.asarray(camera.dist, np.float64).copy(), flags=flags)
+    except cv.error:
+        return None
+    f = float(K[0, 0])
+    s = np.asarray(std, np.float64).ravel()[:2]  # with the aspect ratio fixed, OpenCV states fx's spread under fy
+    sigma = float(np.nanmax(s)) if np.isfinite(s).any() else float("inf")
+    if not (f > 0 and np.isfinite(f)):
+        return None
+    return f, max(sigma, BOARD_FOCAL_FLOOR * f)
+
+
+def check_focal(camera: CameraProfile, board_mm: np.ndarray, corners_px: np.ndarray,
+                exif_focal_px: float | None = None) -> None:
+    """Refuse a profile whose focal length this photo contradicts: another camera, lens or zoom.
+
+    A profile of another lens fits the board's corners about as well as the right one (a plane's
+    perspective absorbs much of a focal error), yet measures heights wrongly. Two witnesses are
+    asked: the board's own perspective (:func:`board_focal_px`: refused when the two focal lengths
+    differ by more than :data:`FOCAL_AGREEMENT_SIGMAS` and the board fits its own clearly better,
+    :data:`FOCAL_RMS_RATIO`), and EXIF's 35 mm-equivalent focal length (within
+    :data:`EXIF_FOCAL_TOLERANCE`).
+
+    Parameters
+    ----------
+    camera : CameraProfile
+        The profile adapted to the photo (its focal length's 1-sigma counts too).
+    board_mm, corners_px : ndarray
+        As for :func:`board_focal_px`.
+    exif_focal_px : float, optional
+        The focal length EXIF's 35 mm-equivalent implies for this photo, px.
+
+    Raises
+    ------
+    CameraProfileError
+        Either witness disagrees with the profile (exit 6); the message gives both focal lengths.
+    """
+    fx = float(camera.K[0, 0])
+    why = None
+    if exif_focal_px and abs(exif_focal_px / fx - 1) > EXIF_FOCAL_TOLERANCE:
+        why = f"the photo's EXIF says {exif_focal_px:.0f} px ({100 * abs(exif_focal_px / fx - 1):.0f} % apart)"
+    fit = board_focal_px(camera, board_mm, corners_px) if why is None else None
+    if fit is not None:
+        from ..geometry import solve_board_pose
+
+        f_board, s_board = fit
+        s_profile = math.sqrt(max(float(camera.intrinsics_covariance()[0, 0]), 0.0))
+        sigma = math.hypot(s_board, s_profile)
+        K = camera.K.copy()
+        K[1, 1] *= f_board / K[0, 0]
+        K[0, 0] = f_board
+        rms_profile = solve_board_pose(board_mm, corners_px, camera.K, camera.dist)[1]
+        rms_board = solve_board_pose(board_mm, corners_px, K, camera.dist)[1]
+        # Both: the two focal lengths differ beyond their spreads, and the board's clearly fits better (from
+        # straight above a plane fits any focal length alike, and the fitted one can run away).
+        if (abs(f_board - fx) > FOCAL_AGREEMENT_SIGMAS * sigma
+                and rms_profile > FOCAL_RMS_RATIO * rms_board + MIN_NOISE_PX):
+            why = (f"the board's perspective in this photo implies {f_board:.0f} +/- {s_board:.0f} px "
+                   f"({100 * abs(f_board / fx - 1):.0f} % apart, {abs(f_board - fx) / sigma:.1f} sigma; the board fits "
+                   f"it to {rms_board:.2f} px, the profile to {rms_profile:.2f} px)")
+    if why is not None:
+        raise CameraProfileError(
+            f"the camera profile's focal length ({fx:.0f} px) does not match this photo: {why}; the profile is for "
+            "another camera, lens or zoom; use this camera's profile (calibrated at this zoom), or measure "
+            "without the profile")
+
+
+def profile_grade_warnings(profile: CameraProfile) -> list[str]:
+    """The measurement's warning for a profile graded poor when it was made ([] otherwise).
+
+    A poor profile is still measured with: its stated uncertainty is drawn in the Monte Carlo, so
+    the bound widens by what the profile does not know; the warning says so and names its faults.
+    """
+    quality = profile.extra.get("quality") or {}
+    if str(quality.get("grade", "")).lower() != "poor":
+        return []
+    codes = [w.get("code", "") for w in quality.get("warnings", []) if w.get("severity") == "poor"]
+    why = f" ({', '.join(c for c in codes if c)})" if any(codes) else ""
+    return [f"the camera profile was graded POOR when it was made{why}: the bound includes its uncertainty and is "
+            "wider than a good profile gives; recalibrate with better photos"]

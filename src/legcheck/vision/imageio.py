@@ -37,7 +37,8 @@ class ExifInfo:
     displayed 90 degrees clockwise, ...); ``raw_size`` is (width, height) of the
     pixels as stored, before orientation; ``pixel_size`` is the (width, height) EXIF
     records (PixelXDimension, PixelYDimension: the size the camera wrote; an editor that
-    crops or resizes may leave it stale), None when absent.
+    crops or resizes may leave it stale), None when absent; ``lens_model`` is EXIF's LensModel
+    ("" when absent): with ``focal_mm`` and ``focal_35mm`` it tells a phone's lenses apart.
     """
 
     orientation: int = 1
@@ -47,11 +48,20 @@ class ExifInfo:
     focal_35mm: float | None = None
     raw_size: tuple[int, int] | None = None
     pixel_size: tuple[int, int] | None = None
+    lens_model: str = ""
 
     @property
     def camera_name(self) -> str:
         """Make and model, e.g. "Apple iPhone 13" ("" when the photo says neither)."""
         return " ".join(s for s in (self.make.strip(), self.model.strip()) if s)
+
+    @property
+    def lens(self) -> dict:
+        """Which of the phone's lenses (and zoom) took the photo, as EXIF says: ``focal_mm``
+        (FocalLength), ``focal_35mm`` (FocalLengthIn35mmFilm) and ``lens_model`` (LensModel), each
+        only when present ({} when none is)."""
+        out = {"focal_mm": self.focal_mm, "focal_35mm": self.focal_35mm, "lens_model": self.lens_model}
+        return {k: v for k, v in out.items() if v}
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,7 @@ def _exif_info(ex, raw_size) -> ExifInfo:
         focal_35mm=num(sub.get(_FOCAL_35MM)),
         raw_size=raw_size,
         pixel_size=(int(px_w), int(px_h)) if px_w and px_h else None,
+        lens_model=str(sub.get(_LENS_MODEL, "") or "").strip("\x00 "),
     )
 
 

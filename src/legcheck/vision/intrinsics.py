@@ -15,7 +15,8 @@ def draw_params(params: np.ndarray, cov: np.ndarray, image_size, rng: np.random.
     """``n`` cameras drawn from a normal about ``params`` (9,) with covariance ``cov`` (9, 9).
 
     A lens maps radii monotonically across its frame; a draw whose radial distortion folds back
-    inside the image (with a 10 % margin) is no camera, and breaks undistortion: it is drawn
+    inside the image (with a 10 % margin) is no camera, and breaks undistortion; nor is one with a
+    focal length not positive, fx/fy beyond 2, or the principal point off the image: each is drawn
     again, from a child stream, so ``rng`` advances by the same amount for every covariance
     (paired Monte Carlo runs, one with the intrinsics exact, see :func:`uncertainty_breakdown`).
 
@@ -31,8 +32,14 @@ def draw_params(params: np.ndarray, cov: np.ndarray, image_size, rng: np.random.
     again = np.random.default_rng(rng.integers(2 ** 63))
     # Judge the draws only where the profile's own distortion is a lens (see fold_radius).
     r_max = min(1.1 * max_radius(params, image_size), fold_radius(params))
+    w_px, h_px = image_size
     for _ in range(50):
-        bad = ~radial_monotonic(p[:, 4], p[:, 5], p[:, 8], r_max)
+        # No lens: distortion folding back, a focal length not positive (or pixels far from square),
+        # a principal point off the image.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bad = (~radial_monotonic(p[:, 4], p[:, 5], p[:, 8], r_max) | ~(p[:, 0] > 0) | ~(p[:, 1] > 0)
+                   | ~((p[:, 0] < 2 * p[:, 1]) & (p[:, 1] < 2 * p[:, 0]))
+                   | ~((p[:, 2] > 0) & (p[:, 2] < w_px) & (p[:, 3] > 0) & (p[:, 3] < h_px)))
         if not bad.any():
             break
         p[bad] = params[None] + (again.normal(size=(int(bad.sum()), 9)) * root) @ U.T
