@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .calib_checks import (ASPECT_TOLERANCE, CalibrationWarning, Coverage, check_coverage, check_intrinsics, check_views,
-                           coverage_advice, frame_coverage, grade_of, write_coverage_png)
+                           coverage_advice, coverage_png, frame_coverage, grade_of)
 from .calib_photos import ViewResult, dropped_note, orientation_note, read_views, sensor_to_displayed
 from .calib_uncertainty import (BOOTSTRAP_RESAMPLES, bootstrap_covariance, bootstrap_params, fit_views,
                                 larger_covariance, square_pixel_fit)
@@ -104,22 +104,65 @@ def coverage_png_path(profile_path) -> Path:
     return profile_path.with_name(profile_path.stem + "-coverage.png")
 
 
-def save_calibration(result: CalibrationResult, profile_path) -> tuple[Path, Path]:
-    """Write the profile JSON and its coverage picture beside it; return (profile path, PNG path).
+def calibration_outputs(profile_path, overwrite: bool = False, inputs=()):
+    """The two files a calibration writes (profile JSON, coverage PNG), checked now under the one output rule.
+
+    Call it before :func:`calibrate_photos`: a path that would be refused is refused before
+    the long calibration, not after it.
+
+    Parameters
+    ----------
+    profile_path : str or Path
+    overwrite : bool
+        Replace existing files (``--force``).
+    inputs : iterable of str or Path
+        The calibration photos (never replaced).
+
+    Returns
+    -------
+    legcheck.outputs.OutputFiles
+        Both paths claimed; pass it to :func:`save_calibration`.
 
     Raises
     ------
-    FileAccessError
-        A file cannot be written.
+    UsageError, OutputExistsError, FileAccessError
+        As :func:`legcheck.outputs.check_output`, for either file.
     """
+    from ..outputs import OutputFiles
+
+    files = OutputFiles(overwrite=overwrite, inputs=inputs)
+    files.claim(profile_path)  # first: an empty or forbidden path is named as given
+    files.claim(coverage_png_path(profile_path))
+    return files
+
+
+def save_calibration(result: CalibrationResult, profile_path, files=None) -> tuple[Path, Path]:
+    """Write the profile JSON and its coverage picture beside it, both or neither; return (profile path, PNG path).
+
+    Parameters
+    ----------
+    result : CalibrationResult
+    profile_path : str or Path
+    files : legcheck.outputs.OutputFiles, optional
+        From :func:`calibration_outputs` (default: made here, replacing nothing).
+
+    Raises
+    ------
+    UsageError, OutputExistsError, FileAccessError
+        A path is refused by the rule, or a file cannot be written (then neither is left).
+    """
+    from ..fileio import PUBLIC
+
+    files = files if files is not None else calibration_outputs(profile_path)
     profile_path = Path(profile_path)
     png = coverage_png_path(profile_path)
     p = result.profile
     extra = dict(p.extra)
     extra["coverage"] = {**extra.get("coverage", {}), "png": png.name}
-    replace(p, extra=extra).save(profile_path)
     title = f"{p.name or 'camera'}: {len(result.points_px)} photos, grade {result.grade}"
-    write_coverage_png(png, result.points_px, result.coverage, title)
+    with files:
+        files.write(profile_path, replace(p, extra=extra).json_text(), PUBLIC)
+        files.write(png, coverage_png(result.points_px, result.coverage, title), PUBLIC)
     return profile_path, png
 
 
