@@ -23,7 +23,7 @@ test: $(STAMP)
 
 # The measuring benchmark, then the web server under load (its section is put into RESULTS.md).
 bench: $(STAMP)
-	$(BIN)/legcheck bench --json bench/results.json --results bench/RESULTS.md
+	$(BIN)/legcheck bench --json bench/results.json --results bench/RESULTS.md --force
 	$(BIN)/python benchmarks/web_load.py --json bench/web_load.json --results bench/RESULTS.md
 
 bench-backends: $(STAMP)

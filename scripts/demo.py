@@ -47,7 +47,7 @@ def measure_samples():
     for photo in photos:
         truth = json.loads(photo.with_suffix(".json").read_text())
         ann = OUT / (photo.stem + ".annotated.jpg")
-        m = json.loads(legcheck("measure", photo, "--camera", CAMERA, "--json", "--annotate", ann).stdout)
+        m = json.loads(legcheck("measure", photo, "--camera", CAMERA, "--json", "--annotate", ann, "--force").stdout)
         err = m["lld_mm"] - truth["lld_mm"]
         worst = max(worst, abs(err))
         side = "even" if m["short_leg"] == "even" else f"{m['short_leg']} short"

@@ -67,9 +67,9 @@ def main():
               left_tab=TabPlacement((50, 80, 100), tilt_deg=20), right_tab=TabPlacement((200, 84.5, 95), tilt_deg=20),
               jpeg_quality=88, seed=300)
     write_scene(s, samples / "portrait_right_short_4.5mm.jpg", exif=EXIF, stored_orientation=6)
-    write_targets(REPO / "calibration" / "targets")
+    write_targets(REPO / "calibration" / "targets", overwrite=True)
     subprocess.run([sys.executable, str(REPO / "cli.py"), "calibrate", *sorted(map(str, cal_dir.glob("*.jpg"))),
-                    "--out", str(REPO / "calibration" / "sample_phone.json")], check=True)
+                    "--out", str(REPO / "calibration" / "sample_phone.json"), "--force"], check=True)
 
 
 
@@ -154,7 +154,7 @@ def docs_images():
                [cv.IMWRITE_JPEG_QUALITY, 85])
     result = measure_photo(photo, camera=REPO / "calibration" / "sample_phone.json")
     tmp = img_dir / "annotated_full.jpg"
-    annotate(result, tmp)
+    annotate(result, tmp, overwrite=True)
     ann = cv.imread(str(tmp))
     tmp.unlink()
     cv.imwrite(str(img_dir / "annotated.jpg"), cv.resize(ann, (1200, 900), interpolation=cv.INTER_AREA),

@@ -154,6 +154,12 @@ class DuplicatePhotoError(RecordConflictError):
         self.index = index
 
 
+class OutputExistsError(RecordConflictError):
+    """An output file exists and replacing it was not asked for (the CLI names ``--force``)."""
+
+    code = "output_exists"
+
+
 class DatabaseError(LegcheckError):
     exit_code = 10
     code = "database"
@@ -170,6 +176,12 @@ class DatabaseDamagedError(DatabaseError):
 class IntegrityCheckError(LegcheckError):
     exit_code = 11
     code = "integrity"
+
+
+class PhotoIntegrityError(IntegrityCheckError):
+    """A stored photo's bytes do not match the SHA-256 it is stored under (a file swapped or altered)."""
+
+    code = "photo_integrity"
 
 
 class PdfError(LegcheckError):

@@ -7,6 +7,10 @@ directory fsynced. A rename replaces a symlink at the target itself, never the f
 to. A reader therefore sees the old file or the whole new one, never half of it, and a power
 cut leaves one of the two.
 
+A command's output files go through :mod:`legcheck.outputs`: the one rule of what may be
+written at all (never the records, an input or a device; an existing file only when asked),
+staged here and put in place all together or not at all.
+
 Files that hold patient data (reports, exports, backups, annotated copies, stored photos) are
 written with mode 0600 (:data:`PRIVATE`); the mode is set on the open descriptor, so the umask
 cannot widen it. Directories are created owner-only only when legcheck creates them; an
@@ -29,7 +33,8 @@ PRIVATE = 0o600
 PUBLIC = 0o644
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or link in ``directory`` durable (where the file system can)."""
     with contextlib.suppress(OSError):  # some file systems cannot fsync a directory
         fd = os.open(directory, os.O_RDONLY)
         try:
@@ -65,14 +70,56 @@ def make_private_dir(directory) -> Path:
     return directory
 
 
+def temp_beside(path, mode: int = PRIVATE) -> tuple[int, Path]:
+    """Create a new, empty temporary file in ``path``'s directory, for ``path``'s content.
+
+    The name is ``.<name>.<random>.tmp``; it is created ``O_CREAT | O_EXCL | O_NOFOLLOW`` (a
+    symlink planted there is never followed, a name collision never reused) with ``mode`` set
+    on the descriptor (the umask cannot widen it).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file the temporary file will become.
+    mode : int
+        Its permission bits.
+
+    Returns
+    -------
+    (int, Path)
+        An open descriptor (the caller closes it) and the temporary file's path.
+
+    Raises
+    ------
+    FileAccessError
+        The directory is missing or cannot take a new file (named as ``path``).
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, mode)
+    except OSError as exc:
+        raise access_error(exc, path) from None
+    try:
+        os.fchmod(fd, mode)
+    except OSError as exc:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise access_error(exc, path) from None
+    return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_writer(path, *, mode: int = PRIVATE, overwrite: bool = True):
     """Write a file atomically and durably through a binary file object (for data too big to hold).
 
-    The same guarantees as :func:`atomic_write`: a temporary file created ``O_EXCL |
-    O_NOFOLLOW`` in the target's directory with ``mode`` set on the descriptor, fsynced, then
-    renamed (or, without ``overwrite``, linked) into place. If the ``with`` block raises,
-    nothing is left behind.
+    The same guarantees as :func:`atomic_write`: a temporary file (:func:`temp_beside`) fsynced,
+    then renamed (or, without ``overwrite``, linked) into place. If the ``with`` block raises,
+    nothing is left behind. A command's output files go through :mod:`legcheck.outputs`
+    instead, which adds the rule of what may be written at all.
 
     Parameters
     ----------
@@ -98,16 +145,10 @@ def atomic_writer(path, *, mode: int = PRIVATE, overwrite: bool = True):
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not overwrite and os.path.lexists(path):
-        raise RecordConflictError(f"{path} already exists; give another file name (or --force)")
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(tmp, flags, mode)
-    except OSError as exc:
-        raise _access_error(exc, path) from None
+        raise RecordConflictError(f"{path} already exists; give another file name")
+    fd, tmp = temp_beside(path, mode)
     try:
         try:
-            os.fchmod(fd, mode)
             with os.fdopen(fd, "wb", closefd=False) as fh:
                 yield fh
                 fh.flush()
@@ -120,15 +161,15 @@ def atomic_writer(path, *, mode: int = PRIVATE, overwrite: bool = True):
             try:
                 os.link(tmp, path, follow_symlinks=False)
             except FileExistsError:
-                raise RecordConflictError(f"{path} already exists; give another file name (or --force)") from None
+                raise RecordConflictError(f"{path} already exists; give another file name") from None
             os.unlink(tmp)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _access_error(exc, path) from None
+            raise access_error(exc, path) from None
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def atomic_write(path, data: bytes | str, *, mode: int = PRIVATE, overwrite: bool = True) -> Path:
@@ -164,44 +205,12 @@ def atomic_write(path, data: bytes | str, *, mode: int = PRIVATE, overwrite: boo
     return Path(path)
 
 
-def refuse_protected(path, protected) -> Path:
-    """Refuse an output path that is, or lies inside, one of ``protected`` (a database, its photos).
-
-    Both sides are compared resolved (symlinks followed, ``..`` removed), so a link to the
-    database or a path that reaches the photo store by another route is refused as well.
-
-    Parameters
-    ----------
-    path : str or Path
-        Where an output would be written.
-    protected : iterable of Path
-        Files and directories no output may ever replace or enter (the database, its
-        ``-wal``/``-shm``/``-journal`` files, the photo store).
-
-    Returns
-    -------
-    Path
-        ``path``.
-
-    Raises
-    ------
-    UsageError
-        ``path`` is protected.
-    """
-    from .errors import UsageError
-
-    target = Path(os.path.realpath(path))
-    for p in protected:
-        q = Path(os.path.realpath(p))
-        if target == q or q in target.parents:
-            raise UsageError(f"{path} is part of the records ({q.name}); write the output somewhere else")
-    return Path(path)
-
-
-def _access_error(exc: OSError, path: Path) -> FileAccessError:
+def access_error(exc: OSError, path) -> FileAccessError:
+    """The :class:`FileAccessError` (exit 14) of an ``OSError`` met writing ``path``: the path and the cause in words."""
     what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.EROFS: "the file system is read-only", errno.ENOENT: "its directory does not exist",
             errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-            errno.ENOTDIR: "a part of the path is not a directory", errno.EISDIR: "it is a directory"}
+            errno.ENOTDIR: "a part of the path is not a directory", errno.EISDIR: "it is a directory",
+            errno.EFBIG: "the file size limit is reached"}
     reason = what.get(exc.errno, exc.strerror or exc.__class__.__name__)
     return FileAccessError(f"cannot write {path}: {reason}; choose another location or free space")

@@ -147,7 +147,10 @@ def test_calibrate_command_prints_grade_and_writes_the_picture(calibrated, tmp_p
     assert res.exit_code == 0, res.output
     assert "Camera profile grade: USABLE" in res.output and "[principal_point]" in res.output
     assert (tmp_path / "phone-coverage.png").exists()
-    res = CliRunner().invoke(cli, ["calibrate", *map(str, cs.paths), "--out", str(out), "--json"])
+    again = CliRunner().invoke(cli, ["calibrate", *map(str, cs.paths), "--out", str(out), "--json"])
+    assert again.exit_code == 9 and "--force" in again.output  # the profile just written is never replaced unasked
+    res = CliRunner().invoke(cli, ["calibrate", *map(str, cs.paths), "--out", str(out), "--json", "--force"])
+    assert res.exit_code == 0, res.output
     d = json.loads(res.output.strip().splitlines()[-1])
     assert d["grade"] == "usable" and [w["code"] for w in d["warnings"]] == ["principal_point"]
     assert d["coverage_png"].endswith("phone-coverage.png") and set(d["std"]) >= {"fx", "k3"}

@@ -5,71 +5,12 @@ Command modules import this module, never the package ``__init__`` (no import cy
 
 from __future__ import annotations
 
-import functools
-import json
-import os
-import sys
-
 import click
 
-from ..errors import FileAccessError, LegcheckError, UsageError
-from ..textsafe import shown
+from ..errors import UsageError
 from ..units import UNITS, resolve_units
+from ._errors import FLAG_HINTS, fail, handles_errors  # noqa: F401 - the commands import them from here
 from ._output import LENGTH_COLUMNS, emit, red_flag_box, with_inches  # noqa: F401 - the commands import them from here
-
-#: Where the fix of a library error is spelled out for the command line (the library names no flags).
-FLAG_HINTS = {"duplicate_photo": " (--allow-duplicate-photo)", "safeguard": ' (--override-red-flag "reason")'}
-
-
-def fail(exc: LegcheckError, as_json: bool = False):
-    """Print a user-caused error as one line on stderr and exit with its code.
-
-    Parameters
-    ----------
-    exc : LegcheckError
-    as_json : bool
-        Also print ``{"error": {...}}`` on stdout (the ``--json`` contract).
-
-    Raises
-    ------
-    SystemExit
-        Always, with ``exc.exit_code``.
-    """
-    if exc.code == "board_layout":  # the library names no flags; here is where the fix is spelled out
-        exc.message += {True: " (--legacy-board)", False: " (without --legacy-board)"}.get(
-            getattr(exc, "legacy", None), " (--board-squares, --board-square-mm, --board-marker-mm, --legacy-board)")
-    if exc.code == "calibration_pattern":
-        exc.message += (" (--chessboard: inner corners across x down; --square-mm)" if exc.chessboard else
-                        " (--board-squares, --dictionary, --legacy-board; --chessboard for a classic chessboard)")
-    exc.message += FLAG_HINTS.get(exc.code, "")
-    if as_json:
-        click.echo(json.dumps(exc.to_json()))
-    click.echo(f"legcheck: error: {shown(exc.message)}", err=True)
-    sys.exit(exc.exit_code)
-
-
-def handles_errors(fn):
-    """Turn user-caused errors into one line and their exit code (a bad argument, UsageError: 2);
-    anything else into exit 1 without a traceback (unless ``LEGCHECK_DEBUG`` is set)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            return fn(*args, **kwargs)
-        except LegcheckError as exc:
-            fail(exc, as_json)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
-            raise
-        except OSError as exc:  # permissions, a full disk, a read-only file system: the user's to fix
-            where = exc.filename or "a file"
-            fail(FileAccessError(f"cannot use {where} ({exc.strerror or exc}); check its permissions and free space"),
-                 as_json)
-        except Exception as exc:  # noqa: BLE001 - the edge of the program: never a traceback for a user
-            if os.environ.get("LEGCHECK_DEBUG"):
-                raise
-            fail(LegcheckError(f"internal error ({exc.__class__.__name__}: {exc}); please report it "
-                               "with the photo, or rerun with LEGCHECK_DEBUG=1 for details"), as_json)
-    return wrapper
 
 
 def stack_options(fn, opts: list):
@@ -332,26 +273,38 @@ def open_db(db_path, create: bool = False):
         raise DatabaseError(f"{exc.message} (with 'legcheck init --db {shown_path}' or --create)") from None
 
 
-def output_path(path, store, force: bool = False):
-    """An output file's path once it is safe to write: never the records, never an existing file without ``force``.
+def output_path(path, store, force: bool = False, inputs=()):
+    """An output file's path once the one rule allows it (:func:`legcheck.outputs.check_output`).
+
+    Parameters
+    ----------
+    path : str or Path
+    store : Store or None
+        The open store, whose records (database, side files, photo store) are never written.
+    force : bool
+        ``--force``: an existing file may be replaced.
+    inputs : iterable of str or Path
+        The command's own input files.
 
     Raises
     ------
     UsageError
-        ``path`` is the database, one of its side files, or inside the photo store (always refused).
-    RecordConflictError
+        Part of the records, an input, not a regular file, or empty (always refused).
+    OutputExistsError
         ``path`` exists and ``force`` is False.
+    FileAccessError
+        Its folder cannot take a new file.
     """
-    import os
-    from pathlib import Path
+    from ..outputs import check_output
 
-    from ..errors import RecordConflictError
-    from ..fileio import refuse_protected
+    return check_output(path, overwrite=force, protected=store.protected_paths() if store is not None else [],
+                        inputs=inputs)
 
-    refuse_protected(path, store.protected_paths() if store is not None else [])
-    if not force and os.path.lexists(path):
-        raise RecordConflictError(f"{path} already exists; give another file name, or --force to replace it")
-    return Path(path)
+
+def force_option(fn):
+    """``--force``: replace output files that exist (never the records, an input or a device)."""
+    return click.option("--force", is_flag=True,
+                        help="Replace output files that exist (never the database, its photos or an input).")(fn)
 
 
 def units_option(fn):

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from ..records.vocabulary import PHASES, POSITIONS
-from ._common import db_option, emit, handles_errors, measure_options, open_db, options_from, output_options, \
-    output_path, stored_measure_settings, units_from, units_option, with_inches
+from ._common import db_option, emit, force_option, handles_errors, measure_options, open_db, options_from, \
+    output_options, output_path, stored_measure_settings, units_from, units_option, with_inches
 
 LOG_COLUMNS = ["id", "chart", "visit_id", "visit_date", "phase", "position", "lld_mm", "uncertainty_mm", "short_leg",
                "method", "amended"]
@@ -88,8 +88,9 @@ def read_batch(directory: Path, phase: str | None = None, position: str | None =
     ------
     UsageError
         No checks.csv, a row without a known phase and position, a row that contradicts
-        ``phase`` or ``position``, a photo that is not there, or no rows; the message names the
-        file and its row.
+        ``phase`` or ``position``, a photo outside ``directory`` (an absolute path, ``..``, a
+        symlink leading out), a photo that is not there, or no rows; the message names the file
+        and its row.
     """
     from ..errors import UsageError
     from ..pipeline import CheckRequest
@@ -97,26 +98,57 @@ def read_batch(directory: Path, phase: str | None = None, position: str | None =
     f = directory / "checks.csv"
     if not f.exists():
         raise UsageError(f"{f} not found; the batch directory needs checks.csv with columns file, phase, position")
+    if not f.is_file():
+        raise UsageError(f"{f} is not a file; the batch directory needs checks.csv with columns file, phase, position")
     requests = []
-    with f.open(newline="", encoding="utf-8-sig") as fh:
-        for n, row in enumerate(csv.DictReader(fh), start=2):
-            row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            where = f"{f}, row {n}"
-            for col, option, words in (("phase", phase, PHASES), ("position", position, POSITIONS)):
-                if row.get(col) and option and row[col] != option:
-                    raise UsageError(f"{where}: {col} {row[col]} contradicts --{col} {option}; give one of them")
-                row[col] = row.get(col) or option
-                if row[col] not in words:
-                    raise UsageError(f"{where}: needs a {col} ({'/'.join(words)}), in the file or as --{col}")
-            if not row.get("file"):
-                raise UsageError(f"{where}: needs the photo's file name (column file)")
-            path = directory / row["file"]
-            if not path.exists():
-                raise UsageError(f"{where}: {row['file']} not found in {directory}")
-            requests.append(CheckRequest(path, row["phase"], row["position"], source=f"{f.name} row {n}"))
+    try:
+        with f.open(newline="", encoding="utf-8-sig") as fh:
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+                where = f"{f}, row {n}"
+                for col, option, words in (("phase", phase, PHASES), ("position", position, POSITIONS)):
+                    if row.get(col) and option and row[col] != option:
+                        raise UsageError(f"{where}: {col} {row[col]} contradicts --{col} {option}; give one of them")
+                    row[col] = row.get(col) or option
+                    if row[col] not in words:
+                        raise UsageError(f"{where}: needs a {col} ({'/'.join(words)}), in the file or as --{col}")
+                requests.append(CheckRequest(_batch_photo(directory, row.get("file"), where), row["phase"],
+                                             row["position"], source=f"{f.name} row {n}"))
+    except (UnicodeDecodeError, csv.Error) as exc:  # not a CSV text file: the user's to fix, not a crash
+        raise UsageError(f"{f} is not a readable CSV file ({exc.__class__.__name__}); save it as CSV in UTF-8 "
+                         "with columns file, phase, position") from None
     if not requests:
         raise UsageError(f"{f} lists no photos")
     return requests
+
+
+def _batch_photo(directory: Path, name: str | None, where: str) -> Path:
+    """The photo a checks.csv row names, once it is a file inside ``directory`` once resolved: no
+    absolute path, no ``..`` out of it, no symlink leading elsewhere (a checks.csv names photos of
+    its own folder, nothing else), not a folder, there.
+
+    Raises
+    ------
+    UsageError
+        Any of these fails; the message names the row (``where``) and the fix.
+    """
+    import os
+
+    from ..errors import UsageError
+
+    if not name:
+        raise UsageError(f"{where}: needs the photo's file name (column file)")
+    if "\x00" in name:  # no file name holds one; os calls would raise ValueError
+        raise UsageError(f"{where}: the file name holds a NUL character; give the photo's file name")
+    path = directory / name
+    if Path(os.path.realpath(directory)) not in Path(os.path.realpath(path)).parents:
+        raise UsageError(f"{where}: {name} is outside the batch folder {directory}; put the photo in it and name "
+                         "it relative to it")
+    if not path.exists():
+        raise UsageError(f"{where}: {name} not found in {directory}")
+    if not path.is_file():
+        raise UsageError(f"{where}: {name} is not a photo file (a folder or a device); name a photo file")
+    return path
 
 
 #: The kinds of record ``log`` and ``export`` list.
@@ -164,7 +196,7 @@ def log(chart, history, kind, as_json, as_csv, units, db_path, create_db):
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="File (a new file unless --force; default: stdout).")
-@click.option("--force", is_flag=True, help="Replace --out if it exists (never the database or its photos).")
+@force_option
 @click.option("--with-names", is_flag=True, help="Include patient names (left out by default).")
 @kind_option
 @units_option
@@ -172,7 +204,8 @@ def log(chart, history, kind, as_json, as_csv, units, db_path, create_db):
 @handles_errors
 def export(fmt, out_path, force, with_names, kind, units, db_path, create_db):
     """Export every current check (or assessment item, or reaction) with its visit and patient chart number."""
-    from ..fileio import PRIVATE, atomic_write
+    from ..fileio import PRIVATE
+    from ..outputs import write_output
     from ..records.bundles import export_rows
     from ..reports.output import table_text
 
@@ -181,11 +214,12 @@ def export(fmt, out_path, force, with_names, kind, units, db_path, create_db):
             output_path(out_path, st, force)
         rows, columns = export_rows(st, with_names, kind)
         units = units_from(units, st)
+        protected = st.protected_paths()
     if units == "in":
         rows, columns = with_inches(rows, columns)
     text = table_text(rows, columns, fmt)
     if out_path:
-        atomic_write(out_path, text, mode=PRIVATE, overwrite=force)
+        write_output(out_path, text, mode=PRIVATE, overwrite=force, protected=protected)
         click.echo(f"Exported {len(rows)} {'checks' if kind == 'checks' else kind + ' rows'} to {out_path}", err=True)
     else:
         click.echo(text, nl=False)

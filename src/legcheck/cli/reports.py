@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..reports.output import PAPERS
-from ._common import db_option, handles_errors, open_db, stack_options, units_from, units_option
+from ._common import db_option, force_option, handles_errors, open_db, stack_options, units_from, units_option
 
 
 @click.group()
@@ -17,13 +17,13 @@ def report_options(fn):
     """Where the report goes and what comes with it."""
     return stack_options(fn, [
         click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
-                     help="HTML file to write (a new file unless --force)."),
+                     help="HTML file to write (a new file unless --force; a missing folder is made, owner-only)."),
         click.option("--pdf", is_flag=False, flag_value="", default=None, metavar="[PATH]",
                      help="Also write the same report as PDF: to PATH, or OUT with .pdf."),
         click.option("--csv", "as_csv", is_flag=False, flag_value="", default=None, metavar="[PATH]",
                      help="Also write the numbers as CSV: to PATH, or OUT with .csv."),
         click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True),
-        click.option("--force", is_flag=True, help="Replace files that exist (never the database or its photos)."),
+        force_option,
         units_option,
         click.option("--clinic", default=None, help="The clinic's name, for the report's header."),
     ])
@@ -69,8 +69,7 @@ def report_visit(visit_id, out_path, pdf, as_csv, paper, force, units, clinic, d
     with open_db(db_path, create_db) as st:
         bundle = with_settings(visit_bundle(st, visit_id), units, clinic)
         protected = st.protected_paths()
-    for path in write_report("visit", bundle, out_path, paper, pdf, as_csv, overwrite=force, protected=protected):
-        click.echo(str(path))
+    _write(write_report, "visit", bundle, out_path, paper, pdf, as_csv, force, protected)
 
 
 @report.command("patient")
@@ -88,5 +87,20 @@ def report_patient(chart, date_from, date_to, out_path, pdf, as_csv, paper, forc
     with open_db(db_path, create_db) as st:
         bundle = with_settings(patient_bundle(st, chart, date_from, date_to), units, clinic)
         protected = st.protected_paths()
-    for path in write_report("patient", bundle, out_path, paper, pdf, as_csv, overwrite=force, protected=protected):
+    _write(write_report, "patient", bundle, out_path, paper, pdf, as_csv, force, protected)
+
+
+def _write(write_report, kind, bundle, out_path, paper, pdf, as_csv, force, protected):
+    """Write the report's files; print each path, and on stderr each photo left out for failing its hash.
+
+    A photo that fails its integrity check does not stop the report (exit 0): the report says so
+    in the photo's place, the warning names the check, and ``legcheck db check`` (exit 11) is
+    the command that fails on it.
+    """
+    warnings: list[str] = []
+    written = write_report(kind, bundle, out_path, paper, pdf, as_csv, overwrite=force, protected=protected,
+                           warnings=warnings)
+    for w in warnings:
+        click.echo(f"legcheck: warning: {w}", err=True)
+    for path in written:
         click.echo(str(path))

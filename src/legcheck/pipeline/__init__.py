@@ -12,8 +12,9 @@ Public API: :func:`measure_photo`, :func:`annotate`, :class:`MeasureResult`,
 
 from __future__ import annotations
 
-from .measuring import DEFAULT_HEEL_HEIGHT_MM, METHODS, STAGES, MeasureResult, annotate, measure_photo
+from .measuring import DEFAULT_HEEL_HEIGHT_MM, METHODS, STAGES, MeasureResult, annotate, is_own_annotated_copy, \
+    measure_photo
 from .recording import CheckRequest, MeasureOptions, RecordedCheck, measure_with, record_check, record_checks
 
-__all__ = ["measure_photo", "annotate", "MeasureResult", "record_check", "record_checks", "MeasureOptions",
-           "CheckRequest", "RecordedCheck", "measure_with", "STAGES", "METHODS", "DEFAULT_HEEL_HEIGHT_MM"]
+__all__ = ["measure_photo", "annotate", "is_own_annotated_copy", "MeasureResult", "record_check", "record_checks",
+           "MeasureOptions", "CheckRequest", "RecordedCheck", "measure_with", "STAGES", "METHODS", "DEFAULT_HEEL_HEIGHT_MM"]

@@ -332,24 +332,64 @@ def _check_point(p, photo, side):
     return (x, y)
 
 
-def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD) -> None:
+def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD, *, overwrite: bool = False,
+             inputs=()) -> None:
     """Write the annotated copy of a measured photo (JPEG for .jpg/.jpeg, PNG otherwise).
+
+    A JPEG carries a comment naming the SHA-256 of the photo it was drawn on
+    (:func:`legcheck.vision.annotate.drawn_on` reads it back), so a later run can tell its own
+    copy of the same photo from anyone else's file.
 
     Parameters
     ----------
     result : MeasureResult
     out_path : str or Path
-        Where to write; written atomically, owner-only (it shows the patient).
+        Where to write; written atomically, owner-only (it shows the patient), under the one
+        output rule (:func:`legcheck.outputs.check_output`): a missing folder is made owner-only.
     board : BoardSpec
         The board the photo was measured with (its outline is drawn).
+    overwrite : bool
+        Replace an existing file.
+    inputs : iterable of Path
+        Input files that must never be replaced (the photo, the camera profile).
 
     Raises
     ------
-    FileAccessError
-        The file cannot be written.
+    UsageError, OutputExistsError, FileAccessError
+        The path is refused by the rule, or the file cannot be written.
     """
     from ..vision import annotate as ann
 
     img = ann.draw(result.photo.pixels, result.measurement, result.board2cam, result.camera.K, result.camera.dist,
                    board, result.outlines)
-    ann.save(img, out_path)
+    ann.save(img, out_path, getattr(result.photo, "sha256", None), overwrite=overwrite, inputs=inputs)
+
+
+def is_own_annotated_copy(out_path, photo) -> bool:
+    """Whether ``out_path`` holds legcheck's annotated copy of this very photo (same SHA-256).
+
+    Parameters
+    ----------
+    out_path : str or Path
+        An existing annotated copy, perhaps.
+    photo : str or Path
+        The photo (a regular file; anything else is never "the same").
+
+    Returns
+    -------
+    bool
+    """
+    import hashlib
+    import os
+    import stat
+
+    from ..vision.annotate import drawn_on
+
+    sha = drawn_on(out_path)
+    try:
+        if sha is None or not stat.S_ISREG(os.stat(photo).st_mode):
+            return False
+        with open(photo, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest() == sha
+    except OSError:
+        return False

@@ -36,8 +36,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..errors import IntegrityCheckError, RecordConflictError, UsageError
-from ..fileio import PRIVATE, atomic_writer, make_private_dir, refuse_protected
+from ..errors import IntegrityCheckError, OutputExistsError, PhotoIntegrityError, RecordConflictError, UsageError
+from ..fileio import PRIVATE
 from .integrity import row_problems, trigger_problems
 from .migrations import APPLICATION_ID, LATEST, expected_triggers, history_tables
 
@@ -97,17 +97,20 @@ def write_backup(store, dest) -> dict:
     RecordConflictError
         ``dest`` exists (a backup never overwrites).
     UsageError
-        ``dest`` is part of the records (the database or the photo store).
+        ``dest`` is part of the records (the database or the photo store), a device or a folder.
     IntegrityCheckError
         A stored photo is missing or does not match its hash (run the database check).
     FileAccessError
         ``dest`` cannot be written.
     """
+    from ..outputs import OutputFiles
+
     dest = Path(dest)
-    refuse_protected(dest, store.protected_paths())
-    if dest.exists() or dest.is_symlink():
-        raise RecordConflictError(f"{dest} exists; give a new file name for the backup")
-    make_private_dir(dest.parent)
+    files = OutputFiles(overwrite=False, protected=store.protected_paths())  # the one rule; never overwriting
+    try:
+        files.claim(dest)
+    except OutputExistsError:
+        raise RecordConflictError(f"{dest} exists; give a new file name for the backup") from None
     with tempfile.TemporaryDirectory(prefix="legcheck-backup-") as tmp:  # owner-only
         snap_path = Path(tmp) / DATABASE
         store.snapshot(snap_path)
@@ -124,15 +127,16 @@ def write_backup(store, dest) -> dict:
                 "members": {DATABASE: {"sha256": _sha(db_bytes), "bytes": len(db_bytes)},
                             **{name: {"sha256": sha, "bytes": size} for name, sha, size in photos}}}
     mtime = int(now.timestamp())
-    with atomic_writer(dest, mode=PRIVATE, overwrite=False) as fh:
+    with files, files.writer(dest, PRIVATE) as fh:
         with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
             _add(tar, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8"), mtime)
             _add(tar, DATABASE, db_bytes, mtime)
             for name, sha, _ in photos:
-                data = store.photo_bytes(sha)
-                if _sha(data) != sha:
+                try:
+                    data = store.photo_bytes(sha)  # checked against its hash
+                except PhotoIntegrityError:
                     raise IntegrityCheckError(f"the stored photo {name[7:]} does not match its hash; run the "
-                                              "database check and restore that photo before backing up")
+                                              "database check and restore that photo before backing up") from None
                 _add(tar, name, data, mtime)
     return manifest
 

@@ -72,7 +72,8 @@ def visit_bundle(store: Store, visit_id: int) -> dict:
         "reactions" (its adverse reactions), "red_flags" (its red-flag items, open or cleared) and
         "settings" (:func:`settings_of`). Each check keeps "result_json" (str) and "amended",
         and gains "photo_path": the absolute Path of the stored annotated copy if there is one,
-        else of the stored photo, else None.
+        else of the stored photo, else None, and "photo_file_sha256": the hash that file's bytes
+        must have (:func:`shown_photo`).
 
     Raises
     ------
@@ -86,8 +87,30 @@ def visit_bundle(store: Store, visit_id: int) -> dict:
     bundle["red_flags"] = [a for a in bundle["assessment"] if a["kind"] == "red-flag"]
     bundle["settings"] = settings_of(store)
     for c in bundle["checks"]:
-        c["photo_path"] = store.photo_path(c["annotated_sha256"]) or store.photo_path(c["photo_sha256"])
+        c["photo_path"], c["photo_file_sha256"] = shown_photo(store, c)
     return bundle
+
+
+def shown_photo(store: Store, check: dict):
+    """The stored picture a check is shown with: its annotated copy if there is one, else its photo.
+
+    Parameters
+    ----------
+    store : Store
+    check : dict
+        A check row (``annotated_sha256``, ``photo_sha256``).
+
+    Returns
+    -------
+    (Path or None, str or None)
+        Where the file is, and the SHA-256 its bytes must have: whoever reads it checks them
+        (:func:`legcheck.records.photostore.read_verified`). (None, None) without a stored picture.
+    """
+    for key in ("annotated_sha256", "photo_sha256"):
+        path = store.photo_path(check.get(key))
+        if path is not None:
+            return path, check[key]
+    return None, None
 
 
 def _day(value, what: str) -> str | None:

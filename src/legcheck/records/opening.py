@@ -8,6 +8,7 @@ this module joins the two.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from ..errors import DatabaseError, DatabaseMissingError, FileAccessError, UsageError
@@ -95,17 +96,15 @@ def open_sqlite(path=None, actor: str | None = None, create: bool = False):
     path = Path(path)
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory; give a database file path")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # /dev/null, a FIFO: never a database
+        raise DatabaseError(f"{path} is not a regular file; give a database file path")
     new = not path.exists() or (path.stat().st_size == 0 and not Path(str(path) + "-wal").exists())
     if new and not create:
         raise DatabaseMissingError(f"there is no legcheck database at {path}; check the path, or create the "
                                    "database first")
     if new:
         make_private_dir(path.parent)  # owner-only, and only the directories created here
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            os.close(fd)
-        except OSError as exc:
-            raise FileAccessError(f"cannot create {path} ({exc.strerror}); choose another location") from None
+        _create_private(path)
     else:
         identify(path)
     backend = SqliteBackend(path)
@@ -116,6 +115,27 @@ def open_sqlite(path=None, actor: str | None = None, create: bool = False):
         except BaseException:
             engine.dispose()
             raise
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only (0600), or make an existing empty regular file so.
+
+    ``O_CREAT`` alone keeps an existing file's mode (an empty 0644 file stays readable by all);
+    the mode is set on the descriptor, after checking it is a regular file (never a device or
+    a FIFO swapped in meanwhile: ``O_NONBLOCK`` keeps a FIFO from blocking the open).
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), 0o600)
+    except OSError as exc:
+        raise FileAccessError(f"cannot create {path} ({exc.strerror}); choose another location") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DatabaseError(f"{path} is not a regular file; give a database file path")
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        raise FileAccessError(f"cannot make {path} owner-only ({exc.strerror}); choose another location") from None
+    finally:
+        os.close(fd)
 
 
 def open_postgres(location: str, actor: str | None = None, create: bool = False, photos=None, role: str | None = None):

@@ -23,15 +23,73 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
-from ..errors import FileAccessError, RecordNotFoundError
+from ..errors import FileAccessError, PhotoIntegrityError, RecordNotFoundError
 from ..fileio import atomic_write, make_private_dir
 from .photos import STORED_MODE, StoredPhoto, clean_photo
 
-__all__ = ["DirectoryPhotos", "DatabasePhotos"]
+__all__ = ["DirectoryPhotos", "DatabasePhotos", "read_verified"]
+
+#: What a report or the web app says in place of a stored photo whose bytes are not the ones recorded.
+FAILED_NOTE = "photo failed its integrity check"
+
+
+def read_verified(path, sha256: str) -> bytes:
+    """A stored photo's bytes, read once and checked against the SHA-256 it is stored under.
+
+    Whoever shows a stored photo (a report, the web app) reads it through here: a file swapped
+    or altered in the photo store is never shown as the photo that was recorded.
+
+    Parameters
+    ----------
+    path : str or Path
+        The stored file (a regular file; a symlink is not followed).
+    sha256 : str
+        The hash the record names it by.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    PhotoIntegrityError
+        The bytes do not match the hash (or the file is not a regular file).
+    FileAccessError
+        It cannot be read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == getattr(os, "ELOOP", None):
+            raise PhotoIntegrityError(f"the stored {FAILED_NOTE} ({sha256[:12]} is a symlink); run the "
+                                      "database check") from None
+        raise FileAccessError(f"cannot read the stored photo {path} ({exc.strerror}); run the database check") from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise PhotoIntegrityError(f"the stored {FAILED_NOTE} ({sha256[:12]}: {exc.strerror}); run the database "
+                                  "check") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise PhotoIntegrityError(f"the stored {FAILED_NOTE} ({sha256[:12]}: its bytes are not the recorded "
+                                  "photo's); run the database check")
+    return data
+
+
+def _holds(dest: Path, sha256: str) -> bool:
+    """Whether ``dest`` is a regular file (not a symlink) whose bytes hash to ``sha256``."""
+    try:
+        if not stat.S_ISREG(dest.lstat().st_mode):
+            return False
+        return hashlib.sha256(dest.read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
 
 #: Stored files in a shared photo directory: read-only, for the owner and the clinic's group.
 SHARED_MODE = 0o440
@@ -75,13 +133,21 @@ class DirectoryPhotos:
             raise FileAccessError(f"cannot create {d} ({exc.strerror}); check the shared photo directory") from None
 
     def save(self, photo: StoredPhoto, clean: bytes) -> StoredPhoto:
-        """Write the file durably unless it is there; the returned photo says whether it was created."""
+        """Write the file durably unless the right one is there; the returned photo says whether it was created.
+
+        A file is trusted by its content, never by its name: anything at the photo's address
+        that is not a regular file holding exactly these bytes (a planted or damaged file, a
+        symlink) is replaced, atomically, by the photo. Replacing is safe because the address
+        says what the only right content is; the stored file is then never "created" here, so
+        undoing a failed transaction (:meth:`discard`) leaves the right file in place.
+        """
         dest = self.root / photo.relpath
-        if dest.exists():
+        if _holds(dest, photo.sha256):
             return photo
+        existed = os.path.lexists(dest)
         self._mkdir(dest.parent)
         atomic_write(dest, clean, mode=SHARED_MODE if self.shared else STORED_MODE)
-        return StoredPhoto(**{**photo.__dict__, "created": True})
+        return photo if existed else StoredPhoto(**{**photo.__dict__, "created": True})
 
     def record(self, conn, photo: StoredPhoto, clean: bytes) -> None:
         """Nothing to add inside the transaction: the file was saved before it."""
@@ -93,14 +159,12 @@ class DirectoryPhotos:
                 (self.root / photo.relpath).unlink()
 
     def path(self, conn, sha256: str, relpath: str) -> Path:
+        """Where the file is; whoever reads it for showing checks it (:func:`read_verified`)."""
         return self.root / relpath
 
     def read(self, conn, sha256: str, relpath: str) -> bytes:
-        p = self.root / relpath
-        try:
-            return p.read_bytes()
-        except OSError as exc:
-            raise FileAccessError(f"cannot read the stored photo {p} ({exc.strerror}); run the database check") from None
+        """The photo's bytes, checked against its hash (:func:`read_verified`)."""
+        return read_verified(self.root / relpath, sha256)
 
     def problems(self, conn, photos: list[dict]) -> tuple[list[str], list[str]]:
         """(missing or changed photos, orphan files no record names)."""
@@ -157,15 +221,16 @@ class DatabasePhotos:
         if data is None:
             raise RecordNotFoundError(f"the stored photo {sha256[:12]} is missing from the database; run the "
                                       "database check")
+        if hashlib.sha256(bytes(data)).hexdigest() != sha256:
+            raise PhotoIntegrityError(f"the stored {FAILED_NOTE} ({sha256[:12]}: its bytes are not the recorded "
+                                      "photo's); run the database check")
         return bytes(data)
 
     def path(self, conn, sha256: str, relpath: str) -> Path:
         """The photo as a file in this process's private cache (written once, checked against its hash)."""
         dest = _cache_dir() / relpath
         if not dest.exists():
-            data = self.read(conn, sha256, relpath)
-            if hashlib.sha256(data).hexdigest() != sha256:
-                raise FileAccessError(f"the stored photo {sha256[:12]} does not match its hash; run the database check")
+            data = self.read(conn, sha256, relpath)  # checked against its hash
             make_private_dir(dest.parent)
             atomic_write(dest, data, mode=STORED_MODE)
         return dest

@@ -334,7 +334,7 @@ class Store(CorrectionStore, AssessmentStore, UserStore, Protocol):
 
     def protected_paths(self) -> list[Path]:
         """What no output file may ever replace or enter: the database file, its ``-wal``,
-        ``-shm`` and ``-journal`` files, the photo store (see :func:`legcheck.fileio.refuse_protected`)."""
+        ``-shm`` and ``-journal`` files, the photo store (see :func:`legcheck.outputs.check_output`)."""
 
     def snapshot(self, dest: Path) -> None:
         """Write a consistent copy of the whole database, safe while others write, as a new legcheck

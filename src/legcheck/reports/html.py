@@ -19,14 +19,23 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
 from .. import units as u
+from ..records.photostore import FAILED_NOTE as FAILED  # what stands in for a photo that fails its hash
 from .change import describe
 from .data import EVEN_MM, POSITION_LABELS
 
-__all__ = ["PAPER_SIZES", "THUMB_PX", "environment", "inline_css", "mean_text", "visit_html", "patient_html"]
+__all__ = ["FAILED", "MISSING", "PAPER_SIZES", "THUMB_PX", "environment", "inline_css", "mean_text", "visit_html", "patient_html"]
+
+#: What stands in for a stored photo whose file is gone from the photo store.
+MISSING = "photo is missing from the photo store"
+#: The sentence a report shows in place of a stored photo it cannot show truthfully.
+PHOTO_NOTES = {FAILED: f"The stored {FAILED}: the file is not the photo recorded, so it is left out. Run the "
+                       "database check.",
+               MISSING: f"The stored {MISSING}. Run the database check."}
 
 #: ``paper`` argument -> CSS ``@page`` size.
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -133,16 +142,19 @@ def _render(template: str, paper: str, **context) -> str:
                                                        **context)
 
 
-def visit_html(data: dict, paper: str = "a4") -> str:
+def visit_html(data: dict, paper: str = "a4", warnings: list | None = None) -> str:
     """The visit report: pre and post photos side by side per position, the change, the findings.
 
     Parameters
     ----------
     data : dict
         :func:`legcheck.reports.data.visit_data` output; each check's ``photo_path`` is read
-        for the thumbnails.
+        for the thumbnails, and checked against ``photo_file_sha256`` when the check has one.
     paper : {"a4", "letter"}
         Page size when printed.
+    warnings : list, optional
+        Gets one sentence per stored photo left out because it failed its integrity check or
+        is missing (the page says so in its place).
 
     Returns
     -------
@@ -158,20 +170,22 @@ def visit_html(data: dict, paper: str = "a4") -> str:
     for pos in data["positions"]:
         for phase in ("pre", "post"):
             checks = pos["checks"][phase]
-            photos[(pos["position"], phase)] = _thumb(checks[-1]) if checks else None
-    return _render("visit.html", paper, data=data, photos=photos)
+            photos[(pos["position"], phase)] = _thumb(checks[-1], warnings) if checks else None
+    return _render("visit.html", paper, data=data, photos=photos, notes=PHOTO_NOTES)
 
 
-def patient_html(data: dict, paper: str = "a4") -> str:
+def patient_html(data: dict, paper: str = "a4", warnings: list | None = None) -> str:
     """The patient report: summary, figures, trend charts per position, latest photos, visits, holding.
 
     Parameters
     ----------
     data : dict
         :func:`legcheck.reports.data.patient_data` output; the last visit's extended checks'
-        ``photo_path`` is read for the thumbnails.
+        ``photo_path`` is read for the thumbnails (checked as in :func:`visit_html`).
     paper : {"a4", "letter"}
         Page size when printed.
+    warnings : list, optional
+        As :func:`visit_html`.
 
     Returns
     -------
@@ -199,31 +213,43 @@ def patient_html(data: dict, paper: str = "a4") -> str:
         last, photos = rows[-1], []
         for phase in ("pre", "post"):
             cs = [c for c in last["checks"] if c["phase"] == phase and c["position"] == "extended"]
-            src = _thumb(cs[-1]) if cs else None
+            src = _thumb(cs[-1], warnings) if cs else None
             mean = last["means"].get((phase, "extended"))
-            if src and mean:
+            if src and mean:  # src is a PHOTO_NOTES key for a photo left out: the page says so
                 photos.append({"phase": phase, "src": src, "mean": mean})
         latest = {"visit": last["visit"], "photos": photos} if photos else None
     disagree = any(any(s["repeats_disagree"]) for s in series or [])
     return _render("patient.html", paper, data=data, charts=charts, series=series, latest=latest,
-                   phase_style=PHASE_STYLE, disagree=disagree)
+                   phase_style=PHASE_STYLE, disagree=disagree, notes=PHOTO_NOTES)
 
 
-def _thumb(check: dict) -> str | None:
-    """A check's photo as a JPEG ``data:`` URI, cropped to the board and heels, or None.
+def _thumb(check: dict, warnings: list | None = None) -> str | None:
+    """A check's photo as a JPEG ``data:`` URI, cropped to the board and heels; None; or a key of :data:`PHOTO_NOTES`.
 
     The crop is the measurement's ``roi_px`` (so on a phone the heels are not a few pixels
-    wide), scaled to the stored copy, which may be smaller than the photo measured.
+    wide), scaled to the stored copy, which may be smaller than the photo measured. The file is
+    read once and, when the check names its hash (``photo_file_sha256``), checked against it:
+    a stored file swapped for another (another visit's, another patient's) is never shown, and
+    a file gone from the store is never silently "no photo". :data:`FAILED` or :data:`MISSING`
+    stands in its place and ``warnings`` gets a sentence naming the check.
     """
-    path = check.get("photo_path")
-    if path is None or not Path(path).exists():
+    path, sha256 = check.get("photo_path"), check.get("photo_file_sha256")
+    if path is None:
         return None
     import numpy as np
 
     from .._cv import cv2
+    from ..errors import FileAccessError, PhotoIntegrityError
+    from ..records.photostore import read_verified
 
+    try:
+        data = read_verified(path, sha256) if sha256 else Path(path).read_bytes()
+    except PhotoIntegrityError:
+        return _left_out(check, FAILED, warnings)
+    except (OSError, FileAccessError):
+        return _left_out(check, MISSING, warnings) if sha256 and not os.path.lexists(path) else None
     cv = cv2()
-    img = cv.imdecode(np.fromfile(str(path), np.uint8), cv.IMREAD_COLOR)
+    img = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR)
     if img is None:
         return None
     roi, size = _roi_of(check)
@@ -238,6 +264,14 @@ def _thumb(check: dict) -> str | None:
         img = cv.resize(img, (round(w * s), round(h * s)), interpolation=cv.INTER_AREA)
     ok, buf = cv.imencode(".jpg", img, [cv.IMWRITE_JPEG_QUALITY, 80])
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii") if ok else None
+
+
+def _left_out(check: dict, note: str, warnings: list | None) -> str:
+    """``note`` (a key of :data:`PHOTO_NOTES`) for a check's photo, and a sentence naming the check in ``warnings``."""
+    if warnings is not None:
+        warnings.append(f"check {check.get('id')}'s stored {note} ({check['photo_file_sha256'][:12]}): left out of "
+                        "the report; run the database check")
+    return note
 
 
 def _roi_of(check: dict):

@@ -1,7 +1,8 @@
 """Report files on disk: HTML, and on request the same report as PDF and its numbers as CSV.
 
-Takes the bundles of :mod:`legcheck.records.bundles` (never a store) and writes every file with
-:func:`legcheck.fileio.atomic_write`, owner-only: reports hold patient data.
+Takes the bundles of :mod:`legcheck.records.bundles` (never a store) and writes every file under
+the one rule of :mod:`legcheck.outputs`, owner-only (reports hold patient data), all of them or
+none.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import json
 import os
 from pathlib import Path
 
-from ..errors import RecordConflictError, UsageError
-from ..fileio import PRIVATE, atomic_write, make_private_dir, refuse_protected
+from ..errors import UsageError
+from ..fileio import PRIVATE
 from ..textsafe import csv_text
 
 PAPERS = ("a4", "letter")
@@ -84,8 +85,13 @@ def report_paths(out_path, pdf=False, as_csv=False) -> tuple[Path, Path | None, 
 
 
 def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False, as_csv=False,
-                 overwrite: bool = True, protected=()) -> list[Path]:
+                 overwrite: bool = False, protected=(), warnings: list | None = None) -> list[Path]:
     """Write a report from its bundle: HTML, and on request the same report as PDF and its numbers as CSV.
+
+    Every path is checked first (:func:`legcheck.outputs.check_output`: never the records, a
+    device; an existing file only with ``overwrite``), then the report is
+    made and printed, then all its files are put in place together: a failure at any step
+    leaves none of them (and any file it would have replaced as it was).
 
     Parameters
     ----------
@@ -96,16 +102,19 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
         :func:`legcheck.records.bundles.visit_bundle` or
         :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
     out_path : str or Path
-        The HTML file. A missing directory is created owner-only.
+        The HTML file; a missing folder is made owner-only.
     paper : {"a4", "letter"}
     pdf, as_csv : bool, str or Path
         Also write the PDF (printed by headless Chromium) and the CSV (a visit's checks, or a
         patient's means per visit and position): at their own path, or (True) beside the HTML
         with their own suffix (:func:`report_paths`).
     overwrite : bool
-        Replace existing files; when False an existing one is refused before anything is written.
+        Replace existing files; when False an existing one is refused before anything is made.
     protected : iterable of Path
         Paths no report may replace or enter (a store's ``protected_paths()``: the database, the photos).
+    warnings : list, optional
+        Gets one sentence per stored photo left out because it failed its integrity check
+        (:func:`render_report`).
 
     Returns
     -------
@@ -115,34 +124,39 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
     Raises
     ------
     UsageError
-        Unknown kind or paper size; two outputs at one path; an output among ``protected``.
-    RecordConflictError
+        Unknown kind or paper size; two outputs at one path; an output among the records, a
+        device or a folder.
+    OutputExistsError
         A file exists and ``overwrite`` is False.
     PdfError
         The PDF could not be printed (then nothing is written).
     FileAccessError
-        A file cannot be written.
+        A file or its folder cannot be written (then nothing is written, no folder is left).
     """
+    from ..outputs import OutputFiles
+
     out, pdf_path, csv_path = report_paths(out_path, pdf, as_csv)
-    targets = [p for p in (out, pdf_path, csv_path) if p is not None]
-    for p in targets:
-        refuse_protected(p, protected)
-        if not overwrite and os.path.lexists(p):
-            raise RecordConflictError(f"{p} already exists; give another file name")
-    html_text, csv_body = render_report(kind, bundle, paper)
-    from .pdf import write_pdf
+    files = OutputFiles(overwrite=overwrite, protected=protected)
+    for p in (out, pdf_path, csv_path):
+        if p is not None:
+            files.claim(p)
+    html_text, csv_body = render_report(kind, bundle, paper, warnings=warnings)
+    pdf_data = None
+    if pdf_path:
+        from .pdf import pdf_bytes
 
-    for p in targets:
-        make_private_dir(p.parent)
-    if pdf_path:  # first: a PDF that cannot be printed leaves no half-set of files
-        write_pdf(html_text, pdf_path, overwrite=overwrite)
-    written = [atomic_write(out, html_text, mode=PRIVATE, overwrite=overwrite)] + ([pdf_path] if pdf_path else [])
-    if csv_path:
-        written.append(atomic_write(csv_path, csv_body, mode=PRIVATE, overwrite=overwrite))
-    return written
+        pdf_data = pdf_bytes(html_text)
+    with files:
+        files.write(out, html_text, PRIVATE)
+        if pdf_path:
+            files.write(pdf_path, pdf_data, PRIVATE)
+        if csv_path:
+            files.write(csv_path, csv_body, PRIVATE)
+    return files.written
 
 
-def render_report(kind: str, bundle: dict, paper: str = "a4", units: str | None = None) -> tuple[str, str]:
+def render_report(kind: str, bundle: dict, paper: str = "a4", units: str | None = None,
+                  warnings: list | None = None) -> tuple[str, str]:
     """A report's HTML page and its numbers as CSV text, from its bundle (nothing written).
 
     Parameters
@@ -155,6 +169,9 @@ def render_report(kind: str, bundle: dict, paper: str = "a4", units: str | None 
     units : {"mm", "in"}, optional
         How figures are shown; default: the bundle's ``settings``, else mm
         (:func:`legcheck.reports.data.report_settings`).
+    warnings : list, optional
+        Gets one sentence per stored photo left out because its bytes do not match its hash
+        (the report shows "photo failed its integrity check" in its place).
 
     Returns
     -------
@@ -178,9 +195,9 @@ def render_report(kind: str, bundle: dict, paper: str = "a4", units: str | None 
 
     if kind == "visit":
         data = visit_data(bundle, units)
-        html_text, rows = visit_html(data, paper), csv_rows_visit(data)
+        html_text, rows = visit_html(data, paper, warnings), csv_rows_visit(data)
     else:
         data = patient_data(bundle, units)
-        html_text, rows = patient_html(data, paper), csv_rows_patient(data)
+        html_text, rows = patient_html(data, paper, warnings), csv_rows_patient(data)
     columns = list(rows[0]) if rows else ["visit_id"]
     return html_text, table_text(rows, columns, "csv")

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 
-from ..fileio import PUBLIC, atomic_write, make_private_dir
+from ..fileio import PUBLIC
 from .layout import LABEL_MM, arrow_rects, board_layout, scale_bar_rects
 from .raster import board_rects_mm, paint_rects, tab_rects_mm
 from .sheets import board_pdf, tabs_pdf
 from .spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 
-__all__ = ["DPI", "PX_PER_MM", "board_layout", "board_png", "tabs_png", "write_targets"]
+__all__ = ["DPI", "PX_PER_MM", "TARGET_FILES", "board_layout", "board_png", "tabs_png", "write_targets"]
+
+#: The files :func:`write_targets` writes.
+TARGET_FILES = ("board.png", "board.pdf", "tabs.png", "tabs.pdf", "targets.json")
 
 DPI = 600
 PX_PER_MM = DPI / 25.4
@@ -111,17 +115,22 @@ def _png_bytes(img: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEFAULT_TABS, paper: str = "a4") -> dict:
-    """Write board.png/.pdf, tabs.png/.pdf and targets.json into ``out_dir``.
+def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEFAULT_TABS, paper: str = "a4",
+                  overwrite: bool = False) -> dict:
+    """Write board.png/.pdf, tabs.png/.pdf and targets.json into ``out_dir``, all five or none.
 
     Parameters
     ----------
     out_dir : str or Path
-        Created (owner-only) when missing. Each file is written atomically.
+        Created (owner-only, with missing parents) when missing, and removed again if writing
+        fails (the one output rule, :mod:`legcheck.outputs`).
     board : BoardSpec
     tabs : TabSpec
     paper : {"a4", "letter"}
         The PDFs' sheet (the PNGs are the prints alone, at 600 dpi).
+    overwrite : bool
+        Replace files of these names already in ``out_dir`` (refused otherwise, before anything
+        is drawn).
 
     Returns
     -------
@@ -131,16 +140,20 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
     Raises
     ------
     UsageError
-        Unknown paper, or a print does not fit on it (nothing is written).
+        Unknown paper, or a print does not fit on it, or a file's place is refused by the rule
+        (nothing is written).
+    OutputExistsError
+        A file exists and ``overwrite`` is False (nothing is written).
     FileAccessError
-        The directory or a file cannot be written.
+        The directory or a file cannot be written (nothing is left).
     """
-    pdfs = {"board.pdf": board_pdf(board, paper), "tabs.pdf": tabs_pdf(tabs, paper)}  # first: refuse before writing
-    out = make_private_dir(out_dir)
-    atomic_write(out / "board.png", _png_bytes(board_png(board)), mode=PUBLIC)
-    atomic_write(out / "tabs.png", _png_bytes(tabs_png(tabs)), mode=PUBLIC)
-    for name, data in pdfs.items():
-        atomic_write(out / name, data, mode=PUBLIC)
+    from ..outputs import OutputFiles
+
+    files = OutputFiles(overwrite=overwrite)
+    out = Path(out_dir)
+    for name in TARGET_FILES:  # every place checked before anything is drawn
+        files.claim(out / name)
+    pdfs = {"board.pdf": board_pdf(board, paper), "tabs.pdf": tabs_pdf(tabs, paper)}  # refuses a print too big
     page_w, page_h, ox, oy = board_layout(board)
     spec = {
         "kind": board.kind, "dictionary": board.dictionary, "squares_x": board.squares_x,
@@ -150,7 +163,12 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
         "tab_margin_mm": tabs.margin_mm, "tab_dictionary": tabs.dictionary,
         "png_dpi": DPI, "png_px_per_mm": PX_PER_MM, "pdf_paper": paper,
         "board_png_origin_mm": [ox, oy], "board_png_page_mm": [page_w, page_h],
-        "files": ["board.png", "board.pdf", "tabs.png", "tabs.pdf"],
+        "files": list(TARGET_FILES[:4]),
     }
-    atomic_write(out / "targets.json", json.dumps(spec, indent=2) + "\n", mode=PUBLIC)
+    with files:
+        files.write(out / "board.png", _png_bytes(board_png(board)), PUBLIC)
+        files.write(out / "tabs.png", _png_bytes(tabs_png(tabs)), PUBLIC)
+        for name, data in pdfs.items():
+            files.write(out / name, data, PUBLIC)
+        files.write(out / "targets.json", json.dumps(spec, indent=2) + "\n", PUBLIC)
     return spec

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._cv import cv2
-from ..fileio import PRIVATE, atomic_write, make_private_dir
+from ..fileio import PRIVATE
 from ..geometry import Pose, project_table
 
 #: Long side of the annotated image, px (a 12 MP copy is slow to write and no easier to read).
@@ -126,24 +126,82 @@ def _text_box(img, text, org, scale, colour):
     cv.putText(img, text, (x, y), cv.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv.LINE_AA)
 
 
-def save(img: np.ndarray, path) -> None:
-    """Write an image as JPEG (``.jpg``/``.jpeg``, quality 90) or PNG (any other suffix), atomically, owner-only.
+#: Starts the JPEG comment that marks an annotated copy as legcheck's, followed by the SHA-256 (hex) of
+#: the photo it was drawn on: how ``legcheck measure`` knows its own earlier copy of the same photo.
+MARK = b"legcheck annotated copy of photo sha256:"
+
+
+def encode(img: np.ndarray, suffix: str = ".jpg", photo_sha256: str | None = None) -> bytes:
+    """An image as JPEG (``.jpg``/``.jpeg``, quality 90) or PNG (any other suffix).
+
+    Parameters
+    ----------
+    img : ndarray, uint8, shape (H, W, 3)
+        BGR.
+    suffix : str
+        The file's suffix, which picks the format.
+    photo_sha256 : str, optional
+        The photo the image was drawn on: a JPEG gets a comment (COM segment right after SOI)
+        :data:`MARK` + this hash. Nothing else about the patient or the photo is written.
+
+    Returns
+    -------
+    bytes
+    """
+    cv = cv2()
+    ext = suffix.lower() if suffix.lower() in (".png", ".jpg", ".jpeg") else ".png"
+    ok, buf = cv.imencode(ext, img, [cv.IMWRITE_JPEG_QUALITY, 90] if ext != ".png" else [])
+    data = buf.tobytes()
+    if photo_sha256 and ext != ".png":
+        body = MARK + photo_sha256.encode("ascii")
+        data = data[:2] + b"\xff\xfe" + (len(body) + 2).to_bytes(2, "big") + body + data[2:]
+    return data
+
+
+def drawn_on(path) -> str | None:
+    """The SHA-256 of the photo an annotated copy at ``path`` was drawn on, if legcheck wrote it; else None.
+
+    Reads only the file's first bytes (a regular file's; anything else is None).
+    """
+    import os
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as fh:
+            head = fh.read(6 + len(MARK) + 64)
+    except OSError:
+        return None
+    if head[:4] != b"\xff\xd8\xff\xfe" or head[6:6 + len(MARK)] != MARK:
+        return None
+    sha = head[6 + len(MARK):].decode("ascii", "replace")
+    return sha if len(sha) == 64 and all(c in "0123456789abcdef" for c in sha) else None
+
+
+def save(img: np.ndarray, path, photo_sha256: str | None = None, *, overwrite: bool = False, inputs=()) -> None:
+    """Write an image as :func:`encode` makes it, under the one output rule, atomically, owner-only.
 
     Parameters
     ----------
     img : ndarray, uint8, shape (H, W, 3)
         BGR.
     path : str or Path
-        Any path, non-ASCII included; missing directories are created owner-only.
+        Any path, non-ASCII included; a missing folder is made owner-only.
+    photo_sha256 : str, optional
+        Marks a JPEG as legcheck's annotated copy of that photo (:func:`encode`).
+    overwrite : bool
+        Replace an existing file.
+    inputs : iterable of Path
+        The command's input files, never replaced.
 
     Raises
     ------
-    FileAccessError
-        The directory or the file cannot be written.
+    UsageError, OutputExistsError, FileAccessError
+        As :func:`legcheck.outputs.check_output`, or the file cannot be written.
     """
-    cv = cv2()
+    from ..outputs import write_output
+
     path = Path(path)
-    ext = path.suffix.lower() if path.suffix.lower() in (".png", ".jpg", ".jpeg") else ".png"
-    ok, buf = cv.imencode(ext, img, [cv.IMWRITE_JPEG_QUALITY, 90] if ext != ".png" else [])
-    make_private_dir(path.parent)
-    atomic_write(path, buf.tobytes(), mode=PRIVATE)  # an annotated photo is patient data
+    write_output(path, encode(img, path.suffix, photo_sha256), mode=PRIVATE, overwrite=overwrite,
+                 inputs=inputs)  # an annotated photo is patient data

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -286,16 +285,23 @@ def check_coverage(coverage: Coverage, frame_of: str = "") -> list[CalibrationWa
                                f"{where}{advice} (lens distortion at the edge of the frame is otherwise extrapolated)")]
 
 
-def write_coverage_png(path, points_px, coverage: Coverage, title: str, long_side: int = 900) -> Path:
-    """Draw where each view's corners fell in the frame, the 3x3 grid and the uncovered ninths; write a PNG.
+def coverage_png(points_px, coverage: Coverage, title: str, long_side: int = 900) -> bytes:
+    """Draw where each view's corners fell in the frame, the 3x3 grid and the uncovered ninths, as PNG bytes.
 
     Parameters
     ----------
     points_px : list of ndarray (N_i, 2)
         Corners per view, pixels of the profile's frame.
-    """
-    from ..fileio import PUBLIC, atomic_write
+    coverage : Coverage
+    title : str
+    long_side : int
+        The picture's long side, px.
 
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import textwrap
 
     cv = cv2()
@@ -328,4 +334,4 @@ def write_coverage_png(path, points_px, coverage: Coverage, title: str, long_sid
     for k, line in enumerate(advice):
         cv.putText(img, line, (8, top + H + 21 + 20 * k), cv.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv.LINE_AA)
     ok, buf = cv.imencode(".png", img)
-    return atomic_write(path, buf.tobytes(), mode=PUBLIC)
+    return buf.tobytes()

@@ -271,3 +271,15 @@ def orientation_note(views) -> str:
 
 def dropped_note(view: ViewResult) -> str:
     return f"{Path(view.path).name} was left out: {view.reason}"
+
+
+def lens_of(views) -> dict:
+    """The EXIF lens the used photos share ({} when none says): the profile's ``lens``."""
+    lenses = [v.lens for v in views if v.lens]
+    return dict(lenses[0]) if lenses else {}
+
+
+def camera_name(views) -> tuple[str, str]:
+    """EXIF (make, model) the used photos share, or ("", "")."""
+    names = {(v.make, v.model) for v in views if v.make or v.model}
+    return names.pop() if len(names) == 1 else ("", "")

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from .calib_checks import (ASPECT_TOLERANCE, CalibrationWarning, Coverage, check_coverage, check_intrinsics, check_views,
-                           frame_coverage, grade_of, near_copy_groups, write_coverage_png)
-from .calib_photos import (ViewResult, check_paths, dropped_note, orientation_note, pattern_name, read_views,
-                           sensor_to_displayed)
+                           coverage_png, frame_coverage, grade_of, near_copy_groups)
+from .calib_photos import (ViewResult, camera_name, check_paths, dropped_note, lens_of, orientation_note, pattern_name,
+                           read_views, sensor_to_displayed)
 from .calib_summary import summary_text
 from .calib_uncertainty import (BOOTSTRAP_RESAMPLES, bootstrap_covariance, bootstrap_params, fit_views,
                                 larger_covariance, square_pixel_fit)
@@ -96,22 +96,65 @@ def coverage_png_path(profile_path) -> Path:
     return profile_path.with_name(profile_path.stem + "-coverage.png")
 
 
-def save_calibration(result: CalibrationResult, profile_path) -> tuple[Path, Path]:
-    """Write the profile JSON and its coverage picture beside it; return (profile path, PNG path).
+def calibration_outputs(profile_path, overwrite: bool = False, inputs=()):
+    """The two files a calibration writes (profile JSON, coverage PNG), checked now under the one output rule.
+
+    Call it before :func:`calibrate_photos`: a path that would be refused is refused before
+    the long calibration, not after it.
+
+    Parameters
+    ----------
+    profile_path : str or Path
+    overwrite : bool
+        Replace existing files (``--force``).
+    inputs : iterable of str or Path
+        The calibration photos (never replaced).
+
+    Returns
+    -------
+    legcheck.outputs.OutputFiles
+        Both paths claimed; pass it to :func:`save_calibration`.
 
     Raises
     ------
-    FileAccessError
-        A file cannot be written.
+    UsageError, OutputExistsError, FileAccessError
+        As :func:`legcheck.outputs.check_output`, for either file.
     """
+    from ..outputs import OutputFiles
+
+    files = OutputFiles(overwrite=overwrite, inputs=inputs)
+    files.claim(profile_path)  # first: an empty or forbidden path is named as given
+    files.claim(coverage_png_path(profile_path))
+    return files
+
+
+def save_calibration(result: CalibrationResult, profile_path, files=None) -> tuple[Path, Path]:
+    """Write the profile JSON and its coverage picture beside it, both or neither; return (profile path, PNG path).
+
+    Parameters
+    ----------
+    result : CalibrationResult
+    profile_path : str or Path
+    files : legcheck.outputs.OutputFiles, optional
+        From :func:`calibration_outputs` (default: made here, replacing nothing).
+
+    Raises
+    ------
+    UsageError, OutputExistsError, FileAccessError
+        A path is refused by the rule, or a file cannot be written (then neither is left).
+    """
+    from ..fileio import PUBLIC
+
+    files = files if files is not None else calibration_outputs(profile_path)
     profile_path = Path(profile_path)
     png = coverage_png_path(profile_path)
     p = result.profile
     extra = dict(p.extra)
     extra["coverage"] = {**extra.get("coverage", {}), "png": png.name}
-    replace(p, extra=extra).save(profile_path)
     title = f"{p.name or 'camera'}: {len(result.points_px)} photos, grade {result.grade}"
-    write_coverage_png(png, result.points_px, result.coverage, title)
+    with files:
+        files.write(profile_path, replace(p, extra=extra).json_text(), PUBLIC)
+        files.write(png, coverage_png(result.points_px, result.coverage, title), PUBLIC)
     return profile_path, png
 
 
@@ -269,11 +312,11 @@ def calibrate_photos(paths, board: BoardSpec | None = None, chessboard: tuple[in
     coverage = frame_coverage(points, frame.image_size)
     warnings = _judge(frame, std, fit, used, dropped, duplicates, coverage, board_ratio)
     grade = grade_of(warnings)
-    make, model = _camera_name(used)
+    make, model = camera_name(used)
     extra = {
         "pattern": ({"kind": "chessboard", "inner_corners": list(chessboard), "square_mm": square_mm}
                     if chessboard else board.to_dict()),
-        "lens": _lens_of(used),
+        "lens": lens_of(used),
         "per_view_rms_px": {v.name: round(float(e), 4) for v, e in zip(used, fit.per_view_rms_px)},
         "quality": {"grade": grade, "warnings": [w.to_json() for w in warnings]},
         "uncertainty": {"params": list(INTRINSIC_PARAMS), "stated_std": [float(v) for v in std],
@@ -351,14 +394,3 @@ def _check_is_a_camera(sensor: CameraProfile, fit, paths, not_used) -> None:
             "take sharp photos with the whole pattern large in the frame, tilted 20-45 degrees in different "
             "directions (a pattern with more corners helps)", views=_in_order(paths, not_used))
 
-
-def _lens_of(views) -> dict:
-    """The EXIF lens the used photos share ({} when none says): the profile's ``lens``."""
-    lenses = [v.lens for v in views if v.lens]
-    return dict(lenses[0]) if lenses else {}
-
-
-def _camera_name(views) -> tuple[str, str]:
-    """EXIF (make, model) the used photos share, or ("", "")."""
-    names = {(v.make, v.model) for v in views if v.make or v.model}
-    return names.pop() if len(names) == 1 else ("", "")

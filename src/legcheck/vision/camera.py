@@ -177,8 +177,12 @@ class CameraProfile:
             out["covariance"] = self.intrinsics_covariance().tolist()
         return {**out, **self.extra}
 
+    def json_text(self) -> str:
+        """The profile as the JSON text :meth:`save` writes and :meth:`load` reads."""
+        return json.dumps(self.to_json(), indent=2) + "\n"
+
     def save(self, path) -> None:
-        """Write the profile JSON atomically (never half-written).
+        """Write the profile JSON atomically (never half-written), replacing a file there.
 
         Raises
         ------
@@ -188,7 +192,7 @@ class CameraProfile:
         path = Path(path)
         if not path.parent.exists():
             make_private_dir(path.parent)
-        atomic_write(path, json.dumps(self.to_json(), indent=2) + "\n", mode=PUBLIC)
+        atomic_write(path, self.json_text(), mode=PUBLIC)
 
     @classmethod
     def load(cls, path) -> "CameraProfile":

@@ -9,6 +9,7 @@ the :class:`~legcheck.records.protocol.Store` opened as the signed-in user.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -180,12 +181,18 @@ def amend(request: Request, check_id: int, session: Annotated[Session, Depends(w
 
 @router.get("/checks/{check_id}/photo", summary="A recorded check's annotated photo (else the photo as stored)")
 def check_photo(request: Request, check_id: int, session: SignedIn):
+    from ..records.bundles import shown_photo
+    from ..records.photostore import read_verified
+
     with web_of(request).store(session.user["name"]) as st:
         row = next(r for r in st.history(check_id) if r["id"] == check_id)
-        path = st.photo_path(row["annotated_sha256"]) or st.photo_path(row["photo_sha256"])
-    if path is None or not path.exists():
+        path, sha256 = shown_photo(st, row)
+    if path is None:
         raise RecordNotFoundError(f"check {check_id} has no stored photo")
-    return FileResponse(path, media_type=_media_type(path))
+    if not os.path.lexists(path):
+        raise RecordNotFoundError(f"the stored photo of check {check_id} is missing from the photo store; run the "
+                                  "database check")
+    return Response(read_verified(path, sha256), media_type=_media_type(path))  # never a swapped file
 
 
 # -- patients -----------------------------------------------------------------------------------

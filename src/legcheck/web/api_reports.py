@@ -9,8 +9,6 @@ stylesheet and embedded pictures only).
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -55,10 +53,9 @@ def report_response(kind: str, bundle: dict, fmt: str, paper: str, name: str, un
     if fmt == "csv":
         return Response(csv_text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
-    from ..reports.pdf import write_pdf
+    from ..reports.pdf import pdf_bytes
 
-    with tempfile.TemporaryDirectory(prefix="legcheck-pdf-") as tmp:  # owner-only, removed at once
-        pdf = write_pdf(html_text, Path(tmp) / "report.pdf").read_bytes()
+    pdf = pdf_bytes(html_text)  # printed in a private temporary folder, removed at once
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{safe}.pdf"'})
 
 

@@ -78,7 +78,7 @@ def measure_job(photo: str, options, annotated: str, shown: str = "photo", units
         result = measure_with(photo, options)
     except Exception as exc:
         raise _as_sent(exc, photo, shown) from None
-    annotate(result, annotated, options.board)
+    annotate(result, annotated, options.board, overwrite=True)  # the upload's own file, made again
     return _measurement_json(result.measurement, units)
 
 
