@@ -57,6 +57,8 @@ class Measurement:
         The threshold ``short_leg`` used.
     details : dict
         Diagnostics (corner counts, edge fits, focal length, camera distance, heel pixels).
+    assisted : bool
+        Contour mode looked for each heel near a rough point given by the user (a tap).
     """
 
     lld_mm: float
@@ -73,6 +75,7 @@ class Measurement:
     confidence: float = 1.0
     even_below_mm: float = EVEN_BELOW_MM
     details: dict = field(default_factory=dict)
+    assisted: bool = False
 
     def to_json(self, units: str = "mm") -> dict:
         """The ``--json`` object: every field, lengths rounded to micrometres.

@@ -74,11 +74,14 @@ class _StageClock:
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
                   tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = EVEN_BELOW_MM, method: str = "auto",
                   left_heel_px=None, right_heel_px=None, heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM,
-                  snap: bool = True, on_stage: OnStage | None = None) -> MeasureResult:
+                  snap: bool = True, on_stage: OnStage | None = None, near_left_px=None,
+                  near_right_px=None) -> MeasureResult:
     """Measure the leg-length discrepancy in one photo.
 
     ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
-    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given.
+    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given. Rough
+    points (``near_left_px``, ``near_right_px``: taps near each heel) make contour mode look for
+    each heel near its tap (``method`` "contour", ``assisted`` True).
 
     Parameters
     ----------
@@ -103,6 +106,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     on_stage : callable, optional
         ``on_stage(name, seconds)``, called as each stage ends with its name from :data:`STAGES`
         and its wall-clock time in seconds (time spent in the callback counts for no stage).
+    near_left_px, near_right_px : (float, float), optional
+        Rough heel positions (a tap on each heel, up to about 30 mm off on the table), (x, y)
+        pixels of the photo as displayed; both or neither; not with manual points or heel tabs.
 
     Returns
     -------
@@ -124,6 +130,7 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     even_below_mm = check_even_below_mm(even_below_mm)
     heel_height_mm = check_heel_height_mm(heel_height_mm)
     manual = _check_method(method, left_heel_px, right_heel_px)
+    near = _check_near(method, manual, near_left_px, near_right_px)
     profile = _profile(camera)
     if not isinstance(board, BoardSpec) or not isinstance(tabs, TabSpec):
         raise UsageError("board must be a BoardSpec and tabs a TabSpec")
@@ -146,8 +153,10 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
         m, outlines = _manual(photo, board_corners, board2cam, cam, (left_heel_px, right_heel_px), heel_height_mm,
                               snap, warnings, common, clock)
     else:
+        if near is not None:
+            near = {side: _check_point(p, photo, f"near_{side}", "tap") for side, p in near.items()}
         m, outlines = _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method,
-                                 heel_height_mm, warnings, common, clock)
+                                 heel_height_mm, warnings, common, clock, near)
     clock.done("uncertainty")
     m = replace(m, image=photo.info(), details={**m.details, "roi_px": _roi(photo, board, m, board2cam, cam)})
     clock.done("result")
@@ -166,6 +175,20 @@ def _check_method(method, left_heel_px, right_heel_px) -> bool:
     if method == "manual" and not manual:
         raise UsageError("method 'manual' needs left_heel_px and right_heel_px")
     return manual
+
+
+def _check_near(method, manual: bool, near_left_px, near_right_px) -> dict | None:
+    """The rough points as {"left", "right"}, or None; raises UsageError for a contradictory combination."""
+    if near_left_px is None and near_right_px is None:
+        return None
+    if near_left_px is None or near_right_px is None:
+        raise UsageError("near_left_px and near_right_px must be given together")
+    if manual:
+        raise UsageError("near_left_px/near_right_px (rough points) do not go with left_heel_px/right_heel_px (exact "
+                         "points): give one pair or the other")
+    if method not in ("auto", "contour"):
+        raise UsageError(f"near_left_px and near_right_px help contour mode; they do not go with method {method!r}")
+    return {"left": near_left_px, "right": near_right_px}
 
 
 def _profile(camera) -> CameraProfile | None:
@@ -245,14 +268,14 @@ def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, w
 
 
 def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method, heel_height_mm, warnings,
-               common, clock):
-    """Tab mode when both tabs are there (or asked for), else heel contours."""
+               common, clock, near=None):
+    """Tab mode when both tabs are there (or asked for), else heel contours (near the taps, when given)."""
     from ..measure.points import measure_from_points
     from ..measure.tabs import measure_from_tabs
     from ..vision.contour import find_heels
     from ..vision.detect import find_markers, find_tabs
 
-    if method in ("auto", "tabs"):
+    if method in ("auto", "tabs") and near is None:
         tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
         try:
             found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
@@ -264,11 +287,12 @@ def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs,
         if found is not None:
             m = measure_from_tabs(board_corners, found, tabs, cam, warnings=warnings, **common)
             return m, _sided(m, {s: t.corners_px for s, t in found.items()})
-    pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
+    pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board, near_px=near)
     clock.done("contour")
     m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
                             {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
                             warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence, **common)
+    m = replace(m, assisted=near is not None, details={**m.details, "contour": pair.details})
     return m, _sided(m, {s: h.outline_px for s, h in pair.heels.items()})
 
 
@@ -295,13 +319,16 @@ def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     return [int(x0), int(y0), int(x1), int(y1)]
 
 
-def _check_point(p, photo, side):
+def _check_point(p, photo, side, what="heel point"):
+    """A point as (x, y) floats inside the photo; ``side`` names the parameter (``side``_heel_px or ``side``_px)."""
+    name = f"{side}_heel_px" if what == "heel point" else f"{side}_px"
     try:
         x, y = (float(v) for v in p)
     except (TypeError, ValueError):
-        raise UsageError(f"{side}_heel_px must be two numbers (x, y), got {p!r}") from None
+        raise UsageError(f"{name} must be two numbers (x, y), got {p!r}") from None
     if not (0 <= x < photo.width and 0 <= y < photo.height):
-        raise HeelNotFoundError(f"the {side.upper()} heel point ({x:g}, {y:g}) is outside the "
+        label = side.removeprefix("near_").upper()
+        raise HeelNotFoundError(f"the {label} {what} ({x:g}, {y:g}) is outside the "
                                 f"{photo.width}x{photo.height} photo; give pixels of the photo as displayed")
     return (x, y)
 
