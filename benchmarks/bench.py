@@ -29,6 +29,7 @@ if not __package__:  # loaded by file path (legcheck bench): this file is the pa
     __spec__.submodule_search_locations = __path__ = [str(Path(__file__).resolve().parent)]
     __package__ = __name__
 
+from .axis import axis_stats  # noqa: E402
 from .drop import drop_job  # noqa: E402
 from .drop_report import summarise_drop  # noqa: E402
 from .jobs import repeat_job, scene_job  # noqa: E402
@@ -37,10 +38,13 @@ from .summary import manual_stats, repeatability, report_text, results_markdown 
 from .timing import report_time, sequential_timing, stage_times  # noqa: E402
 from .scenes import tab_scene  # noqa: E402
 
-FULL = {"tabs": 90, "feet": 60, "turned": 20, "swapped": 20, "repeats": 10, "drop": 90, "empty": 10}
-QUICK = {"tabs": 8, "feet": 5, "turned": 2, "swapped": 2, "repeats": 3, "drop": 6, "empty": 2}
+FULL = {"tabs": 90, "feet": 60, "turned": 20, "swapped": 20, "axis_edge": 40, "axis_none": 20, "axis_plain": 20,
+        "repeats": 10, "drop": 90, "empty": 10}
+QUICK = {"tabs": 8, "feet": 5, "turned": 2, "swapped": 2, "axis_edge": 3, "axis_none": 2, "axis_plain": 2, "repeats": 3,
+         "drop": 6, "empty": 2}
 #: First seed of each kind of scene (the same scenes every run).
-SEED0 = {"tabs": 10_000, "feet": 20_000, "turned": 30_000, "swapped": 40_000}
+SEED0 = {"tabs": 10_000, "feet": 20_000, "turned": 30_000, "swapped": 40_000, "axis_edge": 50_000, "axis_none": 60_000,
+         "axis_plain": 70_000}
 #: Scenes re-shot for repeatability (:func:`.jobs.repeat_job`).
 REPEAT_KINDS = ("tabs", "feet", "drop")
 #: First seed of the drop-table scenes (:mod:`.drop`): feet over a real table's end, and photos without feet.
@@ -94,7 +98,8 @@ def run(quick: bool = False, workers: int = 2, progress=None) -> dict:
             "manual_points_2px": manual_stats(rows),
             "manual_points_2px_60_90": manual_stats([r for r in rows if r["elevation"] >= 60]),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "wall_s": time.time() - t_start, "summary": summarise(rows), "wrong_side": wrong_sides(rows), "repeatability": repeatability(repeats),
+            "wall_s": time.time() - t_start, "summary": summarise(rows), "wrong_side": wrong_sides(rows),
+            "table_axis": axis_stats(rows), "repeatability": repeatability(repeats),
             "stages_s": stages, "rows": rows, "drop": summarise_drop(drop_rows), "drop_rows": drop_rows}
 
 

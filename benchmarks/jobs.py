@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .axis import AXIS_LABELS, axis_job
 from .scenes import CORRECTED_K1, VARIANTS, band, feet_scene, phone_exif, profile_of, tab_scene
 
 
@@ -66,15 +67,18 @@ def _row(mode, group, scene, truth, result, t_read, profile):
 def scene_job(job):
     """Render one scene and measure it every way that applies; returns result rows.
 
-    Kinds: "tabs" and "feet" (the main table), and the heel-tab scenes of :data:`.scenes.VARIANTS`
-    ("turned": the board's HEAD arrow towards the feet; "swapped": each tab on the other heel),
-    reported as their own groups (``variant`` set) so the main groups stay comparable run to run.
+    Kinds: "tabs" and "feet" (the main table), the heel-tab scenes of :data:`.scenes.VARIANTS`
+    ("turned": the board's HEAD arrow towards the feet; "swapped": each tab on the other heel) and
+    the table-axis scenes of :mod:`.axis`, reported as their own groups (``variant`` set) so the
+    main groups stay comparable run to run.
     """
     from legcheck._cv import cv2
     from legcheck.synth.render import write_scene
 
     cv2().setNumThreads(1)
     kind, seed, tmp = job
+    if kind in AXIS_LABELS:
+        return axis_job(kind, seed, tmp, measure, _row, phone_exif, profile_of, time_imread)
     scene = feet_scene(seed) if kind == "feet" else tab_scene(seed)
     path = Path(tmp) / f"{kind}_{seed}.jpg"
     if kind in VARIANTS:

@@ -6,6 +6,7 @@ import statistics
 
 import numpy as np
 
+from .axis import axis_text
 from .scenes import CORRECTED_K1
 
 #: Columns of the main table: (header, summary key, format).
@@ -36,6 +37,8 @@ def summarise(rows) -> list[dict]:
         groups.setdefault((r["mode"], r["group"]), []).append(r)
         if r["profile"] and r["elevation"] >= 60 and not r.get("variant"):  # the band the targets are set on, as one group too
             groups.setdefault((r["mode"], "60-90 profile (all)" + r["group"][len("60-75 profile"):]), []).append(r)
+        if r.get("axis_all"):  # a table-axis kind whatever source its axis came from
+            groups.setdefault((r["mode"], r["axis_all"]), []).append(r)
     out = []
     for (mode, group), rs in sorted(groups.items()):
         ok = [r for r in rs if r["ok"]]
@@ -100,6 +103,7 @@ def report_text(res: dict) -> str:
                          f"{md['p95_abs_mm']:.2f} mm, at most {md['max_abs_mm']:.2f} mm; {100 * md['share_within_0.5_mm']:.0f} % "
                          f"within 0.5 mm ({md['n']} photos). As clicked (snap off): 95th percentile "
                          f"{md['unsnapped_p95_abs_mm']:.2f} mm, {100 * md['unsnapped_share_within_0.5_mm']:.0f} % within 0.5 mm.")
+    lines += [""] + axis_text(res.get("table_axis", {}))
     if res.get("drop"):
         from .drop_report import drop_text
 
@@ -127,7 +131,9 @@ outlines and their 3D truth (contour mode needs the table's end and no longer me
 share of scenes whose uncertainty_mm covered the true error; "wrong" counts results naming the other leg
 (the sign opposite to the truth's while |truth| exceeds the uncertainty: the target is 0 in every mode);
 "board turned 180" (HEAD arrow towards the feet) and "tabs swapped" (each tab on the other heel) are heel-tab
-scenes a clinic gets wrong, measured against the patient's truth; times are medians per photo on one core
+scenes a clinic gets wrong, measured against the patient's truth; "axis: ..." groups are heel-tab scenes whose board is
+turned against the table (benchmarks/axis.py), measured along the table's axis and grouped by where the measured axis
+came from (a table edge, the table's end, or the board with its assumed +-0.5 degrees); times are medians per photo on one core
 (in-process; the command line adds about 0.3 s of start-up), "ratio" is time / `cv2.imread` time.
 "No profile, uncorrected wide-angle" photos have lens distortion k1 > {CORRECTED_K1} that the phone did not
 remove: they need a profile. The manual targets are set for views 60-90 degrees. Drop-table scenes count for

@@ -21,6 +21,7 @@ STAGE_LABELS = {
     "markers": "marker search (reduced copy)",
     "board": "board corners (full-res refine)",
     "camera": "camera (profile fit, board pose)",
+    "table": "table edges (the table's axis)",
     "tabs": "tab outlines (sub-pixel)",
     "contour": "heel contours (drop-table photo)",
     "manual": "manual points (snapping)",
@@ -75,11 +76,15 @@ def sequential_timing(scenes, tmp) -> dict:
     return {"photos": len(scenes), "median_t_measure_s": m, "median_t_imread_s": r, "ratio": m / r}
 
 
-def report_time(n_visits: int = 100) -> float:
-    """Seconds to write the patient report (HTML with its chart) for a patient with ``n_visits`` visits."""
+def report_time(n_visits: int = 100, location=None) -> float:
+    """Seconds to write the patient report (HTML with its chart) for a patient with ``n_visits`` visits.
+
+    ``location``: an empty database to build the patient in (a PostgreSQL one, say); default a
+    new SQLite file in a temporary directory. Only writing the report is timed.
+    """
     import datetime as dt
 
-    from legcheck.records.sqlite import open_store
+    from legcheck.records import open_store
     from legcheck.records.bundles import patient_bundle
     from legcheck.reports.data import patient_data
     from legcheck.reports.html import patient_html
@@ -88,7 +93,7 @@ def report_time(n_visits: int = 100) -> float:
             "warnings": [], "image": {}, "uncertainty_mm": 0.4}
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as tmp:
-        with open_store(Path(tmp) / "r.sqlite3", create=True) as st:
+        with open_store(location or Path(tmp) / "r.sqlite3", create=True) as st:
             st.add_patient("B100", "Bench Patient")
             day0 = dt.datetime(2024, 1, 1, 9).astimezone()
             for i in range(n_visits):

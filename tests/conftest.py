@@ -57,6 +57,45 @@ def basic(scenes):
     return scene, path, truth
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the session (Debian's postgresql; initdb into a temporary
+    directory, a Unix socket only; run as ``nobody`` under root), stopped at the end."""
+    from legcheck.records.pgtemp import TempPostgres
+
+    server = TempPostgres().start()
+    yield server
+    server.stop()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The superuser's location of a new, empty PostgreSQL database on the session's server."""
+    return pg_server.create_database(f"t{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_location(request, tmp_path):
+    """Where a new database goes, once per backend: an SQLite file path, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "clinic" / "legcheck.sqlite3"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """The demo database (tests/records/_demo.py), built once per session as a closed SQLite file:
+    never write to it (copy it with ``_demo.copy_sqlite``)."""
+    from _demo import demo_database  # tests/records is on sys.path for the tests that use it
+
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    demo_database(db)
+    return db
+
+
 _passed = 0
 
 

@@ -124,9 +124,27 @@ class RecordConflictError(LegcheckError):
     code = "conflict"
 
 
+class DuplicatePhotoError(RecordConflictError):
+    """The photo is already recorded as a check (or twice in one batch); ``index``: which item of the batch."""
+
+    code = "duplicate_photo"
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
+
+
 class DatabaseError(LegcheckError):
     exit_code = 10
     code = "database"
+
+
+class DatabaseMissingError(DatabaseError):
+    """No database at the location given (and creating one was not asked for)."""
+
+
+class DatabaseDamagedError(DatabaseError):
+    """The database engine found damaged pages; the message is the engine's."""
 
 
 class IntegrityCheckError(LegcheckError):

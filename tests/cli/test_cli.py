@@ -58,6 +58,18 @@ def test_measure_json_matches_truth(basic, profile_file):
     assert d["camera_source"] == "profile" and d["short_leg"] == "left"
 
 
+def test_board_squared_drops_the_assumed_turn(basic, profile_file):
+    scene, path, truth = basic
+    plain = run("measure", path, "--camera", profile_file, "--json", "--no-annotate")
+    squared = run("measure", path, "--camera", profile_file, "--json", "--no-annotate", "--board-squared")
+    assert plain.exit_code == 0 and squared.exit_code == 0, squared.output
+    a, b = json.loads(plain.stdout), json.loads(squared.stdout)
+    assert a["table_axis"]["source"] == b["table_axis"]["source"] == "board"
+    assert a["table_axis"]["sigma_deg"] > 0 and b["table_axis"]["sigma_deg"] == 0
+    assert b["uncertainty_mm"] < a["uncertainty_mm"] and b["lld_mm"] == a["lld_mm"]
+    assert "no table edge found" in plain.stderr and "no table edge found" not in squared.stderr
+
+
 @pytest.mark.parametrize("kind", ["text", "zero", "truncated", "huge"])
 def test_exit_3_unreadable(kind, basic, tmp_path):
     _, good, _ = basic

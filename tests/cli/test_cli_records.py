@@ -15,7 +15,7 @@ from PIL import Image
 
 from legcheck.cli import cli
 from legcheck.synth.render import encode_jpeg
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 
 from conftest import profile_of
 
@@ -100,7 +100,7 @@ def test_bad_input_exit_codes(env):
     assert res.exit_code == 2
     res = run("patient", "add", "C7", "--name", "Again")
     assert res.exit_code == 9
-    assert run("amend", "999", "--lld-mm", "1", "--reason", "x").exit_code == 8
+    assert run("amend", "999", "--lld-mm", "1", "--uncertainty-mm", "1", "--reason", "x").exit_code == 8
     with open_store(env["db"]) as st:
         assert st.checks() == [] and [v["id"] for v in st.visits("C8")] == [vid]
 
@@ -109,7 +109,7 @@ def test_log_amend_history_export_backup_dbcheck(env, tmp_path):
     run = env["run"]
     r = run("check", env["photo"], "--patient", "C7", "--phase", "pre", "--position", "flexed", "--camera", env["cam"], "--json")
     cid = json.loads(r.stdout)[0]["check_id"]
-    assert run("amend", cid, "--lld-mm", "-2.5", "--reason", "tab slipped").exit_code == 0
+    assert run("amend", cid, "--lld-mm", "-2.5", "--uncertainty-mm", "1.2", "--reason", "tab slipped").exit_code == 0
     rows = json.loads(run("log", "--patient", "C7", "--json").stdout)
     assert len(rows) == 1 and rows[0]["lld_mm"] == -2.5 and rows[0]["amended"] is True
     hist = list(csv.DictReader(io.StringIO(run("log", "--history", "--csv").stdout)))
@@ -140,7 +140,7 @@ def test_visit_show_and_adjust(env):
     run = env["run"]
     for pos in ("extended", "flexed"):
         assert run("check", env["photo"], "--patient", "C7", "--phase", "pre", "--position", pos,
-                   "--camera", env["cam"]).exit_code == 0
+                   "--camera", env["cam"], "--allow-duplicate-photo").exit_code == 0
     vid = json.loads(run("log", "--json").stdout)[0]["visit_id"]
     res = run("adjust", "--visit", vid, "--piece", "pelvic", "--side", "right", "--listing", "PI right ilium")
     assert res.exit_code == 0
@@ -158,10 +158,10 @@ def test_batch_check_all_or_nothing(env, tmp_path):
     for name in ("a.jpg", "b.jpg", "c.jpg"):
         shutil.copy(env["photo"], d / name)
     (d / "checks.csv").write_text("file,phase,position\na.jpg,pre,extended\nb.jpg,pre,flexed\nc.jpg,post,extended\n")
-    res = run("check", "--batch", d, "--patient", "C7", "--camera", env["cam"])
+    res = run("check", "--batch", d, "--patient", "C7", "--camera", env["cam"], "--allow-duplicate-photo")
     assert res.exit_code == 0, res.output
     assert len(json.loads(run("log", "--json").stdout)) == 3
     (d / "c.jpg").write_bytes(b"")
-    res = run("check", "--batch", d, "--patient", "C7", "--camera", env["cam"])
-    assert res.exit_code == 3
+    res = run("check", "--batch", d, "--patient", "C7", "--camera", env["cam"], "--allow-duplicate-photo")
+    assert res.exit_code == 3 and "checks.csv row 4" in res.output and "c.jpg" in res.output  # names the file
     assert len(json.loads(run("log", "--json").stdout)) == 3  # nothing of the failed batch

@@ -245,7 +245,7 @@ def test_lookalike_chart_numbers_are_one_patient(env):
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e308", "40.5", "-41"])
 def test_implausible_figures_are_usage_errors(env, value):
     run, _, _ = env
-    res = run("amend", "1", "--lld-mm", value, "--reason", "typo")
+    res = run("amend", "1", "--lld-mm", value, "--uncertainty-mm", "1", "--reason", "typo")
     assert res.exit_code == 2 and "lld_mm" in res.output and "internal error" not in res.output
     assert json.loads(run("log", "--json").stdout)[0]["lld_mm"] == -2.0 and run("db", "check").exit_code == 0
 

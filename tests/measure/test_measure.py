@@ -28,7 +28,9 @@ def test_lld_within_uncertainty_of_truth(scenes, view, lld_true):
         seed=int(elevation * 10 + lld_true * 3 + 100))
     path, truth = scenes.get(f"{view}_{lld_true}", scene)
     assert truth["lld_mm"] == pytest.approx(lld_true)
-    m = measure_photo(path, camera=profile_of(scene)).measurement
+    # The plain layout's table is endless (no edge): its axis is the board's by construction, so the
+    # board counts as squared and the bound is the measurement's own.
+    m = measure_photo(path, camera=profile_of(scene), board_squared=True).measurement
     err = m.lld_mm - lld_true
     assert abs(err) <= m.uncertainty_mm, (view, m.lld_mm, m.uncertainty_mm)
     assert m.short_leg == ("left" if lld_true > 0 else "right")
@@ -74,11 +76,12 @@ def test_json_fields_spelled_as_contract(basic):
     scene, path, truth = basic
     d = measure_photo(path, camera=profile_of(scene)).measurement.to_json()
     for key in ("lld_mm", "short_leg", "uncertainty_mm", "method", "left_heel_mm", "right_heel_mm",
-                "camera_source", "board_reprojection_px", "view_elevation_deg", "image", "warnings"):
+                "camera_source", "board_reprojection_px", "view_elevation_deg", "image", "warnings", "table_axis"):
         assert key in d
     assert set(d["image"]) >= {"path", "width", "height", "sha256"}
     assert d["image"]["width"] == scene.width and d["image"]["height"] == scene.height
     assert d["method"] == "tabs"
+    assert set(d["table_axis"]) == {"source", "board_to_table_deg", "sigma_deg"}
     assert d["lld_mm"] == pytest.approx(d["left_heel_mm"][1] - d["right_heel_mm"][1], abs=0.002)
 
 

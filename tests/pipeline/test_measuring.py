@@ -23,7 +23,7 @@ def test_stage_hook_reports_every_stage_in_order(basic):
     t0 = time.perf_counter()
     m = measure_photo(path, camera=profile_of(scene), on_stage=lambda name, s: seen.append((name, s))).measurement
     total = time.perf_counter() - t0
-    assert [n for n, _ in seen] == ["decode", "grey", "markers", "board", "camera", "tabs", "uncertainty", "result"]
+    assert [n for n, _ in seen] == ["decode", "grey", "markers", "board", "camera", "table", "tabs", "uncertainty", "result"]
     assert all(n in STAGES for n, _ in seen) and all(s >= 0 for _, s in seen)
     assert sum(s for _, s in seen) <= total
     # The hook only watches: the answer is the same without it.

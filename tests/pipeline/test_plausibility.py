@@ -26,7 +26,7 @@ def _tabs(left, right, tilt=20.0, **kw):
 
 @pytest.mark.parametrize("name, scene, words", [
     ("close", _tabs((95.0, 80.0, 100.0), (155.0, 78.0, 100.0)), r"the heel tabs are (5[5-9]|6[0-5]) mm apart across"),
-    ("wide", _tabs((-125.0, 80.0, 100.0), (375.0, 78.0, 100.0), distance_mm=1100.0), r"are (49\d|50\d) mm apart across"),
+    ("wide", _tabs((-175.0, 80.0, 100.0), (425.0, 78.0, 100.0), distance_mm=1300.0), r"are (59\d|60\d) mm apart across"),
     ("lld50", _tabs((50.0, 110.0, 100.0), (205.0, 60.0, 100.0)), r"differ by (4[6-9]|5[0-4]) mm along the table"),
     ("low_tab", _tabs((50.0, 80.0, 12.0), (205.0, 78.0, 100.0), tilt=0.0), r"LEFT heel tab's centre is 1\d mm above"),
     ("high_tab", _tabs((50.0, 80.0, 100.0), (205.0, 78.0, 280.0), tilt=0.0), r"RIGHT heel tab's centre is 2[6-9]\d mm above"),
@@ -56,7 +56,7 @@ def test_heel_far_from_the_board_is_refused_with_exit_13(basic):
 BOARD_MM = DEFAULT_BOARD.inner_corners_board_mm()
 
 
-@pytest.mark.parametrize("dx, ok", [(79.9, False), (80.0, True), (450.0, True), (450.1, False)])
+@pytest.mark.parametrize("dx, ok", [(79.9, False), (80.0, True), (550.0, True), (550.1, False)])
 def test_spacing_limits(dx, ok):
     left, right = np.array([0.0, 50.0, 100.0]), np.array([dx, 50.0, 100.0])
     if ok:

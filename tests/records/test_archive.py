@@ -22,7 +22,9 @@ from PIL import Image
 from legcheck.cli import cli
 from legcheck.errors import IntegrityCheckError, RecordConflictError, UsageError
 from legcheck.records import open_store
-from legcheck.records.archive import restore_backup, verify_backup
+from legcheck.records.archive import verify_backup
+from legcheck.records.moving import restore_backup
+from legcheck.records.migrations import LATEST
 
 HERE = Path(__file__).parent
 RESULT = {"lld_mm": 2.0, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "image": {},
@@ -84,7 +86,7 @@ def test_backup_under_a_writer_every_50ms_is_whole_and_restores(db, tmp_path):
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert names[:2] == ["manifest.json", "database.sqlite3"] and len(names) == 2 + 6
-    assert manifest["counts"]["photos"] == 6 and manifest["schema_version"] == 1
+    assert manifest["counts"]["photos"] == 6 and manifest["schema_version"] == LATEST
     report = verify_backup(archive)
     assert report["ok"], report["problems"]
     restored = tmp_path / "restored" / "legcheck.sqlite3"
@@ -156,3 +158,28 @@ def test_restore_refuses_a_non_empty_target_and_backup_never_overwrites(db, tmp_
         restore_backup(tmp_path / "b.tar", target)
     res = CliRunner().invoke(cli, ["backup", "--verify", str(db)])
     assert res.exit_code == 2 and "not a legcheck backup" in res.output
+
+
+def test_a_backup_from_before_the_users_table_verifies_and_restores_migrated(tmp_path, monkeypatch):
+    """A schema-1 archive (written before migration 2 added users) is verified against schema 1's
+    tables and triggers, and the restored copy is migrated to the current schema and checks clean."""
+    import legcheck.records.store as store_module
+    from legcheck.records.migrations import MIGRATIONS
+
+    old = tmp_path / "old.sqlite3"
+    with monkeypatch.context() as m:  # this program as it was before migration 2
+        m.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+        m.setattr(store_module, "LATEST", 1)
+        with open_store(old, create=True) as st:
+            st.add_patient("C1", "Alice Adams")
+            st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg((200, 0, 0)))
+            assert st.schema_version() == 1
+            manifest = st.backup(tmp_path / "old.tar")
+    assert manifest["schema_version"] == 1 and "users" not in manifest["counts"]
+    assert verify_backup(tmp_path / "old.tar")["ok"]
+    out = restore_backup(tmp_path / "old.tar", tmp_path / "new.sqlite3")
+    assert out["check"]["ok"] and out["check"]["schema_version"] == LATEST
+    with open_store(tmp_path / "new.sqlite3") as st:
+        assert [c["lld_mm"] for c in st.checks()] == [RESULT["lld_mm"]] and st.users() == []
+        st.add_user("kim", "assistant", "a long enough password")
+        assert st.check_integrity()["ok"]

@@ -1,13 +1,10 @@
 """Backup -> restore round-trips the demo database: every report from the restored copy is
 byte-identical and `db check` is clean, with another process recording every 50 ms meanwhile.
 
-The database is built as scripts/demo.py builds it (the sample patient's six visits, measured
-from the bundled sample photos with the sample phone's profile), through the library."""
+The database is built as scripts/demo.py builds it (tests/records/_demo.py), once per session."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import subprocess
 import sys
 import time
@@ -15,50 +12,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from _demo import copy_sqlite, reports as _reports
 from legcheck.cli import cli
-from legcheck.pipeline import CheckRequest, MeasureOptions, record_checks
-from legcheck.records import open_store
-from legcheck.records.bundles import patient_bundle, visit_bundle
-from legcheck.reports.output import write_report
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[1]
-SERIES = REPO / "sample_images" / "series"
-CAMERA = REPO / "calibration" / "sample_phone.json"
 
 
-def _demo_database(db: Path) -> None:
-    visits: dict = {}
-    with (SERIES / "visits.csv").open(newline="") as f:
-        for row in csv.DictReader(f):
-            visits.setdefault((int(row["visit"]), row["date"]), []).append(row)
-    with open_store(db, create=True) as st:
-        st.add_patient("DEMO-001", "Sample Patient", "1968-04-12")
-        st.add_patient("W-1", "Busy Writer")
-        for (_, date), rows in sorted(visits.items()):
-            vid = st.new_visit("DEMO-001", dt.datetime.fromisoformat(f"{date}T09:00").astimezone(), "Dr Demo")
-            record_checks(st, [CheckRequest(SERIES / r["file"], r["phase"], r["position"]) for r in rows], "DEMO-001",
-                          MeasureOptions(camera=CAMERA), vid)
-            st.add_adjustment(vid, "pelvic", "right", "PI right ilium")
-            st.set_findings(vid, listing="PI right ilium")
-        first = st.checks(chart="DEMO-001")[0]["id"]
-        st.amend_check(first, 1.25, "heel tab slipped")
-
-
-def _reports(db: Path, out: Path) -> dict[str, bytes]:
-    with open_store(db) as st:
-        bundles = {f"visit{v['id']}": ("visit", visit_bundle(st, v["id"])) for v in st.visits("DEMO-001")}
-        bundles["patient"] = ("patient", patient_bundle(st, "DEMO-001"))
-    files = {}
-    for name, (kind, bundle) in bundles.items():
-        for p in write_report(kind, bundle, out / f"{name}.html", as_csv=True, overwrite=False):
-            files[p.name] = p.read_bytes()
-    return files
-
-
-def test_demo_database_round_trips_under_a_writer(tmp_path):
-    db = tmp_path / "demo" / "demo.sqlite3"
-    _demo_database(db)
+def test_demo_database_round_trips_under_a_writer(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # reports dated 2026-01-01 whenever they are made
+    db = copy_sqlite(demo_db, tmp_path / "demo" / "demo.sqlite3")
     before = _reports(db, tmp_path / "before")
     assert len(before) == 2 * 7 and b"Sample Patient" in before["patient.html"]
     writer = subprocess.Popen([sys.executable, str(HERE / "_writer.py"), str(db), "W-1", "100000", "w", "0.05"],

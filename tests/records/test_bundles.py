@@ -28,7 +28,7 @@ def st(tmp_path):
         for day in (8, 1, 15):  # opened out of order: bundles follow the visit's start
             vid = store.new_visit("P1", dt.datetime(2026, 9, day, 9).astimezone())
             store.record_check("P1", "pre", "extended", RESULT, visit_id=vid, photo_path=photo,
-                               annotated_path=ann if day == 1 else None)
+                               annotated_path=ann if day == 1 else None, allow_duplicate_photo=True)
             store.record_check("P1", "post", "extended", dict(RESULT, lld_mm=-0.5), visit_id=vid)
         yield store
 
@@ -36,7 +36,8 @@ def st(tmp_path):
 def test_visit_bundle_has_the_summary_the_patient_and_photo_paths(st):
     first = st.visits("P1")[0]
     b = visit_bundle(st, first["id"])
-    assert set(b) == SUMMARY_KEYS | {"patient"} and b["patient"]["name"] == "Pat One"
+    assert set(b) == SUMMARY_KEYS | {"patient", "assessment", "reactions", "red_flags", "settings"}
+    assert b["patient"]["name"] == "Pat One" and b["assessment"] == b["reactions"] == b["red_flags"] == []
     pre, post = b["checks"]
     assert pre["photo_path"].is_absolute() and pre["photo_path"] == st.photo_path(pre["annotated_sha256"])
     assert Image.open(pre["photo_path"]).getpixel((0, 0)) == (200, 20, 30)  # the annotated copy first

@@ -24,7 +24,7 @@ import _hostile as hostile  # noqa: I001 - beside this file
 from legcheck._cv import cv2
 from legcheck.pipeline import MeasureOptions, record_check
 from legcheck.records import open_store
-from legcheck.records.photos import store_photo
+from legcheck.records.photostore import store_photo
 from legcheck.vision.imageio import PhotoBytes, load_photo
 
 from conftest import profile_of
@@ -60,7 +60,8 @@ def corpus(basic, tmp_path_factory):
         st.add_patient("H1", "Hostile Files")
         for name in files:
             recorded[name] = record_check(st, d / name, "H1", "pre", "extended",
-                                          MeasureOptions(camera=profile_of(scene)))
+                                          MeasureOptions(camera=profile_of(scene)),
+                                          allow_duplicate_photo=True)  # three files hold one photo's pixels
         stored = {name: st.photo_path(r.photo_sha256) for name, r in recorded.items()}
         annotated = [st.photo_path(c["annotated_sha256"]) for c in st.checks()]
     return dict(dir=d, db=db, files=files, recorded=recorded, stored=stored, annotated=annotated, truth=truth)

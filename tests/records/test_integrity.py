@@ -41,7 +41,12 @@ def db(tmp_path):
         st.record_check("C1", "post", "flexed", dict(RESULT, lld_mm=0.5), visit_id=vid)
         st.add_adjustment(vid, "pelvic", "right")
         st.set_findings(vid, pd_side="left")
-        st.amend_check(cid - 1, -1.5, "re-read the photo")
+        st.amend_check(cid - 1, -1.5, "re-read the photo", uncertainty_mm=1.0)
+        st.add_user("kim", "assistant", "a long enough password")
+        st.update_user("kim", role="practitioner")
+        st.set_config("units", "in")
+        st.record_assessment(vid, [{"kind": "pain", "term": "pre", "nrs": 4}])
+        st.record_reaction(vid, "spasm", "mild", onset_min=3)
     return path, cid
 
 
@@ -73,8 +78,9 @@ def test_the_audit_is_a_hash_chain_over_every_row(db):
         assert a["record_sha256"] == hashlib.sha256(canonical(row)).hexdigest()
         prev = a["sha256"]
     n_rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in HISTORY_TABLES if t != "audit")
-    assert len(audit) == n_rows == 1 + 1 + 1 + 1 + 4 + 1 + 1  # migration, patient, visit, photo, 4 checks, adj., findings
-    amend = [a for a in audit if a["action"] == "amend"]
+    # migrations, patient, visit, photo, 4 checks, adjustment, findings, 2 user rows, setting, pain, reaction
+    assert len(audit) == n_rows == 4 + 1 + 1 + 1 + 4 + 1 + 1 + 2 + 1 + 1 + 1
+    amend = [a for a in audit if a["action"] == "amend" and a["record_table"] == "checks"]
     assert len(amend) == 1 and json.loads(amend[0]["detail"])["reason"] == "re-read the photo"
 
 

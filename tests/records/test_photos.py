@@ -8,7 +8,7 @@ import stat
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from legcheck.records.photos import store_photo
+from legcheck.records.photostore import store_photo
 
 
 def _jpeg_with_metadata(path, orientation):

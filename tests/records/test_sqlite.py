@@ -18,7 +18,7 @@ import pytest
 
 from legcheck.errors import DatabaseError
 from legcheck.records import open_store
-from legcheck.records.migrations import APPLICATION_ID
+from legcheck.records.migrations import APPLICATION_ID, LATEST
 from legcheck.records.sqlite import DatabaseDamagedError, DatabaseMissingError
 
 HERE = Path(__file__).parent
@@ -50,7 +50,7 @@ def test_two_processes_200_checks_each_lose_none(db):
         assert notes == {f"{t}-{i}" for t in "ab" for i in range(200)}
         report = st.check_integrity()
         assert report["ok"], report["problems"]
-        assert report["counts"]["audit"] == report["audit_head"]["id"] == 1 + 2 + 400 + 2  # migration, patients, checks, visits
+        assert report["counts"]["audit"] == report["audit_head"]["id"] == LATEST + 2 + 400 + 2  # migrations, patients, checks, visits
 
 
 def test_sigkill_keeps_every_returned_check(db):
@@ -80,7 +80,7 @@ def test_connection_settings_and_owner_only_files(db):
                       for k in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "application_id")}
         assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30_000,
                           "application_id": APPLICATION_ID}
-        assert st.schema_version() == 1
+        assert st.schema_version() == LATEST
 
 
 def test_writes_take_the_write_lock_up_front(db):

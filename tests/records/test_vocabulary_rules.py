@@ -60,7 +60,8 @@ def test_summary_findings_by_hand_win_and_newest_wins():
 
 def test_amended_result_uses_the_checks_own_even_threshold():
     old = {"lld_mm": 3.0, "short_leg": "left", "even_below_mm": 2.0, "method": "tabs"}
-    new = amended_result(old, -1.5, 12)
-    assert new == {"lld_mm": -1.5, "short_leg": "even", "even_below_mm": 2.0, "method": "tabs", "amended_from": 12}
+    new = amended_result(old, -1.5, 12, 0.9)
+    assert new == {"lld_mm": -1.5, "uncertainty_mm": 0.9, "short_leg": "even", "even_below_mm": 2.0,
+                   "method": "manual entry", "measured_method": "tabs", "amended_from": 12}
     assert old["lld_mm"] == 3.0  # not modified
-    assert amended_result({"lld_mm": 0.0}, -1.5, 1)["short_leg"] == ("right" if EVEN_BELOW_MM <= 1.5 else "even")
+    assert amended_result({"lld_mm": 0.0}, -1.5, 1, 1.0)["short_leg"] == ("right" if EVEN_BELOW_MM <= 1.5 else "even")

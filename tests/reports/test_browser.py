@@ -15,7 +15,7 @@ from _bundles import patient_bundle, visit_bundle
 
 from legcheck.errors import PdfError
 from legcheck.fileio import atomic_write
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 from legcheck.records.vocabulary import POSITIONS
 from legcheck.reports.csvout import csv_rows_visit
 from legcheck.reports.data import patient_data, visit_data
@@ -45,9 +45,10 @@ def photo_db(tmp_path_factory, basic):
             vid = st.new_visit("PH", dt.datetime(2026, 9, day, 9).astimezone(), practitioner="Dr Ada Thompson")
             positions = POSITIONS if day == 1 else ("extended",)
             for pos in positions:
-                st.record_check("PH", "pre", pos, r, visit_id=vid, photo_path=photo, annotated_path=ann)
+                st.record_check("PH", "pre", pos, r, visit_id=vid, photo_path=photo, annotated_path=ann,
+                                allow_duplicate_photo=True)  # one rendered photo stands for every check
                 st.record_check("PH", "post", pos, dict(r, lld_mm=post), visit_id=vid, photo_path=photo,
-                                annotated_path=ann)
+                                annotated_path=ann, allow_duplicate_photo=True)
             if day == 1:
                 st.record_check("PH", "post", "extended", dict(r, lld_mm=3.0, uncertainty_mm=0.3), visit_id=vid)
                 st.add_adjustment(vid, "pelvic", "right", "PI right ilium")

@@ -16,7 +16,7 @@ import pytest
 from _bundles import patient_bundle, visit_bundle
 
 from legcheck.errors import UsageError
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 from legcheck.reports.csvout import csv_rows_patient, csv_rows_visit
 from legcheck.reports.data import Change, patient_data, visit_data
 from legcheck.reports.html import patient_html, visit_html
@@ -150,7 +150,7 @@ def test_edge_cases_say_so(db):
 def test_amended_checks_are_marked_and_used(db):
     with open_store(db) as st:
         cid = st.checks(chart="P1")[0]["id"]  # visit 1, pre extended, -6.0
-        st.amend_check(cid, -7.0, "re-read the photo")
+        st.amend_check(cid, -7.0, "re-read the photo", uncertainty_mm=1.0)
         d = _patient(st, "P1")
         text = patient_html(d)
         vtext = visit_html(visit_data(visit_bundle(st, d["rows"][0]["visit"]["id"])))
@@ -260,3 +260,34 @@ def test_no_markup_is_built_in_python():
                     and tag.search(node.value):
                 found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
     assert found == []
+
+
+def test_visit_report_says_where_each_checks_table_axis_came_from(tmp_path):
+    with open_store(tmp_path / "r.sqlite3", create=True) as st:
+        st.add_patient("T1", "Tab Le")
+        vid = st.new_visit("T1", dt.datetime(2026, 10, 2, 9).astimezone())
+        edge = {"source": "table edge", "board_to_table_deg": -2.1, "sigma_deg": 0.05}
+        none = {"source": "board", "board_to_table_deg": 0.0, "sigma_deg": 0.5 / 1.96}
+        st.record_check("T1", "pre", "extended", dict(BASE, lld_mm=-3.0, uncertainty_mm=0.4, table_axis=edge), visit_id=vid)
+        st.record_check("T1", "post", "extended", dict(BASE, lld_mm=-0.5, uncertainty_mm=1.4, table_axis=none), visit_id=vid)
+        st.record_check("T1", "pre", "flexed", dict(BASE, lld_mm=-2.0, uncertainty_mm=0.4), visit_id=vid)  # stored before
+        data = visit_data(visit_bundle(st, vid))
+        text = visit_html(data)
+    ext = next(p for p in data["positions"] if p["position"] == "extended")
+    flexed = next(p for p in data["positions"] if p["position"] == "flexed")
+    assert ext["axis"] == ("Before: table axis from the table edge (board turned 2.1° ± 0.1°); "
+                           "after: no table edge found: board assumed square ± 0.5°.")
+    assert flexed["axis"] is None
+    assert "Before: table axis from the table edge (board turned 2.1° ± 0.1°); after: no table edge" in text
+
+
+def test_one_axis_source_for_a_whole_position_is_said_once(tmp_path):
+    with open_store(tmp_path / "r.sqlite3", create=True) as st:
+        st.add_patient("T2", "Tab Two")
+        vid = st.new_visit("T2", dt.datetime(2026, 10, 3, 9).astimezone())
+        none = {"source": "board", "board_to_table_deg": 0.0, "sigma_deg": 0.5 / 1.96}
+        for ph in ("pre", "pre", "post"):
+            st.record_check("T2", ph, "extended", dict(BASE, lld_mm=-1.0, uncertainty_mm=1.4, table_axis=none),
+                            visit_id=vid)
+        data = visit_data(visit_bundle(st, vid))
+    assert data["positions"][0]["axis"] == "No table edge found: board assumed square ± 0.5°."

@@ -11,7 +11,7 @@ import pytest
 from _bundles import patient_bundle, visit_bundle
 
 from legcheck import __version__
-from legcheck.records.sqlite import open_store
+from legcheck.records import open_store
 from legcheck.reports.csvout import csv_rows_patient, csv_rows_visit
 from legcheck.reports.data import patient_data, visit_data
 from legcheck.reports.html import patient_html, visit_html

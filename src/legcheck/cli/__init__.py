@@ -1,7 +1,8 @@
 """Command line: parses, calls the library, prints. Nothing here measures or writes records itself.
 
 One module per command group (:mod:`.measure`, :mod:`.patients`, :mod:`.visits`, :mod:`.checks`,
-:mod:`.adjust`, :mod:`.db`, :mod:`.reports`), all registered here; the option bundles and the
+:mod:`.corrections`, :mod:`.adjust`, :mod:`.assess`, :mod:`.settings`, :mod:`.db`, :mod:`.reports`,
+:mod:`.serve`, :mod:`.users`), all registered here; the option bundles and the
 one error mapping are in :mod:`._common`. Every command maps a
 :class:`legcheck.errors.LegcheckError` to its exit code and a one-line message (stderr), or with
 ``--json`` to ``{"error": {...}}`` on stdout. Progress and warnings go to stderr; ``--json``
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from . import adjust, checks, db, measure, patients, reports, visits
+from . import adjust, assess, checks, corrections, db, measure, patients, reports, serve, settings, users, visits
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,8 +29,9 @@ def cli():
 
 
 for _command in (measure.targets, measure.calibrate, measure.measure, measure.bench,
-                 patients.patient, visits.visit, checks.check, checks.log, checks.amend, checks.export,
-                 adjust.adjust, db.init, db.backup, db.restore, db.db, reports.report):
+                 patients.patient, visits.visit, checks.check, checks.log, corrections.amend, corrections.void,
+                 checks.export, adjust.adjust, assess.assess, assess.reaction, db.init, db.backup, db.restore, db.db,
+                 reports.report, serve.serve, users.user, settings.config, settings.info):
     cli.add_command(_command)
 
 

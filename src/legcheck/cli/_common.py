@@ -12,10 +12,13 @@ import sys
 
 import click
 
-from ..errors import FileAccessError, LegcheckError
-from ..records.vocabulary import EVEN_BELOW_MM
+from ..errors import FileAccessError, LegcheckError, UsageError
 from ..textsafe import shown
-from ..units import UNITS, bound, fraction_in, inches, resolve_units
+from ..units import UNITS, resolve_units
+from ._output import LENGTH_COLUMNS, emit, red_flag_box, with_inches  # noqa: F401 - the commands import them from here
+
+#: Where the fix of a library error is spelled out for the command line (the library names no flags).
+FLAG_HINTS = {"duplicate_photo": " (--allow-duplicate-photo)", "safeguard": ' (--override-red-flag "reason")'}
 
 
 def fail(exc: LegcheckError, as_json: bool = False):
@@ -35,6 +38,7 @@ def fail(exc: LegcheckError, as_json: bool = False):
     if exc.code == "board_layout":  # the library names no flags; here is where the fix is spelled out
         exc.message += {True: " (--legacy-board)", False: " (without --legacy-board)"}.get(
             getattr(exc, "legacy", None), " (--board-squares, --board-square-mm, --board-marker-mm, --legacy-board)")
+    exc.message += FLAG_HINTS.get(exc.code, "")
     if as_json:
         click.echo(json.dumps(exc.to_json()))
     click.echo(f"legcheck: error: {shown(exc.message)}", err=True)
@@ -192,9 +196,11 @@ def measure_options(fn):
     """Everything that changes how a photo is measured (shared by measure and check)."""
     fn = stack_options(fn, [
         click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
-                     help="Camera profile JSON from 'legcheck calibrate' (more accurate)."),
-        click.option("--even-below", type=click.FloatRange(min=0), default=EVEN_BELOW_MM, show_default=True,
-                     help="Report 'even' when the difference is under this many mm."),
+                     help="Camera profile JSON from 'legcheck calibrate' (more accurate; check: default the "
+                          "stored camera setting)."),
+        click.option("--even-below", type=click.FloatRange(min=0), default=None,
+                     help="Report 'even' when the difference is under this many mm  [default: the stored "
+                          "even-below-mm setting, else 1.0]"),
         click.option("--method", type=click.Choice(("auto", "tabs", "contour", "manual")), default="auto",
                      show_default=True, help="Heel tabs, heel contours, or your points (auto: tabs if present)."),
         click.option("--left-heel", default=None, metavar="X,Y", help="LEFT heel point, photo pixels (manual mode)."),
@@ -208,6 +214,9 @@ def measure_options(fn):
                           "[default: 100, a typical adult heel]"),
         click.option("--snap/--no-snap", default=True, show_default=True,
                      help="Move manual points onto the heel's edge when it is within a few pixels."),
+        click.option("--board-squared", is_flag=True, default=None,
+                     help="The board is squared with the table by a jig or fence: when no table edge is in "
+                          "the photo, assume no misalignment (otherwise ±0.5° goes into the uncertainty)."),
     ])
     return board_options(tab_options(fn))
 
@@ -237,9 +246,38 @@ def options_from(kw: dict, annotate: bool = True):
                  right_heel_px=parse_point(kw.pop("right_heel"), "--right-heel"),
                  near_left_px=parse_point(kw.pop("near_left"), "--near-left"),
                  near_right_px=parse_point(kw.pop("near_right"), "--near-right"),
-                 heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"), annotate=annotate)
+                 heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"),
+                 board_squared=kw.pop("board_squared") or None, annotate=annotate)
     kw.pop("dictionary", None)
     return MeasureOptions(**{k: v for k, v in given.items() if v is not None})  # None: the library default
+
+
+def stored_measure_settings(options, store, given: dict):
+    """``options`` with the clinic's stored camera profile and even threshold where the command line gave none.
+
+    Parameters
+    ----------
+    options : legcheck.pipeline.MeasureOptions
+    store : Store
+    given : dict
+        ``camera`` and ``even_below_mm`` as given on the command line (None: not given).
+
+    Raises
+    ------
+    CameraProfileError
+        The stored camera profile cannot be used.
+    """
+    import dataclasses
+
+    cfg = store.config()
+    changes = {}
+    if given.get("camera") is None and cfg.get("camera"):
+        from ..vision.camera import CameraProfile
+
+        changes["camera"] = CameraProfile.from_text(cfg["camera"], "the stored camera profile (legcheck config)")
+    if given.get("even_below_mm") is None and cfg.get("even-below-mm"):
+        changes["even_below_mm"] = float(cfg["even-below-mm"])
+    return dataclasses.replace(options, **changes) if changes else options
 
 
 def db_option(fn):
@@ -247,8 +285,8 @@ def db_option(fn):
     fn = click.option("--create", "create_db", is_flag=True,
                       help="Create the database given by --db if it does not exist yet (as 'legcheck init').")(fn)
     return click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="LEGCHECK_DB", default=None,
-                        help="Database file (default: legcheck.sqlite3 in your data directory, made on first use; "
-                             "env LEGCHECK_DB).")(fn)
+                        help="Database file, or postgresql://user@host/dbname (default: legcheck.sqlite3 in your "
+                             "data directory, made on first use; env LEGCHECK_DB).")(fn)
 
 
 def output_options(fn):
@@ -272,10 +310,13 @@ def open_db(db_path, create: bool = False):
     from ..records import open_store
     from ..records.sqlite import DatabaseMissingError
 
+    from ..records.postgres import is_postgres_url, safe_url
+
     try:
         return open_store(db_path, create=create)
     except DatabaseMissingError as exc:
-        raise DatabaseError(f"{exc.message} (with 'legcheck init --db {db_path}' or --create)") from None
+        shown_path = safe_url(db_path) if is_postgres_url(db_path) else db_path
+        raise DatabaseError(f"{exc.message} (with 'legcheck init --db {shown_path}' or --create)") from None
 
 
 def output_path(path, store, force: bool = False):
@@ -307,93 +348,37 @@ def units_option(fn):
                              "columns beside the mm ones)  [default: mm]")(fn)
 
 
-def units_from(chosen: str | None) -> str:
-    """The units a command shows: ``--units``, else the stored setting, else mm.
+def units_from(chosen: str | None, store=None) -> str:
+    """The units a command shows: ``--units``, else the store's ``units`` setting, else mm.
 
-    The clinic's stored ``units`` setting joins here (as ``stored``) once the store keeps a
-    configuration; :func:`legcheck.units.resolve_units` holds the order.
+    :func:`legcheck.units.resolve_units` holds the order.
 
     Parameters
     ----------
     chosen : str or None
         The ``--units`` value.
+    store : Store, optional
+        The open store, whose configuration holds the clinic's setting.
 
     Returns
     -------
     str
         "mm" or "in".
     """
-    return resolve_units(chosen)
+    stored = store.config().get("units") if store is not None and chosen is None else None
+    return resolve_units(chosen, stored)
 
 
-#: Length columns of the tables: whether each is a signed lld (else a 95 % bound).
-LENGTH_COLUMNS = {"lld_mm": True, "change_mm": True, "uncertainty_mm": False, "propagated_mm": False,
-                  "spread_mm": False}
+def checked(check, *args):
+    """A click callback running a library check on an option's value: its UsageError becomes a usage
+    error naming the option (exit 2). ``check(*args, value)`` returns the value to use."""
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return check(*args, value)
+        except UsageError as exc:
+            raise click.BadParameter(exc.message, ctx=ctx, param=param) from None
+    return callback
 
 
-def _cell(column: str, value, units: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return shown(value)
-    if column in LENGTH_COLUMNS and units == "in":
-        return fraction_in(value, signed=True) if LENGTH_COLUMNS[column] else bound(value, "in")
-    if column == "lld_mm":
-        return f"{value:+.2f}"
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
-
-
-def with_inches(rows: list[dict], columns: list[str]) -> tuple[list[dict], list[str]]:
-    """Rows and columns with a decimal-inch ``_in`` twin after each length column (JSON and CSV).
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : list of str
-
-    Returns
-    -------
-    rows, columns
-        New rows (``lld_in``, ``uncertainty_in``... via :func:`legcheck.units.inches`) and
-        columns; the ``_mm`` ones stay.
-    """
-    out_cols = []
-    for c in columns:
-        out_cols += [c, c[:-3] + "_in"] if c in LENGTH_COLUMNS else [c]
-    out_rows = [{**r, **{c[:-3] + "_in": inches(r.get(c)) for c in LENGTH_COLUMNS if c in r}} for r in rows]
-    return out_rows, out_cols
-
-
-def emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False,
-         units: str = "mm") -> None:
-    """Print rows on stdout.
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : list of str
-        The columns of the CSV and of the text table.
-    as_json, as_csv : bool
-        JSON (every key of every row) or CSV; neither: a text table (tabulate) with lld_mm
-        signed, other floats to 0.01 and numbers right-aligned.
-    units : {"mm", "in"}
-        In inches, JSON and CSV gain the decimal ``_in`` columns (:func:`with_inches`) and the
-        text table shows each length column as fractions of an inch (headed ``lld_in``...).
-    """
-    if as_json or as_csv:
-        from ..reports.output import table_text
-
-        if units == "in":
-            rows, columns = with_inches(rows, columns)
-        click.echo(table_text(rows, columns, "json" if as_json else "csv"), nl=False)
-        return
-    if not rows:
-        click.echo("(none)")
-        return
-    from tabulate import tabulate
-
-    cells = [[_cell(c, r.get(c), units) for c in columns] for r in rows]
-    align = ["right" if any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
-             else "left" for c in columns]
-    headers = [c[:-3] + "_in" if units == "in" and c in LENGTH_COLUMNS else c for c in columns]
-    click.echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align))

@@ -1,4 +1,5 @@
-"""Database commands: create one, back it up whole, verify and restore a backup, check the records."""
+"""Database commands: create one, back it up whole, verify and restore a backup, check the records,
+set up PostgreSQL's roles, copy the whole log between databases."""
 
 from __future__ import annotations
 
@@ -10,16 +11,44 @@ from ..errors import IntegrityCheckError
 from ._common import db_option, fail, handles_errors, open_db
 
 
+def photos_option(fn):
+    """``--photos database|DIR``: where a new PostgreSQL database keeps photos."""
+    return click.option("--photos", default=None, metavar="database|DIR",
+                        help="PostgreSQL: keep photos inside the database (default), or in DIR, a shared directory "
+                             "every client reaches at the same path.")(fn)
+
+
 @click.command()
 @db_option
+@photos_option
 @handles_errors
-def init(db_path, create_db):
-    """Create a new, empty visit log (the database given by --db, or the default one)."""
+def init(db_path, create_db, photos):
+    """Create a new, empty visit log (the database given by --db, or the default one).
+
+    A postgresql://user@host/dbname location must name an existing, empty database; see
+    'legcheck db init-postgres' for its roles.
+    """
     from pathlib import Path
 
     from ..errors import RecordConflictError
+    from ..records import open_store
+    from ..records.postgres import is_postgres_url
     from ..records.sqlite import default_db_path
 
+    if is_postgres_url(db_path):
+        from ..records.postgres import safe_url
+        from ..records.sqlite import DatabaseMissingError
+
+        try:
+            open_store(db_path).close()
+        except DatabaseMissingError:
+            pass
+        else:
+            raise RecordConflictError(f"{safe_url(db_path)} already holds a visit log; it was not changed")
+        with open_store(db_path, create=True, photos=photos) as st:
+            where, version = st.location, st.schema_version()
+        click.echo(f"Created {where} (schema {version})")
+        return
     p = Path(db_path) if db_path else default_db_path()
     if p.exists() and p.stat().st_size > 0:
         raise RecordConflictError(f"{p} already exists; it was not changed")
@@ -69,16 +98,18 @@ def backup(archive, verify, as_json, db_path, create_db):
 @click.command()
 @click.argument("archive", type=click.Path(dir_okay=False, exists=True))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), required=True,
-              help="The new database file to restore into (must not exist, or be empty).")
+              help="The new database file to restore into (must not exist, or be empty), or an empty "
+                   "postgresql://user@host/dbname.")
+@photos_option
 @handles_errors
-def restore(archive, db_path):
-    """Restore a backup ARCHIVE into a new database, verifying every hash, then check it."""
-    from ..records.archive import restore_backup
+def restore(archive, db_path, photos):
+    """Restore a backup ARCHIVE into a new database (SQLite or PostgreSQL), verifying every hash, then check it."""
+    from ..records.moving import restore_backup
 
-    out = restore_backup(archive, db_path)
+    out = restore_backup(archive, db_path, photos=photos)
     c = out["check"]["counts"]
     click.echo(f"Restored {c.get('patients', 0)} patient rows, {c.get('checks', 0)} check rows and "
-               f"{out['check']['photos_checked']} photos into {db_path}; database check OK")
+               f"{out['check']['photos_checked']} photos into {out['location']}; database check OK")
 
 
 @click.group()
@@ -108,7 +139,7 @@ def db_check(as_json, db_path, create_db):
     else:
         c = report["counts"]
         click.echo(f"{where}: schema {report['schema_version']}, {c.get('patients', 0)} patient rows, "
-                   f"{c.get('visits', 0)} visit rows, {c.get('checks', 0)} check rows, "
+                   f"{c.get('visits', 0)} visit rows, {c.get('checks', 0)} check rows, {c.get('users', 0)} user rows, "
                    f"{c.get('audit', 0)} audit rows, {report['photos_checked']} photos checked")
         for p in report["problems"]:
             click.echo(f"  problem: {p}")
@@ -117,3 +148,52 @@ def db_check(as_json, db_path, create_db):
         click.echo("OK" if report["ok"] else "FAILED")
     if not report["ok"]:  # the report above is the output; the error is only the exit code and its line
         fail(IntegrityCheckError(f"database check failed: {report['first_broken']}; restore from a backup"))
+
+
+@db.command("init-postgres")
+@click.option("--db", "db_path", envvar="LEGCHECK_DB", required=True, metavar="postgresql://ADMIN@HOST/DBNAME",
+              help="The database, as a superuser (it is created when missing).")
+@click.option("--owner", default="legcheck_owner", show_default=True, help="The role that owns the schema and "
+              "runs migrations (password from LEGCHECK_OWNER_PASSWORD).")
+@click.option("--app", "app_role", default="legcheck_app", show_default=True, help="The role every client uses: "
+              "INSERT and SELECT only (password from LEGCHECK_APP_PASSWORD).")
+@photos_option
+@click.option("--empty", is_flag=True, help="Roles and grants only: leave the database empty for 'db copy' or "
+              "'restore' (run as the owner role), then run this again.")
+@handles_errors
+def init_postgres(db_path, owner, app_role, photos, empty):
+    """Set up a PostgreSQL visit log: the owner and application roles, their grants, the schema.
+
+    Safe to run again (after an upgrade: it migrates the schema as the owner and re-applies the
+    grants). Prints what it did; never a password.
+    """
+    from ..records.pg_roles import init_postgres as setup
+
+    for line in setup(db_path, owner, app_role, photos, empty):
+        click.echo(line)
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="DB", help="The database to copy (SQLite file or "
+              "postgresql://...).")
+@click.option("--to", "target", required=True, metavar="DB", help="A new SQLite file or an empty PostgreSQL database.")
+@photos_option
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def db_copy(source, target, photos, as_json):
+    """Copy the whole visit log (every record, its history and audit, every photo) into an empty database.
+
+    Rows keep their ids, so the audit chain verifies unchanged; the copy is checked by counts,
+    every row's hash, the chain's head and the database check. A non-empty target is refused.
+    """
+    from ..records.moving import copy_database
+
+    out = copy_database(source, target, photos)
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    c = out["copy"]["counts"]
+    click.echo(f"Copied {c.get('patients', 0)} patient rows, {c.get('visits', 0)} visit rows, "
+               f"{c.get('checks', 0)} check rows, {c.get('audit', 0)} audit rows and "
+               f"{out['check']['photos_checked']} photos into {out['location']}; "
+               f"audit head {out['copy']['audit_head']['sha256'][:12]}; database check OK")

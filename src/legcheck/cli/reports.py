@@ -50,7 +50,7 @@ def with_settings(bundle: dict, units: str | None, clinic: str | None) -> dict:
         A copy of ``bundle`` with ``settings`` (``units``, ``clinic_name``) filled in.
     """
     settings = dict(bundle.get("settings") or {})
-    settings["units"] = units_from(units or settings.get("units"))
+    settings["units"] = units_from(units or settings.get("units"))  # the option, else the stored setting
     if clinic:
         settings["clinic_name"] = clinic
     return {**bundle, "settings": settings}

@@ -1,4 +1,5 @@
-"""Visit commands: open a visit, show one (checks, means, Derifield, PD side, drop pieces)."""
+"""Visit commands: open a visit, list visits, show one (checks, means, the changes, Derifield, PD side,
+drop pieces, the assessment and reactions, an open red flag first)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import json
 import click
 
 from ..textsafe import shown
-from ._common import db_option, emit, handles_errors, open_db, units_from, units_option, with_inches
+from ._common import db_option, emit, handles_errors, open_db, output_options, red_flag_box, units_from, units_option, \
+    with_inches
 
 #: What ``visit show`` says beside a mean whose repeats disagree beyond their bounds.
 RETAKE = "repeats disagree: retake"
@@ -16,7 +18,7 @@ RETAKE = "repeats disagree: retake"
 
 @click.group()
 def visit():
-    """Visits: new, show."""
+    """Visits: new, list, show."""
 
 
 def parse_when(when: str | None) -> dt.datetime | None:
@@ -54,6 +56,22 @@ def visit_new(chart, when, practitioner, notes, db_path, create_db):
     with open_db(db_path, create_db) as st:
         vid = st.new_visit(chart, when_dt, practitioner, notes)
     click.echo(vid)
+
+
+@visit.command("list")
+@click.option("--patient", "chart", default=None, help="Only this chart number.")
+@output_options
+@db_option
+@handles_errors
+def visit_list(chart, as_json, as_csv, db_path, create_db):
+    """Visits by date: patient, practitioner, how many checks, an open red flag."""
+    with open_db(db_path, create_db) as st:
+        rows = st.visits(chart)
+    if not (as_json or as_csv):
+        for r in rows:
+            r["red_flag"] = "RED FLAG" if r["open_red_flags"] else ""
+    emit(rows, ["id", "chart", "visit_date", "practitioner", "checks", "open_red_flags" if as_json or as_csv
+                else "red_flag"], as_json, as_csv)
 
 
 def _findings_line(s: dict) -> str:
@@ -97,18 +115,24 @@ def visit_changes(summary: dict, units: str) -> list[dict]:
 @handles_errors
 def visit_show(visit_id, as_json, units, db_path, create_db):
     """A visit: checks, means per phase and position, the changes, Derifield, PD side, drop pieces."""
-    from ..records.bundles import visit_summary
+    from ..records.bundles import visit_bundle
+    from ..reports.assess import visit_assessment
 
-    units = units_from(units)
     with open_db(db_path, create_db) as st:
-        s = visit_summary(st, visit_id)
+        units = units_from(units, st)
+        s = visit_bundle(st, visit_id)
     changes = visit_changes(s, units)
+    a = visit_assessment(s)
     if as_json:
         if units == "in":
             s["means"] = with_inches(s["means"], [])[0]
-        click.echo(json.dumps({**s, "changes": changes}, default=str))
+        for c in s["checks"]:
+            c.pop("photo_path", None)
+        click.echo(json.dumps({**s, "changes": changes, "red_flag_warning": a["banner"]}, default=str))
         return
     v = s["visit"]
+    if a["banner"]:
+        click.echo(red_flag_box(a["banner"]))
     click.echo(shown(f"Visit {v['id']}  patient {v['chart']}  {v['visit_date']}" +
                      (f"  {v['practitioner']}" if v["practitioner"] else "")))
     for m in s["means"]:
@@ -117,6 +141,45 @@ def visit_show(visit_id, as_json, units, db_path, create_db):
     for c in changes:
         click.echo(f"{c['position']}: {c['sentence']}")
     click.echo(shown(_findings_line(s)))
-    for a in s["adjustments"]:
-        click.echo(shown(f"Drop piece: {a['piece']}" + (f" {a['side']}" if a["side"] else "") +
-                         (f" - {a['listing']}" if a["listing"] else "")))
+    for adj in s["adjustments"]:
+        click.echo(shown(f"Drop piece: {adj['piece']}" + (f" {adj['side']}" if adj["side"] else "") +
+                         (f" - {adj['listing']}" if adj["listing"] else "") +
+                         (f"  (red flag overridden: {adj['red_flag_override']})" if adj.get("red_flag_override")
+                          else "") + f"  [adjustment {adj['id']}]"))
+    for line in assessment_lines(a, s):
+        click.echo(shown(line))
+
+
+def assessment_lines(a: dict, bundle: dict) -> list[str]:
+    """The assessment of a visit, one line each, with the ids a correction names.
+
+    Parameters
+    ----------
+    a : dict
+        :func:`legcheck.reports.assess.visit_assessment` of the visit.
+    bundle : dict
+        The visit bundle (its items' ids).
+    """
+    from ..records.assessment_terms import label
+
+    items = bundle.get("assessment") or []
+    ids = {(i["kind"], i["term"]): i["id"] for i in items}
+    out = []
+    if a["pain_text"]:
+        out.append(f"Pain (0-10): {a['pain_text']}  [items " +
+                   ", ".join(str(ids[("pain", ph)]) for ph in ("pre", "post") if ("pain", ph) in ids) + "]")
+    for i in items:
+        if i["kind"] == "symptom":
+            out.append(f"Symptom: {label('symptom', i['term'])}" + (f" - {i['note']}" if i["note"] else "")
+                       + f"  [item {i['id']}]")
+        elif i["kind"] == "red-flag":
+            state = f"cleared: {i['reason']}" if i["cleared"] else "OPEN: refer for immediate medical care"
+            out.append(f"Red flag: {label('red-flag', i['term'])} ({state})  [item {i['id']}]")
+    from ..reports.assess import therapy_words
+
+    for i in items:
+        if i["kind"] == "therapy":
+            out.append(f"Therapy: {therapy_words(i)}  [item {i['id']}]")
+    for r in a["reactions"]:
+        out.append(f"Reaction: {r['words']}  [reaction {r['id']}]")
+    return out

@@ -1,8 +1,9 @@
 """The result of one leg-check photo: the :class:`Measurement` value, its summary, and the checks
 and warnings that every way of measuring shares.
 
-lld_mm is the left heel's y minus the right heel's y (table frame, +y towards the head):
-positive means the LEFT heel sits further towards the head, i.e. the left leg appears short.
+lld_mm is the left heel's y minus the right heel's y along the table's axis (table-axis frame, +y
+towards the head; :mod:`legcheck.measure.table_axis`): positive means the LEFT heel sits further
+towards the head, i.e. the left leg appears short.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ class Measurement:
     Attributes
     ----------
     lld_mm : float
-        Left heel's table y minus the right heel's, mm; positive: the LEFT leg appears short.
+        Left heel's y minus the right heel's along the table's axis, mm; positive: the LEFT leg
+        appears short.
     short_leg : {"left", "right", "even"}
     uncertainty_mm : float
         Half-width of the 95 % interval of lld_mm, mm.
     method : {"tabs", "contour", "manual"}
     left_heel_mm, right_heel_mm : tuple of float, (3,)
-        Heel landmarks (x, y, z) in the table frame, mm.
+        Heel landmarks (x, y, z) in the table-axis frame (the table frame turned about z by
+        ``table_axis["board_to_table_deg"]``), mm.
     camera_source : str
         Where the intrinsics came from ("profile", "board", ...).
     board_reprojection_px : float
@@ -56,7 +59,13 @@ class Measurement:
     even_below_mm : float
         The threshold ``short_leg`` used.
     details : dict
-        Diagnostics (corner counts, edge fits, focal length, camera distance, heel pixels).
+        Diagnostics (corner counts, edge fits, focal length, camera distance, heel pixels, the table
+        lines used and rejected).
+    table_axis : dict
+        Where the table's axis came from: ``source`` ("table edge", "table end" or "board"),
+        ``board_to_table_deg`` (the axis from the board's +y, counter-clockwise seen from above) and
+        ``sigma_deg`` (its 1-sigma; with source "board" the assumed alignment, 0 when the board
+        was squared). Empty in results stored before the axis was measured.
     assisted : bool
         Contour mode looked for each heel near a rough point given by the user (a tap).
     """
@@ -76,6 +85,7 @@ class Measurement:
     even_below_mm: float = EVEN_BELOW_MM
     details: dict = field(default_factory=dict)
     assisted: bool = False
+    table_axis: dict = field(default_factory=dict)
 
     def to_json(self, units: str = "mm") -> dict:
         """The ``--json`` object: every field, lengths rounded to micrometres.
@@ -127,6 +137,12 @@ class Measurement:
         if self.short_leg == "even":
             return f"Legs even: {figure(abs(self.lld_mm), units)} difference ({pm})"
         return f"{self.short_leg.capitalize()} leg short by {figure(abs(self.lld_mm), units)} ({pm})"
+
+    def axis_text(self) -> str | None:
+        """Where the table's axis came from, for people (:func:`legcheck.measure.table_axis.describe_axis`)."""
+        from .table_axis import describe_axis
+
+        return describe_axis(self.table_axis)
 
 
 def check_even_below_mm(even_below_mm: float) -> float:

@@ -24,8 +24,10 @@ import numpy as np
 
 from ..errors import BoardPlacementError, ImplausibleHeelsError
 
-#: Heels this far apart across the table (|x difference|), mm: feet together to feet wide apart.
-HEEL_SPACING_MM = (80.0, 450.0)
+#: Heels this far apart across the table (|x difference|), mm: feet together to feet wide apart. A
+#: board laid between the legs (about 290 mm wide with its paper) needs the heels up to about 520 mm
+#: apart; a drop table is 550-700 mm wide.
+HEEL_SPACING_MM = (80.0, 550.0)
 #: Larger apparent leg-length differences are not a leg check (a heel mistaken, a foot lifted), mm.
 MAX_ABS_LLD_MM = 40.0
 #: Heel-tab centres above the table, mm: a bare heel of a small adult to a large shoe, with margin.

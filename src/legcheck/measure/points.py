@@ -23,6 +23,8 @@ from .plausibility import check_heels, check_placement, labels_swapped, swapped_
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
+from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
+                         without_axis_mm)
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
@@ -59,8 +61,8 @@ def check_heel_height_mm(heel_height_mm: float) -> float:
 
 def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.ndarray, camera: CameraProfile,
                        board2cam: Pose, board_rms_px: float, heel_height_mm: float, draws: int = MC_DRAWS,
-                       seed: int = 0) -> np.ndarray:
-    """lld_mm for ``draws`` perturbed copies of the board, intrinsics, heel heights and points.
+                       seed: int = 0, axis=None) -> np.ndarray:
+    """lld_mm for ``draws`` perturbed copies of the board, intrinsics, heel heights, points and table axis.
 
     Parameters
     ----------
@@ -76,6 +78,8 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
         The nominal fit's RMS reprojection error, px (sets the board corners' noise).
     heel_height_mm : float
     draws, seed : int
+    axis : legcheck.measure.table_axis.TableAxis, optional
+        The table's axis against the board (angle and sigma); lld is taken along it. None: the board's y.
 
     Returns
     -------
@@ -89,6 +93,7 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
     sig_board = board_noise_px(board_rms_px, len(board.corners_px))
     Ks, dists = draw_cameras(camera, rng, draws)
     out = np.empty(draws)
+    draw_list = []
     for i in range(draws):
         K, dist_i = Ks[i], dists[i]
         b2c, _ = solve_board_pose(board.board_mm, board.corners_px + rng.normal(0, sig_board, board.corners_px.shape),
@@ -97,14 +102,16 @@ def monte_carlo_points(board: BoardCorners, pts_px: np.ndarray, sigma_px: np.nda
         d = rng.normal() * HEEL_DIFF_SIGMA_MM
         p = pts_px + rng.normal(size=pts_px.shape) * sigma_px[:, None]
         hh = backproject_to_height(p, K, dist_i, b2c, np.array([h + d / 2, h - d / 2]))
-        out[i] = hh[0, 1] - hh[1, 1]
+        draw_list.append(hh[0] - hh[1])
+    thetas = draw_axis(axis, rng, draws)
+    out[:] = lld_along(np.array(draw_list), np.zeros(3), thetas)
     return out
 
 
 def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, camera: CameraProfile,
                         heel_height_mm: float, method: str, even_below_mm: float = EVEN_BELOW_MM, seed: int = 0,
                         warnings=(), confidence: float = 1.0, draws: int = MC_DRAWS,
-                        bias_mm: float = 0.0) -> Measurement:
+                        bias_mm: float = 0.0, table_lines=(), board_squared: bool = False) -> Measurement:
     """Leg-length discrepancy from one image point per heel (contour or manual mode).
 
     Parameters
@@ -134,11 +141,17 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
         over both heels, mm (a manual point off the heel's edge); added to the bound linearly, as
         an error no draw models and that need not average out (``details["point_off_edge_mm"]``;
         the profile's share in ``details`` is of the drawn bound, without it).
+    table_lines : sequence of legcheck.vision.table_edges.TableLine
+        Straight lines on the table plane: the table's axis is taken from those that are the
+        table's (:func:`legcheck.measure.table_axis.estimate_table_axis`).
+    board_squared : bool
+        With no table line, take the board's axis as exact instead of within the assumed alignment.
 
     Returns
     -------
     Measurement
-        Heels on the plane z = ``heel_height_mm`` of the table frame, mm. Sides come from the
+        Heels on the plane z = ``heel_height_mm``, table-axis frame, mm; lld_mm is along the table's
+        axis and ``table_axis`` says where the axis came from. Sides come from the
         points' positions (:mod:`legcheck.measure.plausibility`): when the LEFT point lies on the
         patient's right of the RIGHT point, the result stands with a warning and
         ``details["labels_swapped"]`` is True.
@@ -171,28 +184,32 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     swapped = labels_swapped(heels[0], heels[1])
     if swapped:  # the patient's LEFT heel is the one with the smaller table x, whatever it was called
         pts, heels, sig = pts[::-1].copy(), heels[::-1].copy(), sig[::-1].copy()
-    lld = float(heels[0, 1] - heels[1, 1])
+    axis = estimate_table_axis(table_lines, heels[0], heels[1], board_centre_mm(board.board_mm), board_squared)
+    lld = float(lld_along(heels[0], heels[1], axis.board_to_table_deg))
+    heels = heels @ axis.rotation().T
     check_heels(heels[0], heels[1], lld, tabs=False)
-    out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed)
+    out = monte_carlo_points(board, pts, sig, camera, board2cam, rms, heel_height_mm, draws, seed, axis)
     bias_mm = max(float(bias_mm), 0.0)
     unc_drawn = bound_95(out, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     unc = unc_drawn + bias_mm
     # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
-    fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed)
+    fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed, axis)
     unc_fixed = bound_95(fixed, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(board2cam)
     warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + view_warnings(elevation)
-            + board_fit_warnings(rms))
-    if unc > WIDE_UNCERTAINTY_MM:
+            + list(axis.warnings) + board_fit_warnings(rms))
+    axis_mm = axis_part_mm(axis, heels[0], heels[1])
+    if without_axis_mm(unc, axis_mm) > WIDE_UNCERTAINTY_MM:  # the axis's part has its own warning
         warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' heights above the table are assumed "
                     f"({heel_height_mm:.0f} mm) and, seen at this angle, a difference between them moves the result; "
-                    "heel tabs measure the heights")
+                    "photograph from more directly above the heels, or use heel tabs")
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
         left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),
         camera_source=camera.source, board_reprojection_px=rms, view_elevation_deg=elevation,
-        warnings=tuple(warn), confidence=float(confidence), even_below_mm=even_below_mm,
-        details={**pose_details(len(board.ids), K0, board2cam), "heel_height_mm": float(heel_height_mm),
+        warnings=tuple(warn), confidence=float(confidence), even_below_mm=even_below_mm, table_axis=axis.to_json(),
+        details={**pose_details(len(board.ids), K0, board2cam), **axis_details(axis), "table_axis_mm": round(axis_mm, 3),
+                 "heel_height_mm": float(heel_height_mm),
                  "heel_px": {"left": [round(float(v), 2) for v in pts[0]], "right": [round(float(v), 2) for v in pts[1]]},
                  "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
                  "labels_swapped": bool(swapped), "point_off_edge_mm": round(bias_mm, 3),

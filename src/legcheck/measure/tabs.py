@@ -30,6 +30,8 @@ from .plausibility import check_heels, check_placement, labels_swapped, swapped_
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
+from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
+                         without_axis_mm)
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras
 
 #: A tab turned further than this from the camera's line of sight is flagged, degrees.
@@ -132,12 +134,13 @@ def perturbed_corners(lines: np.ndarray, sigma: np.ndarray, corners: np.ndarray,
 
 
 def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: TabSpec, camera: CameraProfile,
-                    nominal: TabGeometry, draws: int = MC_DRAWS, seed: int = 0) -> np.ndarray:
+                    nominal: TabGeometry, draws: int = MC_DRAWS, seed: int = 0, axis=None) -> np.ndarray:
     """lld_mm for ``draws`` perturbed copies of the observations and intrinsics.
 
     Drawn: each tab side's line (offset and angle, from its edge fit), the board corners
-    (:func:`~legcheck.measure.uncertainty.board_noise_px`) and the intrinsics
-    (:func:`~legcheck.measure.uncertainty.draw_cameras`).
+    (:func:`~legcheck.measure.uncertainty.board_noise_px`), the intrinsics
+    (:func:`~legcheck.measure.uncertainty.draw_cameras`) and the table's axis against the board
+    (``axis``: its angle and sigma; lld is taken along it).
 
     Returns
     -------
@@ -157,6 +160,7 @@ def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: 
         tab_px[side] = distort_ideal(ideal.reshape(-1, 2), K0, dist).reshape(draws, 4, 2)
     board_px = board.corners_px[None] + rng.normal(0.0, sig_board, (draws,) + board.corners_px.shape)
     Ks, dists = draw_cameras(camera, rng, draws)
+    thetas = draw_axis(axis, rng, draws)
     out = np.empty(draws)
 
     def solve(idx):
@@ -164,7 +168,7 @@ def monte_carlo_lld(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: 
             b = BoardCorners(board_px[i], board.ids, board.board_mm)
             g = solve_tabs(b, tabs, tab_spec, Ks[i], dists[i], board_guess=nominal.board2cam,
                            tab_px={side: px[i] for side, px in tab_px.items()})
-            out[i] = g.heels_table_mm["left"][1] - g.heels_table_mm["right"][1]
+            out[i] = lld_along(g.heels_table_mm["left"], g.heels_table_mm["right"], thetas[i])
 
     # OpenCV releases the GIL in its solvers: two threads use both cores of a phone-era laptop.
     with ThreadPoolExecutor(MC_THREADS) as ex:
@@ -189,7 +193,8 @@ def tab_warnings(tabs: dict[str, TabCorners], geometry: TabGeometry) -> list[str
 
 
 def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec: TabSpec, camera: CameraProfile,
-                      even_below_mm: float = EVEN_BELOW_MM, seed: int = 0, warnings=()) -> Measurement:
+                      even_below_mm: float = EVEN_BELOW_MM, seed: int = 0, warnings=(), table_lines=(),
+                      board_squared: bool = False) -> Measurement:
     """Leg-length discrepancy from the board and both heel tabs.
 
     Parameters
@@ -206,11 +211,18 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         Seed of the Monte Carlo (derive it from the photo so a result is reproducible).
     warnings : sequence of str
         Warnings from earlier stages, kept first.
+    table_lines : sequence of legcheck.vision.table_edges.TableLine
+        Straight lines on the table plane (:func:`legcheck.vision.table_edges.find_table_lines`):
+        the table's axis is taken from those that are the table's
+        (:func:`legcheck.measure.table_axis.estimate_table_axis`).
+    board_squared : bool
+        With no table line, take the board's axis as exact instead of within the assumed alignment.
 
     Returns
     -------
     Measurement
-        ``method`` "tabs"; heels are the tab centres in the table frame, mm. Sides come from the
+        ``method`` "tabs"; heels are the tab centres in the table-axis frame, mm; lld_mm is along the
+        table's axis and ``table_axis`` says where the axis came from. Sides come from the
         tabs' positions (:mod:`legcheck.measure.plausibility`): when the LEFT tab lies on the
         patient's right of the RIGHT tab, the result stands with a warning and
         ``details["labels_swapped"]`` is True.
@@ -240,24 +252,30 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
         nominal = TabGeometry(nominal.board2cam, nominal.board_rms_px, {"left": right, "right": left},
                               {"left": nominal.tab2cam["right"], "right": nominal.tab2cam["left"]})
         left, right = right, left
-    lld = float(left[1] - right[1])
+    axis = estimate_table_axis(table_lines, left, right, board_centre_mm(board.board_mm), board_squared)
+    lld = float(lld_along(left, right, axis.board_to_table_deg))
+    left, right = axis.rotation() @ left, axis.rotation() @ right
     check_heels(left, right, lld, tabs=True)
-    draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed)
+    draws = monte_carlo_lld(board, tabs, tab_spec, camera, nominal, seed=seed, axis=axis)
     unc = bound_95(draws, lld, FLOOR_SIGMA_MM)
     # The same draws with the intrinsics exact: the quadrature difference is the profile's part.
-    unc_fixed = bound_95(monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed), lld, FLOOR_SIGMA_MM)
+    unc_fixed = bound_95(monte_carlo_lld(board, tabs, tab_spec, camera.fixed(), nominal, seed=seed, axis=axis), lld,
+                         FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(nominal.board2cam)
     warn = (list(warnings) + ([swapped_warning("tabs")] if swapped else []) + view_warnings(elevation)
-            + tab_warnings(tabs, nominal)
+            + tab_warnings(tabs, nominal) + list(axis.warnings)
             + board_fit_warnings(nominal.board_rms_px))
-    if unc > WIDE_UNCERTAINTY_MM:
+    axis_mm = axis_part_mm(axis, left, right)
+    if without_axis_mm(unc, axis_mm) > WIDE_UNCERTAINTY_MM:  # the axis's part has its own warning
         warn.append(f"the uncertainty is large (± {unc:.1f} mm); retake the photo closer and from more directly above")
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method="tabs",
         left_heel_mm=tuple(float(v) for v in left), right_heel_mm=tuple(float(v) for v in right),
         camera_source=camera.source, board_reprojection_px=nominal.board_rms_px,
         view_elevation_deg=elevation, warnings=tuple(warn), confidence=1.0, even_below_mm=even_below_mm,
-        details={**pose_details(len(board.ids), camera.K, nominal.board2cam),
+        table_axis=axis.to_json(),
+        details={**pose_details(len(board.ids), camera.K, nominal.board2cam), **axis_details(axis),
+                 "table_axis_mm": round(axis_mm, 3),
                  "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
                  "tab_ids": {s: int(t.marker_id) for s, t in tabs.items()}, "labels_swapped": swapped,
                  **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},

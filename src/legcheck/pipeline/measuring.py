@@ -28,7 +28,7 @@ DEFAULT_HEEL_HEIGHT_MM = 100.0
 METHODS = ("auto", "tabs", "contour", "manual")
 #: The stages of :func:`measure_photo`, in order, as named to its ``on_stage`` callback. One photo
 #: passes through "tabs", "contour" or "manual" (auto mode tries "tabs" first, then "contour").
-STAGES = ("decode", "grey", "markers", "board", "camera", "tabs", "contour", "manual", "uncertainty", "result")
+STAGES = ("decode", "grey", "markers", "board", "camera", "table", "tabs", "contour", "manual", "uncertainty", "result")
 
 OnStage = Callable[[str, float], None]
 
@@ -74,8 +74,8 @@ class _StageClock:
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
                   tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = EVEN_BELOW_MM, method: str = "auto",
                   left_heel_px=None, right_heel_px=None, heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM,
-                  snap: bool = True, on_stage: OnStage | None = None, near_left_px=None,
-                  near_right_px=None) -> MeasureResult:
+                  snap: bool = True, board_squared: bool = False, on_stage: OnStage | None = None,
+                  near_left_px=None, near_right_px=None) -> MeasureResult:
     """Measure the leg-length discrepancy in one photo.
 
     ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
@@ -103,6 +103,10 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     snap : bool
         Move manual points onto the heel's edge when one lies within a few pixels along the
         table axis (a click is rarely exactly on it); the move is reported in ``warnings``.
+    board_squared : bool
+        The board was squared with the table (a jig, a fence): when no edge of the table is found
+        in the photo, its axis is taken as exact instead of within the assumed ±0.5° (95 %) that
+        otherwise goes into the uncertainty (:mod:`legcheck.measure.table_axis`).
     on_stage : callable, optional
         ``on_stage(name, seconds)``, called as each stage ends with its name from :data:`STAGES`
         and its wall-clock time in seconds (time spent in the callback counts for no stage).
@@ -126,6 +130,7 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     from ..measure.points import check_heel_height_mm
     from ..vision.detect import find_board, find_markers, reduced
     from ..vision.imageio import load_photo, to_gray
+    from ..vision.table_edges import find_table_lines
 
     even_below_mm = check_even_below_mm(even_below_mm)
     heel_height_mm = check_heel_height_mm(heel_height_mm)
@@ -147,8 +152,10 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     cam, warnings = _choose_camera(photo, board_corners, profile)
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
     clock.done("camera")
+    table_lines = find_table_lines(photo.pixels, board2cam, cam.K, cam.dist, board, gray=gray)
+    clock.done("table")
     seed = int(photo.sha256[:8], 16)
-    common = dict(even_below_mm=even_below_mm, seed=seed)
+    common = dict(even_below_mm=even_below_mm, seed=seed, table_lines=table_lines, board_squared=bool(board_squared))
     if manual:
         m, outlines = _manual(photo, board_corners, board2cam, cam, (left_heel_px, right_heel_px), heel_height_mm,
                               snap, warnings, common, clock)
@@ -189,6 +196,19 @@ def _check_near(method, manual: bool, near_left_px, near_right_px) -> dict | Non
     if method not in ("auto", "contour"):
         raise UsageError(f"near_left_px and near_right_px help contour mode; they do not go with method {method!r}")
     return {"left": near_left_px, "right": near_right_px}
+
+
+def load_profile(camera) -> CameraProfile | None:
+    """The camera profile of an option: None, a :class:`CameraProfile`, or a profile file's path (read).
+
+    Raises
+    ------
+    CameraProfileError
+        The file is not a usable profile.
+    UsageError
+        Neither of these.
+    """
+    return _profile(camera)
 
 
 def _profile(camera) -> CameraProfile | None:
@@ -308,9 +328,11 @@ def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     import numpy as np
 
     from ..geometry import project_table
+    from ..measure.table_axis import axis_to_table
 
     w, h = board.width_mm, board.height_mm
-    pts = np.array([[0, 0, 0], [w, 0, 0], [w, -h, 0], [0, -h, 0], m.left_heel_mm, m.right_heel_mm], dtype=float)
+    heels = axis_to_table(m, [m.left_heel_mm, m.right_heel_mm])
+    pts = np.r_[np.array([[0, 0, 0], [w, 0, 0], [w, -h, 0], [0, -h, 0]], dtype=float), heels]
     px = project_table(pts, board2cam, cam.K, cam.dist)
     lo, hi = px.min(axis=0), px.max(axis=0)
     pad = np.maximum(0.25 * (hi - lo), 40.0)

@@ -9,10 +9,11 @@ measurement.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import DuplicatePhotoError, LegcheckError, UsageError
 from ..measure.measurement import Measurement
 from .measuring import DEFAULT_HEEL_HEIGHT_MM, MeasureResult, annotate, measure_photo
 from ..records.vocabulary import EVEN_BELOW_MM, require_term
@@ -42,6 +43,9 @@ class MeasureOptions:
         Move manual points onto the heel's edge when it is within a few pixels.
     even_below_mm : float
         |lld_mm| under this is reported as "even", mm.
+    board_squared : bool
+        The board was squared with the table (jig, fence): with no table edge in the photo, no
+        assumed alignment goes into the uncertainty.
     annotate : bool
         Store an annotated copy of each photo beside it.
     """
@@ -57,6 +61,7 @@ class MeasureOptions:
     heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM
     snap: bool = True
     even_below_mm: float = EVEN_BELOW_MM
+    board_squared: bool = False
     annotate: bool = True
 
 
@@ -81,22 +86,24 @@ def measure_with(photo, options: MeasureOptions) -> MeasureResult:
     o = options
     return measure_photo(photo, camera=o.camera, board=o.board, tabs=o.tabs, even_below_mm=o.even_below_mm,
                          method=o.method, left_heel_px=o.left_heel_px, right_heel_px=o.right_heel_px,
-                         heel_height_mm=o.heel_height_mm, snap=o.snap, near_left_px=o.near_left_px,
-                         near_right_px=o.near_right_px)
+                         heel_height_mm=o.heel_height_mm, snap=o.snap, board_squared=o.board_squared,
+                         near_left_px=o.near_left_px, near_right_px=o.near_right_px)
 
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """One photo to measure and record as a check: the photo's path, the phase, the position."""
+    """One photo to measure and record as a check: the photo's path, the phase, the position, and
+    where it was asked for (``source``, e.g. "checks.csv row 3": named in an error about it)."""
 
     photo: Path
     phase: str
     position: str
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordedCheck:
-    """A check as recorded: its ids and the measurement stored with it."""
+    """A check as recorded: its ids, the measurement stored with it, and the earlier check with the same photo."""
 
     check_id: int
     visit_id: int
@@ -104,13 +111,16 @@ class RecordedCheck:
     phase: str
     position: str
     measurement: Measurement
+    duplicate_of: int | None = None
 
 
 def record_checks(store, requests: list[CheckRequest], patient: str, options: MeasureOptions = MeasureOptions(),
-                  visit_id: int | None = None, progress=None) -> list[RecordedCheck]:
+                  visit_id: int | None = None, progress=None, allow_duplicate_photo: bool = False) -> list[RecordedCheck]:
     """Measure photos and record them as checks of a patient, all or nothing.
 
-    Every photo is read once into memory, and those bytes are measured and handed to the store
+    Each check's measurement JSON records ``camera_profile``: the profile's name and hash
+    (:meth:`legcheck.vision.camera.CameraProfile.identity`), or None when the camera was
+    estimated from the board. Every photo is read once into memory, and those bytes are measured and handed to the store
     (which keeps their first image without metadata): what is stored is what was measured,
     even if the file changes meanwhile or is a pipe. Every photo is measured (and annotated)
     before anything is written: one that fails leaves no check, no visit and no stored photo
@@ -128,6 +138,8 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
         The visit (of this patient); default: the patient's visit today, created if needed.
     progress : callable, optional
         Called with the number of photos measured so far, after each.
+    allow_duplicate_photo : bool
+        Record a photo that is already recorded as a check (else DuplicatePhotoError, 9).
 
     Returns
     -------
@@ -147,8 +159,14 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
 
     from ..vision.imageio import read_photo
 
+    import dataclasses
+
+    from .measuring import load_profile
+
     if not requests:
         raise UsageError("no photos to record")
+    profile = load_profile(options.camera)  # read once for the batch; its identity goes with every check
+    options = dataclasses.replace(options, camera=profile)
     for r in requests:
         require_term("phase", r.phase)
         require_term("position", r.position)
@@ -158,24 +176,49 @@ def record_checks(store, requests: list[CheckRequest], patient: str, options: Me
     with tempfile.TemporaryDirectory(prefix="legcheck-") as tmp:
         items, measured = [], []
         for i, r in enumerate(requests):
-            source = read_photo(r.photo)
-            res = measure_with(source, options)
-            ann = None
-            if options.annotate:
-                ann = Path(tmp) / f"annotated_{i}.jpg"
-                annotate(res, ann, options.board)
+            with _naming(r, len(requests) > 1):
+                source = read_photo(r.photo)
+                res = measure_with(source, options)
+                ann = None
+                if options.annotate:
+                    ann = Path(tmp) / f"annotated_{i}.jpg"
+                    annotate(res, ann, options.board)
             measured.append(res.measurement)
-            items.append(dict(phase=r.phase, position=r.position, result=res.measurement.to_json(),
-                              photo=source, annotated_path=ann))
+            result = {**res.measurement.to_json(), "camera_profile": profile.identity() if profile else None}
+            items.append(dict(phase=r.phase, position=r.position, result=result, photo=source, annotated_path=ann))
             if progress is not None:
                 progress(i + 1)
-        out = store.record_checks(patient, items, visit_id)
-    return [RecordedCheck(o["check_id"], o["visit_id"], o["photo_sha256"], r.phase, r.position, m)
-            for o, r, m in zip(out, requests, measured)]
+        try:
+            out = store.record_checks(patient, items, visit_id, allow_duplicate_photo)
+        except DuplicatePhotoError as exc:
+            if exc.index is not None:
+                exc.message = f"{_name(requests[exc.index])}: {exc.message}"
+            raise
+    return [RecordedCheck(o["check_id"], o["visit_id"], o["photo_sha256"], r.phase, r.position, m,
+                          o.get("duplicate_of")) for o, r, m in zip(out, requests, measured)]
+
+
+def _name(r: CheckRequest) -> str:
+    return f"{r.source}: {r.photo}" if r.source else str(r.photo)
+
+
+@contextlib.contextmanager
+def _naming(r: CheckRequest, batch: bool):
+    """An error about one photo of a batch names the photo and where it was asked for."""
+    try:
+        yield
+    except LegcheckError as exc:
+        if batch or r.source:
+            where = _name(r)
+            if where not in exc.message:
+                exc.message = f"{where}: {exc.message}"
+            elif r.source:
+                exc.message = f"{r.source}: {exc.message}"
+        raise
 
 
 def record_check(store, photo, patient: str, phase: str, position: str, options: MeasureOptions = MeasureOptions(),
-                 visit_id: int | None = None) -> RecordedCheck:
+                 visit_id: int | None = None, allow_duplicate_photo: bool = False) -> RecordedCheck:
     """Measure one photo, annotate it and record it as a check of a patient, in one step.
 
     Parameters
@@ -190,6 +233,8 @@ def record_check(store, photo, patient: str, phase: str, position: str, options:
     options : MeasureOptions
     visit_id : int, optional
         The visit (of this patient); default: the patient's visit today, created if needed.
+    allow_duplicate_photo : bool
+        As :func:`record_checks`.
 
     Returns
     -------
@@ -200,4 +245,5 @@ def record_check(store, photo, patient: str, phase: str, position: str, options:
     LegcheckError
         As :func:`record_checks`.
     """
-    return record_checks(store, [CheckRequest(Path(photo), phase, position)], patient, options, visit_id)[0]
+    return record_checks(store, [CheckRequest(Path(photo), phase, position)], patient, options, visit_id,
+                         allow_duplicate_photo=allow_duplicate_photo)[0]

@@ -11,42 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def open_store(location: str | Path | None = None, actor: str | None = None, create: bool = False):
-    """Open the store at ``location``, choosing the implementation from it.
+def open_store(location: str | Path | None = None, actor: str | None = None, create: bool = False, photos=None):
+    """Open the store at ``location``; see :func:`legcheck.records.opening.open_store`."""
+    from .opening import open_store as _open
 
-    Parameters
-    ----------
-    location : str or Path, optional
-        A database file path (SQLite); None: ``$LEGCHECK_DB`` if set, else the user's data
-        directory, where the database is created on first use.
-    actor : str, optional
-        A signed-in user (the web app's): the author of this store's writes. Default: the
-        operating-system user, with ``$LEGCHECK_USER`` recorded beside it as a claim.
-    create : bool
-        Create a database at ``location`` if there is none (a mistyped path is otherwise an
-        error, never a new empty log).
-
-    Returns
-    -------
-    legcheck.records.protocol.Store
-
-    Raises
-    ------
-    UsageError
-        ``location`` is a URL of a database legcheck cannot use yet (only SQLite files for now).
-    DatabaseMissingError
-        No database at ``location`` and ``create`` is False (a :class:`~legcheck.errors.DatabaseError`).
-    DatabaseError, FileAccessError
-        See :func:`legcheck.records.sqlite.open_store`.
-    """
-    import os
-
-    if location is None:
-        location = os.environ.get("LEGCHECK_DB") or None  # None: the default database, made on first use
-    if isinstance(location, str) and "://" in location:
-        from ..errors import UsageError
-
-        raise UsageError(f"{location.split('://')[0]}:// databases are not supported yet; give an SQLite file path")
-    from .sqlite import open_store as open_sqlite
-
-    return open_sqlite(location, actor, create)
+    return _open(location, actor, create, photos)

@@ -11,9 +11,11 @@ Archive format (``format`` "legcheck-backup", ``format_version`` 1), an uncompre
 ``database.sqlite3``
     The snapshot: a self-describing legcheck SQLite database (rollback-journal mode) with its
     schema version inside (``PRAGMA user_version`` and ``schema_migrations``), taken in one
-    read (:meth:`legcheck.records.store.SqlStore.snapshot`). A PostgreSQL store (issue 17) writes
-    the same file by copying its rows into a new SQLite database, and restores into PostgreSQL
-    by copying the snapshot's rows back: the canonical hashes are backend-independent.
+    read (:meth:`legcheck.records.store.SqlStore.snapshot`). A PostgreSQL store writes the same
+    file by copying its rows, read in one REPEATABLE READ transaction, into a new SQLite
+    database (:func:`legcheck.records.transfer.snapshot_to_sqlite`); an archive restores into
+    PostgreSQL by copying the snapshot's rows back (:func:`legcheck.records.transfer.write_copy`):
+    the canonical hashes are backend-independent, so the chain verifies on either side.
 ``photos/ab/abcdef....jpg`` (or ``.png``)
     Every photo the snapshot's ``photos`` table names, under its ``relpath``; the file name is
     its own SHA-256.
@@ -35,12 +37,11 @@ import tempfile
 from pathlib import Path
 
 from ..errors import IntegrityCheckError, RecordConflictError, UsageError
-from ..fileio import PRIVATE, atomic_write, atomic_writer, make_private_dir, refuse_protected
+from ..fileio import PRIVATE, atomic_writer, make_private_dir, refuse_protected
 from .integrity import row_problems, trigger_problems
-from .migrations import APPLICATION_ID, HISTORY_TABLES, LATEST, expected_triggers
-from .photos import STORED_MODE
+from .migrations import APPLICATION_ID, LATEST, expected_triggers, history_tables
 
-__all__ = ["write_backup", "verify_backup", "restore_backup", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["write_backup", "verify_backup", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT, FORMAT_VERSION = "legcheck-backup", 1
 MANIFEST, DATABASE = "manifest.json", "database.sqlite3"
@@ -52,10 +53,12 @@ def _sha(data: bytes) -> str:
 
 
 def _read_snapshot(con: sqlite3.Connection) -> dict:
-    """What a snapshot holds: version, application id, every history table's rows, triggers."""
+    """What a snapshot holds: version, application id, every history table's rows (of its schema), triggers."""
     con.row_factory = sqlite3.Row
-    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")] for t in HISTORY_TABLES}
-    return {"schema_version": con.execute("PRAGMA user_version").fetchone()[0],
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    tables = {t: [dict(r) for r in con.execute(f"SELECT * FROM {t} ORDER BY id")]
+              for t in history_tables(min(version, LATEST))}
+    return {"schema_version": version,
             "application_id": con.execute("PRAGMA application_id").fetchone()[0],
             "tables": tables,
             "triggers": {n: s for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}}
@@ -233,64 +236,3 @@ def _snapshot_problems(db_bytes: bytes, manifest: dict, photo_members: set[str])
     named = {f"photos/{p['relpath']}" for p in snap["tables"]["photos"]}
     problems += [f"photo {n[7:]} is named by the records but not in the archive" for n in sorted(named - photo_members)]
     return problems
-
-
-def restore_backup(archive, target, actor: str | None = None) -> dict:
-    """Restore an archive into a new SQLite database at ``target`` and check the result.
-
-    Parameters
-    ----------
-    archive : str or Path
-    target : str or Path
-        A database file that does not exist yet (or is empty); its photo store
-        (``<stem>-photos``) must not exist or be empty.
-    actor : str, optional
-        Passed to the store opened for the check.
-
-    Returns
-    -------
-    dict
-        ``manifest`` and ``check`` (the database check of the restored copy, see
-        :func:`legcheck.records.integrity.check_store`).
-
-    Raises
-    ------
-    RecordConflictError
-        ``target`` or its photo store is not empty.
-    IntegrityCheckError
-        The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
-        fails the database check.
-    """
-    from .sqlite import SqliteBackend, open_store
-
-    target = Path(target)
-    photos_dir = SqliteBackend(target).photos_dir
-    side = [Path(str(target) + s) for s in ("-wal", "-journal")]
-    if (target.exists() and target.stat().st_size > 0) or any(p.exists() for p in side):
-        raise RecordConflictError(f"{target} is not empty; restore into a new database file")
-    if photos_dir.exists() and any(photos_dir.iterdir()):
-        raise RecordConflictError(f"{photos_dir} is not empty; restore into a new database file")
-    report = verify_backup(archive)
-    if not report["ok"]:
-        raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
-    listed = report["manifest"]["members"]
-    make_private_dir(target.parent)
-    with tarfile.open(archive, mode="r:") as tar:
-        members, _ = _members(tar)
-        for name, info in members.items():
-            if name == MANIFEST:
-                continue
-            data = tar.extractfile(info).read()
-            if _sha(data) != listed[name]["sha256"]:  # the file changed since it was verified
-                raise IntegrityCheckError(f"{archive}: member {name} changed during the restore; try again")
-            if name == DATABASE:
-                atomic_write(target, data, mode=PRIVATE, overwrite=target.exists())
-            else:
-                dest = photos_dir / name[len("photos/"):]
-                make_private_dir(dest.parent)
-                atomic_write(dest, data, mode=STORED_MODE, overwrite=False)
-    with open_store(target, actor=actor) as st:
-        check = st.check_integrity()
-    if not check["ok"]:
-        raise IntegrityCheckError(f"the restored database at {target} fails the check ({check['first_broken']})")
-    return {"manifest": report["manifest"], "check": check}

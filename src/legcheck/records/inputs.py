@@ -46,16 +46,39 @@ def normalize_chart(chart) -> tuple[str, str]:
     UsageError
         Empty, or holding a control, format or whitespace character other than single spaces.
     """
-    text = unicodedata.normalize("NFKC", str(chart or "")).strip(" ")
+    return _identifier("chart number", chart, "a patient needs a chart number")
+
+
+def normalize_user_name(name) -> tuple[str, str]:
+    """A web app user's sign-in name as stored and its key for uniqueness (the rules of :func:`normalize_chart`).
+
+    Returns
+    -------
+    name : str
+        NFKC-normalised, outer spaces removed: what is stored, shown and recorded as an author.
+    key : str
+        Its case-folded NFKC form: "Ann" and "ann" are one user.
+
+    Raises
+    ------
+    UsageError
+        Empty, or holding a control, format or whitespace character other than single spaces.
+    """
+    return _identifier("user name", name, "a user needs a name")
+
+
+def _identifier(what: str, value, empty: str) -> tuple[str, str]:
+    """An identifier people type and read (see the module docstring): (as stored, key)."""
+    text = unicodedata.normalize("NFKC", str(value or "")).strip(" ")
     if not text:
-        raise UsageError("a patient needs a chart number")
+        raise UsageError(empty)
     for ch in text:
         cat = unicodedata.category(ch)
         if ch != " " and (cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or ch.isspace()):
-            raise UsageError(f"chart number {text!r} holds an invisible or control character "
+            raise UsageError(f"{what} {text!r} holds an invisible or control character "
                              f"(U+{ord(ch):04X}); type it with letters, digits and single spaces")
     if "  " in text:
-        raise UsageError(f"chart number {text!r} holds two spaces in a row; use single spaces")
+        raise UsageError(f"{what} {text!r} holds two spaces in a row; use single spaces")
     return text, unicodedata.normalize("NFKC", text.casefold())
 
 
@@ -73,12 +96,15 @@ def require_text(what: str, value, optional: bool = False) -> str | None:
     Raises
     ------
     UsageError
-        Empty and not optional, or not text.
+        Empty and not optional, not text, or holding a NUL or a lone surrogate (which no
+        backend stores the same way: PostgreSQL refuses NUL, neither can encode a surrogate).
     """
     if value is None and optional:
         return None
     if not isinstance(value, str):
         raise UsageError(f"{what} must be text")
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"{what} holds a NUL or an unpaired surrogate character; remove it")
     text = value.strip()
     if not text and not optional:
         raise UsageError(f"{what} must not be empty")
@@ -139,3 +165,78 @@ def require_mm(what: str, value, limit: float, signed: bool = True) -> float:
 def require_lld_mm(value) -> float:
     """A leg-length difference, mm: finite and within ±:data:`MAX_ABS_LLD_MM`."""
     return require_mm("lld_mm", value, MAX_ABS_LLD_MM)
+
+
+#: The earliest date of birth accepted (a year before it is a typing mistake).
+EARLIEST_DOB = dt.date(1900, 1, 1)
+
+
+def require_dob(value, today: dt.date | None = None) -> str | None:
+    """A date of birth as YYYY-MM-DD, or None: a calendar date after 1900 and before today.
+
+    Parameters
+    ----------
+    value : str or None
+    today : date, optional
+        Default: today's local date.
+
+    Raises
+    ------
+    UsageError
+        Not a date, in the future (or today), or before :data:`EARLIEST_DOB`.
+    """
+    day = require_date("date of birth", value)
+    if day is None:
+        return None
+    today = today or dt.date.today()
+    if day >= today.isoformat():
+        raise UsageError(f"date of birth {day} is not in the past; check the year")
+    if day < EARLIEST_DOB.isoformat():
+        raise UsageError(f"date of birth {day} is before {EARLIEST_DOB.year}; check the year")
+    return day
+
+
+def search_key(text) -> str:
+    """Text as a search compares it: NFKD without accents, case-folded, spaces collapsed.
+
+    "José" and "jose" have the same key; so do "Ｃ１０４２" and "c1042".
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def require_whole(what: str, value, low: int, high: int, unit: str = "") -> int:
+    """A whole number within ``low``..``high`` (a pain rating 0-10).
+
+    Raises
+    ------
+    UsageError
+        Not a whole number, or out of range; the message names ``what`` and the range.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not math.isfinite(x) or x != int(x) or not low <= x <= high:
+        raise UsageError(f"{what} must be a whole number from {low} to {high}{unit}, got {value!r}")
+    return int(x)
+
+
+def require_minutes(what: str, value, optional: bool = True) -> float | None:
+    """A duration or a time after an event, minutes: finite, 0 to a day (1440).
+
+    Raises
+    ------
+    UsageError
+        Not a number, negative, or over a day.
+    """
+    if value is None and optional:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{what} must be a number of minutes, got {value!r}") from None
+    if not math.isfinite(x) or not 0 <= x <= 1440:
+        raise UsageError(f"{what} {value!r} minutes is outside 0 to 1440 (a day); check the figure")
+    return x

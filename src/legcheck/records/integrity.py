@@ -3,8 +3,10 @@
 :func:`check_store` verifies, in this order: the storage (SQLite's integrity and foreign-key
 checks, the application id), the schema version, the audit hash chain and every history row
 against its audit row (the record's canonical content is hashed again from its stored values),
-the protective triggers (each present, each exactly as the migrations wrote it), the current
-records (no two current patients share a chart number), and every stored photo against its
+the protective triggers (each present, each exactly as the migrations wrote it; on PostgreSQL
+their functions too, and no role but the owner allowed to change history), the current
+records (no two current patients share a chart number, no two current users a name), and every
+stored photo against its
 hash. Row-level problems are listed in audit order, so the first one named is the first broken
 row.
 """
@@ -12,7 +14,7 @@ row.
 from __future__ import annotations
 
 from .canonical import chain_problems, record_sha256
-from .migrations import HISTORY_TABLES, LATEST, expected_triggers
+from .migrations import LATEST, expected_triggers, history_tables
 
 __all__ = ["check_store", "row_problems", "trigger_problems"]
 
@@ -63,27 +65,6 @@ def trigger_problems(actual: dict[str, str], expected: dict[str, str]) -> list[s
     return out
 
 
-def _photo_problems(store, photos: list[dict]) -> tuple[list[str], list[str]]:
-    import hashlib
-
-    problems, known = [], set()
-    for r in photos:
-        p = store.photos_dir / r["relpath"]
-        known.add(r["relpath"])
-        try:
-            h = hashlib.sha256(p.read_bytes()).hexdigest()
-        except OSError:
-            problems.append(f"photo missing: {r['relpath']}")
-            continue
-        if h != r["sha256"]:
-            problems.append(f"photo changed: {r['relpath']}")
-    orphans = []
-    if store.photos_dir.exists():
-        orphans = sorted(rel for rel in (str(p.relative_to(store.photos_dir)) for p in store.photos_dir.glob("*/*"))
-                         if rel not in known)
-    return problems, orphans
-
-
 def check_store(store) -> dict:
     """Check a store's records, protection and photos.
 
@@ -101,7 +82,7 @@ def check_store(store) -> dict:
         table), ``schema_version`` and ``audit_head`` (``id`` and ``sha256`` of the last
         audit row, or None).
     """
-    from .sqlite import DatabaseDamagedError
+    from ..errors import DatabaseDamagedError
 
     report = {"ok": False, "problems": [], "first_broken": None, "photos_checked": 0, "orphan_photos": [],
               "counts": {}, "schema_version": None, "audit_head": None}
@@ -113,11 +94,15 @@ def check_store(store) -> dict:
             recorded = conn.exec_driver_sql("SELECT max(id) FROM schema_migrations").scalar()
             if recorded != version or version > LATEST:
                 problems.append(f"schema: version {version} but migrations recorded up to {recorded}")
-            tables = {t: store._rows(conn, f"SELECT * FROM {t} ORDER BY id") for t in HISTORY_TABLES if t != "audit"}
+            tables = {t: store._rows(conn, f"SELECT * FROM {t} ORDER BY id")
+                      for t in history_tables(min(version, LATEST)) if t != "audit"}
             audit = store._rows(conn, "SELECT * FROM audit ORDER BY id")
             triggers = store.backend.triggers(conn)
             dupes = store._rows(conn, """SELECT chart_key, count(*) AS n FROM current_patients
                                          GROUP BY chart_key HAVING count(*) > 1""")
+            dupe_users = store._rows(conn, """SELECT name_key, count(*) AS n FROM current_users
+                                              GROUP BY name_key HAVING count(*) > 1""") if "users" in tables else []
+            photo_problems, orphans = store.photos.problems(conn, tables["photos"])
     except DatabaseDamagedError as exc:
         report["problems"] = [f"storage: {exc.message}"]
         report["first_broken"] = report["problems"][0]
@@ -126,7 +111,7 @@ def check_store(store) -> dict:
     problems += broken
     problems += trigger_problems(triggers, expected_triggers(store.backend.name, min(version, LATEST)))
     problems += [f"patients: {d['n']} current patients share the chart number key {d['chart_key']!r}" for d in dupes]
-    photo_problems, orphans = _photo_problems(store, tables["photos"])
+    problems += [f"users: {d['n']} current users share the name key {d['name_key']!r}" for d in dupe_users]
     problems += photo_problems
     report.update(ok=not problems, problems=problems, photos_checked=len(tables["photos"]), orphan_photos=orphans,
                   counts={t: len(rows) for t, rows in tables.items()} | {"audit": len(audit)},

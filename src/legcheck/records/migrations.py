@@ -1,28 +1,48 @@
-"""The schema of the visit log and its ordered migrations, one list of steps per backend.
+"""The schema of the visit log and its ordered migrations, the same on SQLite and PostgreSQL.
 
-Tables are plain SQL that SQLite and PostgreSQL both read (INTEGER, DOUBLE PRECISION, TEXT,
-CHECK ... IN, LIKE): :data:`SHARED` holds them once. What differs is in each backend's own
-steps: the protective triggers (:func:`sqlite_protection`) and SQLite's ``application_id``.
-Each migration runs in one write transaction and records itself in ``schema_migrations``
-(SQLite also keeps ``PRAGMA user_version`` in step); an older program refuses a newer database.
+How a migration is written (the rules every new one follows)
+------------------------------------------------------------
+A :class:`Migration` has three parts, run in this order in one write transaction:
 
-Every table is append-only (see docs/records.md): a row is never updated or deleted; a
-correction is a new row whose ``supersedes`` names the row it replaces, with the same
+``shared``
+    Plain SQL that SQLite and PostgreSQL both read: ``CREATE TABLE`` with INTEGER, DOUBLE
+    PRECISION, TEXT, ``CHECK ... IN``, LIKE; ``CREATE INDEX``; ``CREATE VIEW``. No BLOB, no
+    AUTOINCREMENT/SERIAL (the store assigns ids), no timestamps (ISO text), no booleans.
+``own``
+    Per backend, only what has no shared spelling: ``{"sqlite": [...], "postgresql": [...]}``
+    (SQLite's ``PRAGMA application_id``; PostgreSQL's trigger function and its settings and
+    photo tables). Most migrations have none.
+``protect``
+    The history tables this migration creates, each with its unique column groups:
+    ``{"users": [("id",), ("supersedes",), ("login_key",)]}``. Each backend generates its own
+    append-only triggers from it (:func:`protection`: :func:`sqlite_protection` or
+    :func:`pg_protection`), so a new table is protected on both without writing a trigger.
+    :data:`HISTORY_TABLES` is the union of every migration's ``protect``, in order (the order
+    rows are copied in: a table after the tables it refers to).
+
+So the web app's users table is ``Migration(2, "users", shared=[CREATE TABLE users ...,
+CREATE VIEW current_users ...], protect={"users": [("id",), ("supersedes",), ...]})``, plus
+``"users"`` in :data:`VERSIONED` if its rows are corrected by superseding.
+
+Each migration records itself in ``schema_migrations`` (SQLite also keeps ``PRAGMA
+user_version`` in step; PostgreSQL reads the version from ``schema_migrations``); an older
+program refuses a newer database. Never edit a released migration: add the next one.
+
+Every history table is append-only (see docs/records.md): a row is never updated or deleted;
+a correction is a new row whose ``supersedes`` names the row it replaces, with the same
 ``entity_id`` (the id of the first version, the identity other tables refer to), an author
 and a reason. ``current_<table>`` views hold the rows nobody superseded.
-
-Never edit a released migration: add the next one. A table added later (the web app's
-``users``, a ``config`` table) follows the same rules: add it to :data:`HISTORY_TABLES`
-(and :data:`VERSIONED` if its rows are corrected by superseding) in the migration that creates
-it, with :func:`sqlite_protection` for its triggers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .assessment_terms import (ITEM_KINDS, OUTCOMES, PAIN_NRS_MAX, PAIN_PHASES, REACTION_KINDS, RED_FLAGS,
+                               SEVERITIES, SYMPTOMS, THERAPIES)
 from .inputs import MAX_ABS_LLD_MM
-from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, SHORT_LEG, SIDES
+from .protection import PG_REFUSE, pg_protection, protection, sqlite_protection  # noqa: F401  (re-exported)
+from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SETTINGS, SHORT_LEG, SIDES
 
 #: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
 APPLICATION_ID = 0x4C67436B
@@ -30,11 +50,23 @@ APPLICATION_ID = 0x4C67436B
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: its version, what it does, and the statements of each backend."""
+    """One schema step: its version, what it does, and its statements (see the module docstring)."""
 
     version: int
     name: str
-    steps: dict  # backend name -> list of SQL statements
+    shared: list = field(default_factory=list)
+    protect: dict = field(default_factory=dict)  # history table -> its unique column groups
+    own: dict = field(default_factory=dict)  # backend name -> statements only that backend runs
+
+    def __post_init__(self):
+        if not isinstance(self.shared, list) or set(self.own) - {"sqlite", "postgresql"}:
+            raise TypeError(f"migration {self.version}: write Migration(version, name, shared=[...], "
+                            "protect={table: unique groups}, own={backend: [...]}) (see the module docstring)")
+
+    def statements(self, backend: str) -> list[str]:
+        """What ``backend`` ("sqlite" or "postgresql") runs for this step: shared, own, then protection."""
+        return [*self.shared, *self.own.get(backend, []),
+                *[s for t, unique in self.protect.items() for s in protection(backend, t, unique)]]
 
 
 def _in(values) -> str:
@@ -57,8 +89,10 @@ _VERSION_COLUMNS = """
            AND reason IS NOT NULL AND length(trim(reason)) > 0))"""
 
 
-def _versioned(table: str, body: str) -> str:
-    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}\n)"
+def _versioned(table: str, body: str, constraints: str = "") -> str:
+    """A versioned table: ``id``, the columns of ``body``, the version columns, then table ``constraints``."""
+    more = f",\n    {constraints}" if constraints else ""
+    return f"CREATE TABLE {table} (\n    id INTEGER PRIMARY KEY,{body},{_VERSION_COLUMNS.format(t=table)}{more}\n)"
 
 
 SHARED_1 = [
@@ -140,10 +174,9 @@ SHARED_1 = [
       for t in ("patients", "visits", "checks", "findings", "adjustments")],
 ]
 
-#: Every table whose rows are history: append-only, each row with its audit row (audit itself
-#: is protected the same way and verified as a chain). Value: the columns (or column groups)
-#: that are unique, which an ``INSERT OR REPLACE`` could otherwise use to delete a row.
-HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {
+#: Unique column groups of the history tables of migration 1 (what an ``INSERT OR REPLACE``
+#: could otherwise use to delete a row).
+PROTECT_1: dict[str, list[tuple[str, ...]]] = {
     "schema_migrations": [("id",)],
     "patients": [("id",), ("supersedes",)],
     "visits": [("id",), ("supersedes",)],
@@ -153,59 +186,170 @@ HISTORY_TABLES: dict[str, list[tuple[str, ...]]] = {
     "adjustments": [("id",), ("supersedes",)],
     "audit": [("id",), ("sha256",), ("prev_sha256",), ("record_table", "record_id")],
 }
+#: Migration 2: the web app's users (docs/records.md "Users"): a role change, a new password or a
+#: disabled account is a new row superseding the current one. Passwords are Argon2id hashes only.
+SHARED_2 = [
+    _versioned("users", f"""
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    name_key TEXT NOT NULL CHECK (length(name_key) > 0),
+    role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+    password_hash TEXT NOT NULL CHECK (substr(password_hash, 1, 10) = '$argon2id$'),
+    active INTEGER NOT NULL CHECK (active IN (0, 1))"""),
+    "CREATE INDEX users_entity ON users(entity_id)",
+    "CREATE INDEX users_name_key ON users(name_key)",
+    """CREATE VIEW current_users AS
+        SELECT r.* FROM users r WHERE NOT EXISTS (SELECT 1 FROM users n WHERE n.supersedes = r.id)""",
+]
+PROTECT_2: dict[str, list[tuple[str, ...]]] = {"users": [("id",), ("supersedes",)]}
+
+
+def _current(table: str, voidable: bool = False) -> str:
+    """The view of a versioned table's current rows: nobody supersedes them (and, if voidable, not voided)."""
+    void = "r.voided IS NULL AND " if voidable else ""
+    return f"""CREATE VIEW current_{table} AS
+        SELECT r.* FROM {table} r WHERE {void}NOT EXISTS (SELECT 1 FROM {table} n WHERE n.supersedes = r.id)"""
+
+
+_VOIDED = "voided INTEGER CHECK (voided IS NULL OR voided = 1)"
+
+#: Migration 3 (issue 13): a check or an adjustment can be voided, and the clinic's configuration.
+#: A void is a new version of the record with ``voided = 1`` and a reason; the ``current_``
+#: views leave voided records out (hidden from every figure), the history keeps every version.
+#: The new column is NULL in every older row, so their hashes stay valid (NULLs are not hashed).
+#: ``config``: one entity per setting (:data:`legcheck.records.vocabulary.SETTINGS`); a change is
+#: a new version, NULL ``value`` = back to the default.
+SHARED_3 = [
+    f"ALTER TABLE checks ADD COLUMN {_VOIDED}",
+    f"ALTER TABLE adjustments ADD COLUMN {_VOIDED}",
+    "DROP VIEW current_checks",
+    _current("checks", voidable=True),
+    "DROP VIEW current_adjustments",
+    _current("adjustments", voidable=True),
+    _versioned("config", f"""
+    setting TEXT NOT NULL CHECK (setting IN {_in(SETTINGS)}),
+    value TEXT"""),
+    "CREATE INDEX config_entity ON config(entity_id)",
+    "CREATE INDEX config_setting ON config(setting)",
+    _current("config"),
+]
+PROTECT_3: dict[str, list[tuple[str, ...]]] = {"config": [("id",), ("supersedes",)]}
+
+#: Migration 4 (issue 14): the assessment around the leg check, per visit. ``assessment_items``
+#: holds pain ratings (``nrs`` 0-10, ``term`` the phase), symptoms, red flags (``cleared`` = 1 in
+#: the version that closes one) and therapies (``minutes``, ``note``); ``reactions`` the adverse
+#: reactions after the adjustment (``actions``: action terms joined by commas). Both voidable and
+#: versioned like checks. ``adjustments.red_flag_override`` holds the reason an adjustment was
+#: recorded on a visit with an open red flag.
+SHARED_4 = [
+    "ALTER TABLE adjustments ADD COLUMN red_flag_override TEXT",
+    # PostgreSQL expands a view's * when the view is made: remake it to show the new column.
+    "DROP VIEW current_adjustments",
+    _current("adjustments", voidable=True),
+    _versioned("assessment_items", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(ITEM_KINDS)}),
+    term TEXT NOT NULL,
+    nrs INTEGER CHECK (nrs IS NULL OR nrs BETWEEN 0 AND {PAIN_NRS_MAX}),
+    minutes DOUBLE PRECISION CHECK (minutes IS NULL OR minutes BETWEEN 0 AND 1440),
+    note TEXT,
+    cleared INTEGER CHECK (cleared IS NULL OR cleared = 1),
+    {_VOIDED}""", f"""CHECK ((kind = 'pain' AND term IN {_in(PAIN_PHASES)} AND nrs IS NOT NULL AND minutes IS NULL)
+        OR (kind = 'symptom' AND term IN {_in(SYMPTOMS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'red-flag' AND term IN {_in(RED_FLAGS)} AND nrs IS NULL AND minutes IS NULL)
+        OR (kind = 'therapy' AND term IN {_in(THERAPIES)} AND nrs IS NULL
+            AND (term <> 'other' OR note IS NOT NULL))),
+    CHECK (cleared IS NULL OR kind = 'red-flag')"""),
+    _versioned("reactions", f"""
+    visit_id INTEGER NOT NULL REFERENCES visits(id),
+    kind TEXT NOT NULL CHECK (kind IN {_in(REACTION_KINDS)}),
+    onset_min DOUBLE PRECISION CHECK (onset_min IS NULL OR onset_min BETWEEN 0 AND 1440),
+    duration_min DOUBLE PRECISION CHECK (duration_min IS NULL OR duration_min BETWEEN 0 AND 1440),
+    severity TEXT NOT NULL CHECK (severity IN {_in(SEVERITIES)}),
+    actions TEXT NOT NULL,
+    outcome TEXT CHECK (outcome IS NULL OR outcome IN {_in(OUTCOMES)}),
+    follow_up TEXT CHECK (follow_up IS NULL OR """ + _date("follow_up") + """),
+    note TEXT,
+    action_note TEXT,
+    outcome_note TEXT,
+    """ + _VOIDED, "CHECK (kind <> 'other' OR note IS NOT NULL)"),
+    "CREATE INDEX assessment_items_entity ON assessment_items(entity_id)",
+    "CREATE INDEX assessment_items_visit ON assessment_items(visit_id)",
+    "CREATE INDEX reactions_entity ON reactions(entity_id)",
+    "CREATE INDEX reactions_visit ON reactions(visit_id)",
+    _current("assessment_items", voidable=True),
+    _current("reactions", voidable=True),
+]
+PROTECT_4: dict[str, list[tuple[str, ...]]] = {"assessment_items": [("id",), ("supersedes",)], "reactions": [("id",), ("supersedes",)]}
+
 #: Tables whose records are corrected by superseding rows (``entity_id``, ``supersedes``, ``reason``).
-VERSIONED = ("patients", "visits", "checks", "findings", "adjustments")
+VERSIONED = ("patients", "visits", "checks", "findings", "adjustments", "users", "config", "assessment_items",
+             "reactions")
+#: Versioned tables whose records can be voided (``voided`` = 1 in the version that withdraws one).
+VOIDABLE = ("checks", "adjustments", "assessment_items", "reactions")
 
 
-def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
-    """SQLite triggers that make ``table`` append-only.
-
-    UPDATE and DELETE are refused outright. An INSERT whose id (or any other unique column)
-    is already taken is refused before SQLite's conflict resolution runs, so ``INSERT OR
-    REPLACE`` (which deletes the old row without firing DELETE triggers) cannot rewrite a row.
-    """
-    taken = " OR ".join(
-        "EXISTS (SELECT 1 FROM {t} o WHERE {cond})".format(
-            t=table, cond=" AND ".join(f"o.{c} = NEW.{c}" for c in cols))
-        for cols in unique)
-    return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: add a correcting row'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: nothing is deleted'); END",
-        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {taken} "
-        f"BEGIN SELECT RAISE(ABORT, '{table}: that row exists; history is never replaced'); END",
-    ]
-
+#: PostgreSQL's own tables (not history: no audit rows, never copied): the database's settings
+#: (written once at creation: ``application`` = "legcheck", ``photo_store`` = "database" or
+#: "directory", ``photo_dir``) and the photo store kept inside the database (bytea).
+PG_OWN_1 = [
+    PG_REFUSE,
+    """CREATE TABLE legcheck_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE photo_blobs (
+        sha256 TEXT PRIMARY KEY REFERENCES photos(sha256),
+        data BYTEA NOT NULL
+    )""",
+    *pg_protection("legcheck_settings", [("key",)]),
+    *pg_protection("photo_blobs", [("sha256",)]),
+]
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "append-only records with a hash-chained audit", {
-        "sqlite": [
-            *SHARED_1,
-            *[s for t, u in HISTORY_TABLES.items() for s in sqlite_protection(t, u)],
-            f"PRAGMA application_id = {APPLICATION_ID}",
-        ],
-        # "postgresql": issue 17 adds SHARED_1 plus its own triggers (a plpgsql function raising on
-        # UPDATE/DELETE; ON CONFLICT DO UPDATE fires the UPDATE trigger) and the role grants.
+    Migration(1, "append-only records with a hash-chained audit", shared=SHARED_1, protect=PROTECT_1, own={
+        "sqlite": [f"PRAGMA application_id = {APPLICATION_ID}"],
+        "postgresql": PG_OWN_1,
     }),
-    # 2: the web app's users table goes here (append-only, versioned: add it to HISTORY_TABLES
-    #    and VERSIONED, and give it sqlite_protection("users", ...)).
+    Migration(2, "users of the web app", shared=SHARED_2, protect=PROTECT_2),
+    Migration(3, "voided checks and adjustments; the clinic's configuration", shared=SHARED_3, protect=PROTECT_3),
+    Migration(4, "the assessment around the leg check: pain, symptoms, red flags, therapies, reactions",
+              shared=SHARED_4, protect=PROTECT_4),
 ]
 
 LATEST = len(MIGRATIONS)
 
 
-def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
-    """The protective triggers a database at ``version`` must hold, name -> the exact CREATE statement.
+def history_tables(version: int = LATEST) -> dict[str, list[tuple[str, ...]]]:
+    """The history tables of a database at ``version``, in copy order, with their unique column groups."""
+    return {t: u for m in MIGRATIONS[:version] for t, u in m.protect.items()}
 
-    Replays the CREATE TRIGGER and DROP TRIGGER statements of the migrations up to ``version``.
+
+#: Every table whose rows are history: append-only, each row with its audit row (audit itself
+#: is protected the same way and verified as a chain). Value: the unique column groups.
+HISTORY_TABLES = history_tables(LATEST)
+
+
+def _function_body(stmt: str) -> str:
+    return stmt.split("$$")[1]
+
+
+def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
+    """The protection a database at ``version`` must hold: name -> the exact statement (or body).
+
+    Replays the CREATE/DROP TRIGGER statements of the migrations up to ``version``. On
+    PostgreSQL the trigger functions count too, keyed ``function <name>()``, with their body
+    (between the ``$$``) as the value: a function replaced by one that lets changes through is
+    as bad as a dropped trigger.
     """
     out: dict[str, str] = {}
     for m in MIGRATIONS[:version]:
-        for stmt in m.steps.get(backend, []):
+        for stmt in m.statements(backend):
             words = stmt.split()
             if words[:2] == ["CREATE", "TRIGGER"]:
                 out[words[2]] = stmt
             elif words[:2] == ["DROP", "TRIGGER"]:
                 out.pop(words[-1], None)
+            elif words[:2] == ["CREATE", "FUNCTION"] or words[:4] == ["CREATE", "OR", "REPLACE", "FUNCTION"]:
+                name = words[words.index("FUNCTION") + 1].split("(")[0]
+                out[f"function {name}()"] = _function_body(stmt)
     return out

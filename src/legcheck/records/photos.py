@@ -31,10 +31,9 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+
 
 from ..errors import ImageReadError
-from ..fileio import atomic_write, make_private_dir
 from ..imagefiles import PNG_SIGNATURE, DamagedImage, jpeg_segments, png_chunks
 
 #: JPEG markers a decoder needs: SOF0-SOF15 with DHT (C4) and DAC (CC), SOS, DQT, DNL, DRI,
@@ -181,15 +180,13 @@ def clean_bytes(data: bytes, orientation: int) -> bytes:
     return heic_to_png(data)
 
 
-def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation: int) -> StoredPhoto:
-    """Store a photo's cleaned bytes under ``photos_dir`` as ``ab/abcdef....ext``, durably; idempotent.
+def clean_photo(data: bytes, original_sha256: str, orientation: int) -> tuple[StoredPhoto, bytes]:
+    """A photo's cleaned bytes (:func:`clean_bytes`) and its name in a photo store, not yet stored.
 
     Parameters
     ----------
-    photos_dir : Path
-        The store's photo directory (created owner-only if missing).
     data : bytes
-        The photo as measured (see :func:`clean_bytes`).
+        The photo as measured.
     original_sha256 : str
         SHA-256 of ``data`` as measured (recorded beside the stored one).
     orientation : int
@@ -197,23 +194,15 @@ def store_photo(photos_dir: Path, data: bytes, original_sha256: str, orientation
 
     Returns
     -------
-    StoredPhoto
-        ``created`` is False when the same cleaned bytes were already stored.
+    (StoredPhoto, bytes)
+        ``created`` is False; a photo store's ``save`` says whether it wrote a new file.
 
     Raises
     ------
     ImageReadError
         The photo cannot be cleaned.
-    FileAccessError
-        The photo directory cannot be created or written.
     """
     clean = clean_bytes(bytes(data), orientation)
     sha = hashlib.sha256(clean).hexdigest()
     ext = ".png" if clean.startswith(PNG_SIGNATURE) else ".jpg"
-    rel = f"{sha[:2]}/{sha}{ext}"
-    dest = photos_dir / rel
-    if dest.exists():
-        return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), False)
-    make_private_dir(dest.parent)
-    atomic_write(dest, clean, mode=STORED_MODE)
-    return StoredPhoto(sha, original_sha256, orientation, rel, len(clean), True)
+    return StoredPhoto(sha, original_sha256, orientation, f"{sha[:2]}/{sha}{ext}", len(clean), False), clean

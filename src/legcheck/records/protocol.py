@@ -1,20 +1,20 @@
 """What every store of the visit log offers: the CLI, the reports' bundles and a web app use only this.
 
-A store holds patients, visits, leg checks, findings, drop-piece adjustments and the photos of
-the checks, all append-only: a correction is a new row that supersedes the old one, and every
-row is chained into a hash-chained audit log with its author (docs/records.md). It holds no
-clinical rules: the summary of a visit is :func:`legcheck.records.rules.visit_summary` over
-the records a store returns. Records are plain dicts whose keys are the column names of the
-schema (:mod:`legcheck.records.migrations`); timestamps are ISO 8601 strings, dates
-YYYY-MM-DD. lld_mm > 0 means the LEFT leg appears short.
+A store holds patients, visits, leg checks, findings, drop-piece adjustments, the checks'
+photos and the web app's users (:class:`~legcheck.records.protocol_users.UserStore`), all
+append-only: a correction is a new row that supersedes the old one, and every row is chained
+into a hash-chained audit log with its author (docs/records.md). It holds no clinical rules:
+the summary of a visit is :func:`legcheck.records.rules.visit_summary` over the records a
+store returns. Records are plain dicts whose keys are the schema's column names
+(:mod:`legcheck.records.migrations`); timestamps are ISO 8601 strings, dates YYYY-MM-DD.
+lld_mm > 0 means the LEFT leg appears short.
 
 Identity: a patient's and a visit's ``id`` is its stable entity id (what other records refer
 to; ``version_id`` is the row of its current version). A check's ``id`` is the row of that
 version: an amendment is a new check id, and ``entity_id`` links the versions.
 
-Who writes: the store's author is the operating-system user, or the signed-in user passed to
-:func:`legcheck.records.open_store` (``actor``); ``$LEGCHECK_USER`` is recorded beside it as a
-claim, never instead of it.
+Who writes: the operating-system user, or the signed-in user given to :func:`legcheck.records.open_store`
+(``actor``); ``$LEGCHECK_USER`` is recorded beside it as a claim, never instead of it.
 
 Errors every method may raise: :class:`~legcheck.errors.RecordNotFoundError` (8) for an
 unknown chart, visit or check, :class:`~legcheck.errors.RecordConflictError` (9) for a record
@@ -29,9 +29,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from .protocol_assess import AssessmentStore
+from .protocol_corrections import CorrectionStore
+from .protocol_users import UserStore
+
 
 @runtime_checkable
-class Store(Protocol):
+class Store(CorrectionStore, AssessmentStore, UserStore, Protocol):
     """The visit log. Open one with :func:`legcheck.records.open_store`; close it (or use ``with``)."""
 
     @property
@@ -116,8 +120,9 @@ class Store(Protocol):
             No such visit.
         """
 
-    def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time.
+    def visits(self, chart: str | None = None) -> list[dict]:
+        """A patient's visits (every visit without ``chart``) by start time, each with ``chart``,
+        ``checks`` (how many current checks) and ``open_red_flags`` (how many).
 
         Raises
         ------
@@ -152,7 +157,8 @@ class Store(Protocol):
         """
 
     # -- checks -----------------------------------------------------------------------------
-    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None) -> list[dict]:
+    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None,
+                      allow_duplicate_photo: bool = False) -> list[dict]:
         """Record measured leg checks, all or none.
 
         Parameters
@@ -170,11 +176,14 @@ class Store(Protocol):
             metadata apart from the orientation (:mod:`legcheck.records.photos`).
         visit_id : int, optional
             The visit; default: :meth:`visit_for_check` of each check's ``taken_at``.
+        allow_duplicate_photo : bool
+            Record a photo already recorded as a current check (or twice in ``items``).
 
         Returns
         -------
         list of dict
-            One ``{"check_id", "visit_id", "photo_sha256"}`` per item, in order.
+            One ``{"check_id", "visit_id", "photo_sha256", "duplicate_of"}`` per item, in order
+            (``duplicate_of``: the earlier check with the same photo, or None).
 
         Raises
         ------
@@ -184,11 +193,14 @@ class Store(Protocol):
             A photo that cannot be stored (not a JPEG, PNG or HEIC; incomplete).
         RecordNotFoundError, RecordConflictError
             As :meth:`visit_for_check`. Nothing is recorded and no photo is left behind.
+        DuplicatePhotoError
+            A photo is already recorded (naming the check) and ``allow_duplicate_photo`` is False.
         """
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path: Path | None = None, annotated_path: Path | None = None,
-                     taken_at: dt.datetime | None = None, photo=None, annotated=None) -> dict:
+                     taken_at: dt.datetime | None = None, photo=None, annotated=None,
+                     allow_duplicate_photo: bool = False) -> dict:
         """Record one measured check.
 
         Parameters
@@ -197,44 +209,13 @@ class Store(Protocol):
             The patient's chart number.
         phase, position, result, photo_path, annotated_path, taken_at, photo, annotated
             One item of :meth:`record_checks`.
-        visit_id : int, optional
+        visit_id, allow_duplicate_photo
             As :meth:`record_checks`.
 
         Returns
         -------
         dict
             ``{"check_id", "visit_id", "photo_sha256"}``.
-        """
-
-    def amend_check(self, check_id: int, lld_mm: float, reason: str, author: str | None = None) -> int:
-        """Correct a check: a new check supersedes it; the original stays readable (:meth:`history`).
-
-        Parameters
-        ----------
-        check_id : int
-            The check to amend (its latest version).
-        lld_mm : float
-            The corrected figure, mm (finite, |lld_mm| <= 40); its short leg follows by the
-            check's own even threshold.
-        reason : str
-            Why (kept with the amendment; not empty).
-        author : str, optional
-            Who the caller says made the correction: recorded as the audit row's claim. The
-            amendment's author is always the store's.
-
-        Returns
-        -------
-        int
-            The new check's id.
-
-        Raises
-        ------
-        UsageError
-            No reason; ``lld_mm`` not finite or beyond ±40 mm.
-        RecordNotFoundError
-            No such check.
-        RecordConflictError
-            The check was already amended (amend the newer one).
         """
 
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:
@@ -254,9 +235,9 @@ class Store(Protocol):
         list of dict
             Check records (``id``, ``visit_id``, ``phase``, ``position``, ``taken_at``,
             ``lld_mm``, ``short_leg``, ``uncertainty_mm``, ``method``, ``result_json`` (str),
-            ``photo_sha256``, ``annotated_sha256``, ``supersedes``, ``author``, ``reason``) with
-            ``visit_date``, ``chart``, ``amended`` (bool: it supersedes another) and
-            ``superseded_by``.
+            ``photo_sha256``, ``annotated_sha256``, ``supersedes``, ``author``, ``reason``,
+            ``voided``) with ``visit_date``, ``chart``, ``amended`` (bool: it supersedes another)
+            and ``superseded_by``. Voided checks only with ``history``.
 
         Raises
         ------
@@ -274,8 +255,9 @@ class Store(Protocol):
         """
 
     # -- findings and adjustments -------------------------------------------------------------
-    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
-        """Record a drop piece used at a visit.
+    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None,
+                       override_red_flag: str | None = None) -> int:
+        """Record a drop piece used at a visit (the clinical safeguard: not on an open red flag).
 
         Parameters
         ----------
@@ -284,6 +266,9 @@ class Store(Protocol):
         side : {"left", "right", "both"}, optional
         listing : str, optional
             e.g. "PI right ilium".
+        override_red_flag : str, optional
+            Why the adjustment is given although the visit has an open red flag: kept in the
+            row (``red_flag_override``) and in its audit row (action "override").
 
         Returns
         -------
@@ -296,6 +281,8 @@ class Store(Protocol):
             A piece or side outside the vocabulary.
         RecordNotFoundError
             No such visit.
+        SafeguardError
+            The visit has an open red flag and no ``override_red_flag`` is given.
         """
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
@@ -389,8 +376,6 @@ class Store(Protocol):
             ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
             table), ``schema_version``, ``audit_head`` (``id``, ``sha256``).
         """
-
-    # -- users: the web app adds add_user, user, users ... here (append-only table, migration 2) --
 
     def close(self) -> None:
         """Release the store."""

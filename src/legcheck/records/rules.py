@@ -102,8 +102,12 @@ def visit_summary(visit: dict, checks: list[dict], findings: list[dict], adjustm
     }
 
 
-def amended_result(result: dict, lld_mm: float, check_id: int) -> dict:
-    """The measurement JSON of an amendment: the corrected figure, its short leg, where it came from.
+#: The method of a figure typed in by hand (an amendment of the figure).
+MANUAL_ENTRY = "manual entry"
+
+
+def amended_result(result: dict, lld_mm: float, check_id: int, uncertainty_mm: float) -> dict:
+    """The measurement JSON of an amendment of the figure: typed in by hand, with its own bound.
 
     Parameters
     ----------
@@ -113,12 +117,19 @@ def amended_result(result: dict, lld_mm: float, check_id: int) -> dict:
         The corrected figure, mm; positive = LEFT leg short.
     check_id : int
         The id of the check being amended.
+    uncertainty_mm : float
+        The corrected figure's 95 % bound, mm (never the measured figure's: it belonged to
+        another number).
 
     Returns
     -------
     dict
-        A copy of ``result`` with ``lld_mm``, ``short_leg`` (by the check's own even threshold)
-        and ``amended_from``.
+        A copy of ``result`` with ``lld_mm``, ``uncertainty_mm``, ``short_leg`` (by the check's
+        own even threshold), ``method`` = :data:`MANUAL_ENTRY`, ``measured_method`` (what the
+        photo was measured by) and ``amended_from``.
     """
     even = float(result.get("even_below_mm", EVEN_BELOW_MM))
-    return {**result, "lld_mm": float(lld_mm), "short_leg": short_leg_of(float(lld_mm), even), "amended_from": check_id}
+    measured = result.get("measured_method") or result.get("method")
+    return {**result, "lld_mm": float(lld_mm), "uncertainty_mm": float(uncertainty_mm),
+            "short_leg": short_leg_of(float(lld_mm), even), "method": MANUAL_ENTRY, "measured_method": measured,
+            "amended_from": check_id}

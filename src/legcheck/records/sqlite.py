@@ -22,29 +22,19 @@ SQLite "Online Backup API"; SQLAlchemy 2 documentation, SQLite dialect, pysqlite
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import struct
 import time
 from pathlib import Path
 
-from ..errors import DatabaseError, FileAccessError
-from ..fileio import make_private_dir
+from ..errors import DatabaseDamagedError, DatabaseError, DatabaseMissingError, FileAccessError
 from .migrations import APPLICATION_ID
 
-__all__ = ["SqliteBackend", "open_store", "default_db_path", "BUSY_TIMEOUT_MS", "DatabaseDamagedError",
+__all__ = ["SqliteBackend", "default_db_path", "BUSY_TIMEOUT_MS", "DatabaseDamagedError",
            "DatabaseMissingError"]
 
 BUSY_TIMEOUT_MS = 30_000
 _MAGIC = b"SQLite format 3\x00"
-
-
-class DatabaseMissingError(DatabaseError):
-    """No database at the path given (and creating one was not asked for)."""
-
-
-class DatabaseDamagedError(DatabaseError):
-    """SQLite found damaged pages; the message is SQLite's."""
 
 
 def default_db_path() -> Path:
@@ -115,13 +105,28 @@ class SqliteBackend:
         self.path = Path(path).absolute()
 
     @property
+    def location(self) -> str:
+        """The database file's path, for people."""
+        return str(self.path)
+
+    @property
     def photos_dir(self) -> Path:
         """Stored photos live beside the database file: ``<db stem>-photos/ab/abcd....jpg``."""
         return self.path.parent / (self.path.stem + "-photos")
 
     def protected_paths(self) -> list[Path]:
-        """The database file, its ``-wal``, ``-shm`` and ``-journal`` files and the photo store."""
-        return [self.path, *(Path(str(self.path) + s) for s in ("-wal", "-shm", "-journal")), self.photos_dir]
+        """The database file and its ``-wal``, ``-shm`` and ``-journal`` files (the store adds its photos)."""
+        return [self.path, *(Path(str(self.path) + s) for s in ("-wal", "-shm", "-journal"))]
+
+    def photo_store(self, conn):
+        """Photos are files beside the database, owner-only (:class:`~legcheck.records.photostore.DirectoryPhotos`)."""
+        from .photostore import DirectoryPhotos
+
+        return DirectoryPhotos(self.photos_dir)
+
+    def audit_detail(self) -> dict:
+        """What this backend adds to every audit row's detail: nothing (the author is the store's)."""
+        return {}
 
     def engine(self):
         """A SQLAlchemy engine with legcheck's connection settings (see the module docstring)."""
@@ -158,16 +163,14 @@ class SqliteBackend:
         return translated_errors(where)
 
     def lock_writers(self, conn) -> None:
-        """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock.
-
-        (PostgreSQL: ``SELECT pg_advisory_xact_lock(<legcheck key>)`` here, issue 17.)
-        """
+        """Serialise writers: on SQLite ``BEGIN IMMEDIATE`` already holds the write lock."""
 
     def schema_version(self, conn) -> int:
         """The schema version recorded in the database (``PRAGMA user_version``)."""
         return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
 
-    def set_schema_version(self, conn, version: int) -> None:
+    def migrated(self, conn, version: int) -> None:
+        """Keep ``PRAGMA user_version`` in step with ``schema_migrations`` (inside the migration's transaction)."""
         conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
 
     def triggers(self, conn) -> dict[str, str]:
@@ -183,7 +186,7 @@ class SqliteBackend:
             problems.append(f"application_id is {app_id}, not legcheck's {APPLICATION_ID}")
         return problems
 
-    def snapshot(self, engine, dest: Path, attempts: int = 200) -> None:
+    def snapshot(self, store, dest: Path, attempts: int = 200) -> None:
         """A consistent copy of the whole database in the new file ``dest`` (rollback-journal mode).
 
         SQLite's online backup in one step: it reads one snapshot of the database (in WAL mode a
@@ -196,7 +199,7 @@ class SqliteBackend:
         DatabaseError
             Still busy after ``attempts`` tries.
         """
-        raw = engine.raw_connection()
+        raw = store.engine.raw_connection()
         try:
             src = raw.driver_connection
             for attempt in range(attempts):
@@ -240,58 +243,3 @@ def translated_errors(path):
         raise DatabaseError(f"{path}: {msg}") from None
 
 
-def open_store(path=None, actor: str | None = None, create: bool = False):
-    """Open the legcheck database at ``path``.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        The database file; None: :func:`default_db_path`, created (directory owner-only) on
-        first use.
-    actor : str, optional
-        A signed-in user (the web app's); default: the operating-system user.
-    create : bool
-        Create the database if ``path`` does not exist (or is an empty file). Without it a
-        missing explicit path is an error: a mistyped path never becomes a new, empty log.
-
-    Returns
-    -------
-    legcheck.records.store.SqlStore
-
-    Raises
-    ------
-    DatabaseMissingError
-        ``path`` does not exist and ``create`` is False.
-    DatabaseError
-        A directory, not a legcheck database, written by a newer legcheck, damaged.
-    FileAccessError
-        The file or its directory cannot be read, created or written.
-    """
-    from .store import SqlStore
-
-    if path is None:
-        path, create = default_db_path(), True
-    path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a directory; give a database file path")
-    new = not path.exists() or (path.stat().st_size == 0 and not Path(str(path) + "-wal").exists())
-    if new and not create:
-        raise DatabaseMissingError(f"there is no legcheck database at {path}; check the path, or create the "
-                                   "database first")
-    if new:
-        make_private_dir(path.parent)  # owner-only, and only the directories created here
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            os.close(fd)
-        except OSError as exc:
-            raise FileAccessError(f"cannot create {path} ({exc.strerror}); choose another location") from None
-    else:
-        identify(path)
-    backend = SqliteBackend(path)
-    with translated_errors(path):
-        engine = backend.engine()
-        try:
-            return SqlStore(backend, engine, actor)
-        except BaseException:
-            engine.dispose()
-            raise

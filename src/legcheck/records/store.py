@@ -1,14 +1,19 @@
-"""The visit log over SQLAlchemy Core: one store for every backend (SQLite now, PostgreSQL next).
+"""The visit log over SQLAlchemy Core: one store for every backend (SQLite and PostgreSQL).
 
 :class:`SqlStore` implements :class:`legcheck.records.protocol.Store` with text SQL and named
 parameters that both backends read; what differs (engine settings, the writer lock, the
-schema version, triggers, snapshots) is the backend object's (:class:`legcheck.records.sqlite.SqliteBackend`).
+schema version, triggers, storage checks, snapshots, where photos live) is the backend
+object's (:class:`legcheck.records.sqlite.SqliteBackend`,
+:class:`legcheck.records.postgres.PostgresBackend`).
 
 Every write goes through :meth:`SqlStore._append` inside one serialised write transaction: the
 row gets the next id, the store's author and the time, is inserted, read back, hashed
 (:func:`legcheck.records.canonical.record_sha256`) and chained into ``audit`` (see
 docs/records.md). Nothing is ever updated or deleted; a correction is a new row that
-supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`.
+supersedes the old one. Check methods: :mod:`legcheck.records.store_checks`; voids, patient
+edits and the configuration: :mod:`legcheck.records.store_versions`; the assessment (pain,
+symptoms, red flags, therapies, reactions): :mod:`legcheck.records.store_assess`; user methods:
+:mod:`legcheck.records.users`.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ import json
 import os
 from pathlib import Path
 
-from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError
+from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, SafeguardError
+from .assessment_terms import REFERRAL, label
 from .canonical import GENESIS, audit_sha256, record_sha256
-from .inputs import chart_key, normalize_chart, require_date, require_text
+from .inputs import chart_key, normalize_chart, require_dob, require_text
 from .migrations import LATEST, MIGRATIONS, VERSIONED
+from .store_assess import StoreAssess
 from .store_checks import StoreChecks
+from .store_versions import StoreVersions
+from .users import StoreUsers
 from .vocabulary import require_term
 
 __all__ = ["SqlStore", "os_user", "now_iso"]
@@ -50,14 +59,14 @@ def _sql(text):
     return sa.text(text)
 
 
-class SqlStore(StoreChecks):
+class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
     """A legcheck database and its photo store (a :class:`~legcheck.records.protocol.Store`).
 
     Use :func:`legcheck.records.open_store`.
 
     Parameters
     ----------
-    backend : SqliteBackend
+    backend : SqliteBackend or PostgresBackend
         What differs per database kind.
     engine : sqlalchemy.engine.Engine
         From ``backend.engine()``.
@@ -73,24 +82,28 @@ class SqlStore(StoreChecks):
         self.actor = str(actor).strip() if actor is not None else os_user()
         self.claim = None if actor is not None else (os.environ.get("LEGCHECK_USER") or None)
         self._migrate()
+        with self._read() as conn:
+            self.photos = self.backend.photo_store(conn)
 
     # -- plumbing --------------------------------------------------------------------------
     @property
     def location(self) -> str:
-        """The database file's path."""
-        return str(self.backend.path)
+        """The database file's path, or its URL without the password."""
+        return self.backend.location
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
+        """The database file (None for a database server)."""
         return self.backend.path
 
     @property
-    def photos_dir(self) -> Path:
-        return self.backend.photos_dir
+    def photos_dir(self) -> Path | None:
+        """The photo directory, or None when photos are kept inside the database."""
+        return getattr(self.photos, "root", None)
 
     def protected_paths(self) -> list[Path]:
         """What no output may ever replace or enter: the database, its side files, the photo store."""
-        return self.backend.protected_paths()
+        return [*self.backend.protected_paths(), *self.photos.protected_paths()]
 
     def close(self) -> None:
         """Release every connection."""
@@ -169,12 +182,18 @@ class SqlStore(StoreChecks):
         audit = {"id": (last["id"] + 1) if last else 1, "at": now, "actor": self.actor,
                  "claim": claim if claim is not None else self.claim, "action": action, "record_table": table,
                  "record_id": stored["id"], "record_sha256": record_sha256(stored),
-                 "detail": json.dumps(detail, sort_keys=True) if detail else None,
+                 "detail": self._detail(detail),
                  "prev_sha256": last["sha256"] if last else GENESIS}
         audit["sha256"] = audit_sha256(audit)
         cols = list(audit)
         conn.execute(_sql(f"INSERT INTO audit ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"), audit)
         return stored
+
+    def _detail(self, detail: dict | None) -> str | None:
+        """An audit row's ``detail``: the caller's ids and figures, and what the backend adds
+        (PostgreSQL: the database role of the session, ``db_role``)."""
+        detail = {**(detail or {}), **self.backend.audit_detail()}
+        return json.dumps(detail, sort_keys=True) if detail else None
 
     def _migrate(self) -> None:
         """Bring the schema up to date, one migration per write transaction; refuse a newer database."""
@@ -187,10 +206,11 @@ class SqlStore(StoreChecks):
             with self._write() as conn:
                 if self.backend.schema_version(conn) >= m.version:  # another process got there first
                     continue
-                for stmt in m.steps[self.backend.name]:
-                    conn.exec_driver_sql(stmt)
+                raw = conn.execution_options(no_parameters=True)  # DDL text as is: '%' is no placeholder
+                for stmt in m.statements(self.backend.name):
+                    raw.exec_driver_sql(stmt)
                 self._append(conn, "schema_migrations", {"id": m.version, "name": m.name})
-                self.backend.set_schema_version(conn, m.version)
+                self.backend.migrated(conn, m.version)
 
     def schema_version(self) -> int:
         """The schema version of the database."""
@@ -207,7 +227,7 @@ class SqlStore(StoreChecks):
         """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
         chart, key = normalize_chart(chart)
         name = require_text("a patient's name", name)
-        dob = require_date("date of birth", dob)
+        dob = require_dob(dob)
         notes = require_text("notes", notes, optional=True)
         with self._write() as conn:
             taken = self._one(conn, "SELECT chart FROM current_patients WHERE chart_key = :k", k=key)
@@ -265,12 +285,18 @@ class SqlStore(StoreChecks):
         with self._read() as conn:
             return self._visit(conn, visit_id)
 
-    def visits(self, chart: str) -> list[dict]:
-        """A patient's visits by start time; see :meth:`legcheck.records.protocol.Store.visits`."""
+    def visits(self, chart: str | None = None) -> list[dict]:
+        """A patient's visits (or every visit) by start time; see :meth:`legcheck.records.protocol.Store.visits`."""
+        sql = """SELECT v.*, p.chart, (SELECT count(*) FROM current_checks c WHERE c.visit_id = v.entity_id) AS checks,
+                        (SELECT count(*) FROM current_assessment_items a WHERE a.visit_id = v.entity_id
+                         AND a.kind = 'red-flag' AND a.cleared IS NULL) AS open_red_flags
+                 FROM current_visits v JOIN current_patients p ON p.entity_id = v.patient_id"""
         with self._read() as conn:
-            pid = self._patient(conn, chart)["id"]
-            rows = self._rows(conn, "SELECT * FROM current_visits WHERE patient_id = :p ORDER BY started_at, entity_id",
-                              p=pid)
+            if chart is None:
+                rows = self._rows(conn, sql + " ORDER BY v.started_at, v.entity_id")
+            else:
+                rows = self._rows(conn, sql + " WHERE v.patient_id = :p ORDER BY v.started_at, v.entity_id",
+                                  p=self._patient(conn, chart)["id"])
         return [self._present(r) for r in rows]
 
     def _visit_for_check(self, conn, chart, visit_id=None, when=None) -> int:
@@ -297,14 +323,29 @@ class SqlStore(StoreChecks):
             return self._visit_for_check(conn, chart, None, when)
 
     # -- findings and adjustments ----------------------------------------------------------
-    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None) -> int:
-        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`."""
+    def add_adjustment(self, visit_id: int, piece: str, side: str | None = None, listing: str | None = None,
+                       override_red_flag: str | None = None) -> int:
+        """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`.
+
+        The clinical safeguard: a visit with an open red flag takes an adjustment only with
+        ``override_red_flag`` (the reason), kept in the row and in its audit row (action "override").
+        """
         require_term("drop piece", piece)
         require_term("side", side, optional=True)
         listing = require_text("listing", listing, optional=True)
+        override = require_text("the reason for the override", override_red_flag, optional=True)
         with self._write() as conn:
             vid = self._visit(conn, visit_id)["id"]
-            return self._append(conn, "adjustments", dict(visit_id=vid, piece=piece, side=side, listing=listing))["id"]
+            values, action, detail = dict(visit_id=vid, piece=piece, side=side, listing=listing), "add", None
+            flags = self._open_red_flags(conn, vid)
+            if flags:
+                words = "; ".join(label("red-flag", f["term"]) for f in flags)
+                if not override:
+                    raise SafeguardError(f"visit {vid} has an open red flag ({words}): {REFERRAL}; an adjustment "
+                                         "is recorded on it only with an override and its reason")
+                values["red_flag_override"], action = override, "override"
+                detail = {"red_flag_override": override, "open_red_flags": [f["id"] for f in flags]}
+            return self._append(conn, "adjustments", values, action=action, detail=detail)["id"]
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,
                      listing: str | None = None) -> int:
@@ -338,7 +379,13 @@ class SqlStore(StoreChecks):
     def snapshot(self, dest: Path) -> None:
         """A consistent copy of the whole database as a new SQLite file ``dest`` (the archive's snapshot)."""
         with self.backend.errors(self.location):
-            self.backend.snapshot(self.engine, Path(dest))
+            native = getattr(self.backend, "snapshot", None)
+            if native is not None:  # SQLite copies its own pages (the online backup API)
+                native(self, Path(dest))
+            else:  # any other backend: one consistent read of every row, written as a new SQLite file
+                from .transfer import snapshot_to_sqlite
+
+                snapshot_to_sqlite(self, Path(dest))
 
     def check_integrity(self) -> dict:
         """Verify the records; see :func:`legcheck.records.integrity.check_store`."""

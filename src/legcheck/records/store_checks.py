@@ -8,15 +8,15 @@ from the very bytes that were measured.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
-from ..errors import FileAccessError, RecordConflictError, RecordNotFoundError, UsageError
+from ..errors import DuplicatePhotoError, FileAccessError, RecordConflictError, RecordNotFoundError, UsageError
 from .inputs import MAX_UNCERTAINTY_MM, require_lld_mm, require_mm, require_text
 from .rules import amended_result
+from .store_versions import require_reason
 from .vocabulary import SHORT_LEG, require_term
 
 _CHECK_COLUMNS = ("visit_id", "phase", "position", "taken_at", "photo_sha256", "annotated_sha256", "lld_mm",
@@ -51,24 +51,26 @@ def _checked_result(result: dict) -> dict:
 class StoreChecks:
     """Check and photo methods of :class:`legcheck.records.store.SqlStore` (see the Store protocol)."""
 
-    photos_dir: Path
+    photos: object  # a photo store (legcheck.records.photostore)
 
     def record_check(self, chart: str, phase: str, position: str, result: dict, visit_id: int | None = None,
                      photo_path=None, annotated_path=None, taken_at: dt.datetime | None = None,
-                     photo=None, annotated=None) -> dict:
+                     photo=None, annotated=None, allow_duplicate_photo: bool = False) -> dict:
         """Record one measured leg check (and its photo); see :meth:`record_checks`."""
         return self.record_checks(chart, [dict(phase=phase, position=position, result=result, photo_path=photo_path,
                                                annotated_path=annotated_path, taken_at=taken_at, photo=photo,
-                                               annotated=annotated)], visit_id)[0]
+                                               annotated=annotated)], visit_id, allow_duplicate_photo)[0]
 
-    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None) -> list[dict]:
+    def record_checks(self, chart: str, items: list[dict], visit_id: int | None = None,
+                      allow_duplicate_photo: bool = False) -> list[dict]:
         """Record measured leg checks, all or none, in one write transaction.
 
-        Photos are stored cleaned before the transaction (durably, named by hash); if the
-        transaction fails, the photo files it created are removed again. See
+        Photos are cleaned and named by hash first. A photo directory gets the files before the
+        transaction (durably), removed again if it fails; a database photo store takes the bytes
+        inside the transaction (:mod:`legcheck.records.photostore`). See
         :meth:`legcheck.records.protocol.Store.record_checks`.
         """
-        from .photos import store_photo
+        from .photos import clean_photo
 
         for it in items:
             require_term("phase", it["phase"])
@@ -78,7 +80,7 @@ class StoreChecks:
             self._patient(conn, chart)
             if visit_id is not None:
                 self._visit_for_check(conn, chart, visit_id)
-        created, stored = [], []
+        saved, stored = [], []
         try:
             for it in items:
                 image = it["result"].get("image") or {}
@@ -86,27 +88,58 @@ class StoreChecks:
                 data = _photo_data(it, "photo", "photo_path")
                 if data is not None:
                     original = image.get("sha256") or hashlib.sha256(data).hexdigest()
-                    photo = store_photo(self.photos_dir, data, original, int(image.get("orientation", 1)))
+                    photo = clean_photo(data, original, int(image.get("orientation", 1)))
                 data = _photo_data(it, "annotated", "annotated_path")
                 if data is not None:
-                    ann = store_photo(self.photos_dir, data, photo.sha256 if photo else "", 1)
-                created += [s for s in (photo, ann) if s is not None and s.created]
+                    ann = clean_photo(data, photo[0].sha256 if photo else "", 1)
+                photo, ann = (None if s is None else (self.photos.save(*s), s[1]) for s in (photo, ann))
+                saved += [s[0] for s in (photo, ann) if s is not None]
                 stored.append((photo, ann))
             with self._write() as conn:
-                return [self._insert_check(conn, chart, visit_id, it, photo, ann)
-                        for it, (photo, ann) in zip(items, stored)]
+                duplicates = self._duplicate_photos(conn, [p[0] if p else None for p, _ in stored])
+                if duplicates and not allow_duplicate_photo:
+                    first = duplicates[0]
+                    raise DuplicatePhotoError(first["message"] + "; a photo is recorded twice only on purpose",
+                                              index=first["index"])
+                out = [self._insert_check(conn, chart, visit_id, it, photo, ann)
+                       for it, (photo, ann) in zip(items, stored)]
+            for o, (photo, _) in zip(out, stored):
+                o["duplicate_of"] = next((d["check_id"] for d in duplicates if photo and d["sha256"] == photo[0].sha256),
+                                         None)
+            return out
         except BaseException:
-            for s in created:
-                with contextlib.suppress(OSError):
-                    (self.photos_dir / s.relpath).unlink()
+            for s in saved:
+                self.photos.discard(s)
             raise
 
+    def _duplicate_photos(self, conn, photos: list) -> list[dict]:
+        """Photos of this batch already recorded as a current check, or given twice in it."""
+        out, seen = [], {}
+        for n, p in enumerate(photos):
+            if p is None:
+                continue
+            row = self._one(conn, """SELECT c.id, c.visit_id, c.phase, c.position, v.visit_date FROM current_checks c
+                                     JOIN current_visits v ON v.entity_id = c.visit_id
+                                     WHERE c.photo_sha256 = :s ORDER BY c.id LIMIT 1""", s=p.sha256)
+            if row is not None:
+                out.append({"sha256": p.sha256, "check_id": row["id"], "index": n,
+                            "message": f"this photo was already recorded as check {row['id']} (visit {row['visit_id']} "
+                                       f"of {row['visit_date']}, {row['phase']} {row['position']})"})
+            elif p.sha256 in seen:
+                out.append({"sha256": p.sha256, "check_id": None, "index": n,
+                            "message": f"this photo is also photo {seen[p.sha256] + 1} of this batch"})
+            seen.setdefault(p.sha256, n)
+        return out
+
     def _insert_photo(self, conn, s, image: dict) -> None:
-        if s is None or self._one(conn, "SELECT 1 AS x FROM photos WHERE sha256 = :s", s=s.sha256):
+        """The ``photos`` row (and, in a database photo store, the bytes) of a (StoredPhoto, bytes) pair."""
+        if s is None or self._one(conn, "SELECT 1 AS x FROM photos WHERE sha256 = :s", s=s[0].sha256):
             return
-        self._append(conn, "photos", dict(sha256=s.sha256, original_sha256=s.original_sha256, orientation=s.orientation,
-                                          width=image.get("width"), height=image.get("height"), bytes=s.bytes,
-                                          relpath=s.relpath))
+        photo, clean = s
+        self._append(conn, "photos", dict(sha256=photo.sha256, original_sha256=photo.original_sha256,
+                                          orientation=photo.orientation, width=image.get("width"),
+                                          height=image.get("height"), bytes=photo.bytes, relpath=photo.relpath))
+        self.photos.record(conn, photo, clean)
 
     def _insert_check(self, conn, chart, visit_id, it, photo, ann) -> dict:
         """Insert one check and its photo rows; inside the caller's write transaction."""
@@ -117,49 +150,72 @@ class StoreChecks:
         taken = (it.get("taken_at") or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         row = self._append(conn, "checks", dict(
             visit_id=vid, phase=it["phase"], position=it["position"], taken_at=taken,
-            photo_sha256=photo.sha256 if photo else None, annotated_sha256=ann.sha256 if ann else None,
+            photo_sha256=photo[0].sha256 if photo else None, annotated_sha256=ann[0].sha256 if ann else None,
             lld_mm=float(r["lld_mm"]), short_leg=r["short_leg"], uncertainty_mm=float(r["uncertainty_mm"]),
             method=r["method"], result_json=json.dumps(r, allow_nan=False)))
         return {"check_id": row["id"], "visit_id": vid, "photo_sha256": row["photo_sha256"]}
+
+    def _photo_row(self, conn, sha256: str) -> dict | None:
+        return self._one(conn, "SELECT sha256, relpath FROM photos WHERE sha256 = :s", s=sha256)
 
     def photo_path(self, sha256: str | None) -> Path | None:
         """Where a stored photo is, or None; see :meth:`legcheck.records.protocol.Store.photo_path`."""
         if not sha256:
             return None
         with self._read() as conn:
-            row = self._one(conn, "SELECT relpath FROM photos WHERE sha256 = :s", s=sha256)
-        return self.photos_dir / row["relpath"] if row else None
+            row = self._photo_row(conn, sha256)
+            return self.photos.path(conn, row["sha256"], row["relpath"]) if row else None
 
     def photo_bytes(self, sha256: str) -> bytes:
         """A stored photo's bytes; see :meth:`legcheck.records.protocol.Store.photo_bytes`."""
-        path = self.photo_path(sha256)
-        if path is None:
-            raise RecordNotFoundError(f"no stored photo {sha256[:12]}")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise FileAccessError(f"cannot read the stored photo {path} ({exc.strerror}); run the database check") from None
+        with self._read() as conn:
+            row = self._photo_row(conn, sha256)
+            if row is None:
+                raise RecordNotFoundError(f"no stored photo {sha256[:12]}")
+            return self.photos.read(conn, row["sha256"], row["relpath"])
 
-    def amend_check(self, check_id: int, lld_mm: float, reason: str, author: str | None = None) -> int:
-        """Supersede a check with a corrected lld_mm; see :meth:`legcheck.records.protocol.Store.amend_check`."""
-        lld_mm = require_lld_mm(lld_mm)
-        if not isinstance(reason, str) or not reason.strip():
-            raise UsageError("an amendment needs a reason")
+    def amend_check(self, check_id: int, lld_mm: float | None = None, reason: str | None = None,
+                    author: str | None = None, *, uncertainty_mm: float | None = None, phase: str | None = None,
+                    position: str | None = None, visit_id: int | None = None) -> int:
+        """Supersede a check with a corrected one; see :meth:`legcheck.records.protocol_corrections.CorrectionStore.amend_check`."""
+        if lld_mm is not None:
+            lld_mm = require_lld_mm(lld_mm)
+            if uncertainty_mm is None:
+                raise UsageError("a figure entered by hand needs its uncertainty (the 95 % bound, mm)")
+            uncertainty_mm = require_mm("uncertainty_mm", uncertainty_mm, MAX_UNCERTAINTY_MM, signed=False)
+        elif uncertainty_mm is not None:
+            raise UsageError("an uncertainty is amended only with the figure it belongs to")
+        require_term("phase", phase, optional=True)
+        require_term("position", position, optional=True)
+        if lld_mm is None and phase is None and position is None and visit_id is None:
+            raise UsageError("nothing to amend: give the corrected figure, phase, position or visit")
+        reason = require_reason(reason, "an amendment")
         with self._write() as conn:
-            old = self._one(conn, "SELECT * FROM checks WHERE id = :i", i=int(check_id))
-            if old is None:
-                raise RecordNotFoundError(f"no check {check_id} in this database")
-            newer = self._one(conn, "SELECT id FROM checks WHERE supersedes = :i", i=old["id"])
-            if newer is not None:
-                raise RecordConflictError(f"check {check_id} was already amended by check {newer['id']}; amend that one")
-            result = amended_result(json.loads(old["result_json"]), lld_mm, old["id"])
-            values = {c: old[c] for c in _CHECK_COLUMNS}
-            values.update(lld_mm=result["lld_mm"], short_leg=result["short_leg"], result_json=json.dumps(result),
-                          reason=reason.strip())
-            detail = {"supersedes": old["id"], "old_lld_mm": old["lld_mm"], "new_lld_mm": result["lld_mm"],
-                      "reason": reason.strip()}
-            return self._append(conn, "checks", values, action="amend", detail=detail, old=old,
-                                claim=author.strip() if author and author.strip() else None)["id"]
+            old = self._latest(conn, "checks", check_id)
+            values = {"reason": reason}
+            if lld_mm is not None:
+                result = amended_result(json.loads(old["result_json"]), lld_mm, old["id"], uncertainty_mm)
+                values.update(lld_mm=result["lld_mm"], short_leg=result["short_leg"], method=result["method"],
+                              uncertainty_mm=result["uncertainty_mm"], result_json=json.dumps(result))
+            values.update({k: v for k, v in (("phase", phase), ("position", position)) if v is not None})
+            if visit_id is not None:
+                values["visit_id"] = self._same_patient_visit(conn, old["visit_id"], visit_id)
+            changed = sorted(k for k in values if k not in ("reason", "result_json") and values[k] != old[k])
+            if not changed:
+                raise UsageError(f"check {check_id} already has these values; nothing to amend")
+            detail = {"changed": changed, "old_lld_mm": old["lld_mm"], "new_lld_mm": values.get("lld_mm", old["lld_mm"]),
+                      "reason": reason}
+            row = self._supersede(conn, "checks", old, {k: v for k, v in values.items() if k != "reason"}, reason,
+                                  detail=detail, claim=author.strip() if author and author.strip() else None)
+            return row["id"]
+
+    def _same_patient_visit(self, conn, from_visit: int, to_visit: int) -> int:
+        """``to_visit`` once it is known to be the same patient's as ``from_visit`` (a check never changes patient)."""
+        a, b = self._visit(conn, from_visit), self._visit(conn, to_visit)
+        if a["patient_id"] != b["patient_id"]:
+            raise RecordConflictError(f"visit {to_visit} is another patient's (chart {b['chart']}, not {a['chart']}); "
+                                      "a check never moves to another patient: void it and record it there")
+        return b["id"]
 
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:
         """Checks with their visit and patient chart; see :meth:`legcheck.records.protocol.Store.checks`."""

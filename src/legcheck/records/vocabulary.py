@@ -12,6 +12,7 @@ head), lld_mm < 0 the RIGHT.
 from __future__ import annotations
 
 from ..errors import UsageError
+from .assessment_terms import ASSESSMENT_TERMS
 
 #: Before or after the adjustment.
 PHASES = ("pre", "post")
@@ -23,6 +24,9 @@ PIECES = ("cervical", "dorsal", "lumbar", "pelvic")
 SIDES = ("left", "right")
 #: The side a drop piece was set for.
 ADJUSTMENT_SIDES = ("left", "right", "both")
+#: Who signs in to the web app: the practitioner, an assistant (captures and records checks only),
+#: an administrator (also manages users).
+ROLES = ("practitioner", "assistant", "admin")
 #: What a check says about the legs.
 SHORT_LEG = ("left", "right", "even")
 #: The Derifield test's results.
@@ -31,9 +35,14 @@ DERIFIELD = ("positive", "negative")
 #: |lld_mm| under this many millimetres counts as even: the one default of the whole program.
 EVEN_BELOW_MM = 1.0
 
-#: The words of each kind of term, by the name an error message uses for it.
+#: Settings of the clinic's configuration (the versioned ``config`` table, one entity per setting).
+SETTINGS = ("camera", "clinic-name", "units", "even-below-mm")
+
+#: The words of each kind of term, by the name an error message uses for it (the assessment's
+#: vocabularies: :mod:`legcheck.records.assessment_terms`).
 TERMS = {"phase": PHASES, "position": POSITIONS, "drop piece": PIECES, "side": ADJUSTMENT_SIDES,
-         "PD side": SIDES, "Derifield": DERIFIELD}
+         "PD side": SIDES, "Derifield": DERIFIELD,
+         "role": ROLES, "setting": SETTINGS, **ASSESSMENT_TERMS}
 
 
 def require_term(kind: str, value: str | None, optional: bool = False) -> str | None:
@@ -42,7 +51,9 @@ def require_term(kind: str, value: str | None, optional: bool = False) -> str | 
     Parameters
     ----------
     kind : str
-        A key of :data:`TERMS` ("phase", "position", "drop piece", "side", "PD side", "Derifield").
+        A key of :data:`TERMS` ("phase", "position", "drop piece", "side", "PD side", "Derifield",
+        "role", "setting", and the assessment's: "symptom", "red flag", "therapy", "reaction",
+        "action", "severity", "outcome", "pain phase", "assessment kind").
     value : str or None
         The word to check.
     optional : bool
@@ -56,7 +67,7 @@ def require_term(kind: str, value: str | None, optional: bool = False) -> str | 
     Raises
     ------
     UsageError
-        ``value`` is not one of the words of ``kind``.
+        ``value`` is not one of the words of ``kind``; the message names every allowed word.
     """
     if value is None and optional:
         return None

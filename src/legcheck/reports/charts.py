@@ -77,6 +77,19 @@ def _inch_axis(ax, lim_in: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: u.fraction_in(v * u.MM_PER_IN, signed=True)))
 
 
+def _pain_panel(ax, pain: list[dict], index: dict) -> None:
+    """Pain before (dashed, open) and after (solid) the adjustment, 0-10, on the trend chart's visits."""
+    for ser in pain:
+        st = PHASE_STYLE[ser["phase"]]
+        ax.plot([index[v] for v in ser["visit_id"]], ser["nrs"], marker="s", ls=st["ls"], color=st["colour"],
+                mfc=st["face"] or st["colour"], mec=st["colour"], ms=4.5, lw=1.3, zorder=3)
+    ax.set_ylim(-0.5, 10.5)
+    ax.set_yticks([0, 5, 10])
+    ax.tick_params(axis="y", labelsize=8.5)
+    ax.set_ylabel("Pain (0–10)", fontsize=8)
+    ax.grid(axis="y", color="#eee")
+
+
 def trend_svgs(data: dict) -> list[dict]:
     """One small trend chart per position checked, as inline ``<svg>`` elements.
 
@@ -85,7 +98,8 @@ def trend_svgs(data: dict) -> list[dict]:
     error bar; a mean whose repeats disagree is ringed in red (its bar may run off the chart).
     Every chart of a report shares
     one vertical scale, so positions compare at a glance. Figures are drawn in
-    ``data["units"]``.
+    ``data["units"]``. When pain was rated (``data["pain_series"]``), the first chart has a
+    second panel below it on the same visits: pain before and after the adjustment, 0-10.
 
     Parameters
     ----------
@@ -109,10 +123,15 @@ def trend_svgs(data: dict) -> list[dict]:
                                  for r in rows for m in r["means"].values()])
     index = {r["visit"]["id"]: i for i, r in enumerate(rows, start=1)}
     series = trend_series(data)
+    pain = data.get("pain_series") or []
     out = []
-    for pos in data["positions"]:
-        fig = Figure(figsize=(5.2, 3.4))
-        ax = fig.add_subplot(111)
+    for n, pos in enumerate(data["positions"]):
+        with_pain = bool(pain) and n == 0
+        fig = Figure(figsize=(5.2, 5.2 if with_pain else 3.4))
+        if with_pain:
+            ax, pax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3.4, 1.8]})
+        else:
+            ax = fig.add_subplot(111)
         ax.axhspan(-EVEN_MM * k, EVEN_MM * k, color="#eef2ee", zorder=0)
         ax.axhline(0, color="#888", lw=0.8, zorder=1)
         for ser in (s for s in series if s["position"] == pos):
@@ -128,8 +147,11 @@ def trend_svgs(data: dict) -> list[dict]:
         ax.set_xlim(0.5, len(rows) + 0.5)
         step = max(1, len(rows) // 12)  # about twelve dates, or they overlap (and a tick each costs time)
         ax.set_xticks(list(index.values())[::step])
-        ax.set_xticklabels([r["visit"]["visit_date"][5:] for r in rows[::step]], rotation=45 if len(rows) > 6 else 0,
-                           fontsize=8.5)
+        bottom = pax if with_pain else ax
+        bottom.set_xticklabels([r["visit"]["visit_date"][5:] for r in rows[::step]],
+                               rotation=45 if len(rows) > 6 else 0, fontsize=8.5)
+        if with_pain:
+            _pain_panel(pax, pain, index)
         ax.set_ylim(-lim, lim)
         if units == "in":
             _inch_axis(ax, lim)

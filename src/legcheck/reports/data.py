@@ -22,11 +22,14 @@ Combining two independent 95 % bounds in quadrature: JCGM 100:2008 (GUM) 5.1.2.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 from .. import __version__
 from .. import units as u
 from ..records.vocabulary import EVEN_BELOW_MM as EVEN_MM, POSITIONS, short_leg_of
+from ..records.assessment_terms import label, red_flag_sentence
+from .assess import pain_and_legs_sentence, pain_figures, pain_series, visit_assessment
 from .change import Change, change_between, describe
 from .summary import repeats_disagree, series_figures, shares_text, side_counts, summary_sentence
 
@@ -114,6 +117,31 @@ def patient_line(change: Change | None, units: str = u.DEFAULT_UNITS, retake: bo
     return f"{before}; after it {_looked(change.b_mm, units)}."
 
 
+def _axis_line(checks: list[dict], position: str) -> str | None:
+    """Where the table's axis came from in the checks of a position, one line.
+
+    "Table axis from the table edge (board turned 2.1° ± 0.1°)." when every check says the same,
+    else "Before: ...; after: ..." (a phase's repeats that say the same are said once); None when
+    no check has it (results stored before the axis was measured).
+    """
+    from ..measure.table_axis import describe_axis
+
+    said = {}
+    for ph in ("pre", "post"):
+        texts = [describe_axis(json.loads(c["result_json"]).get("table_axis"))
+                 for c in checks if c["position"] == position and c["phase"] == ph]
+        texts = list(dict.fromkeys(t for t in texts if t))
+        if texts:
+            said[ph] = "; ".join(texts)
+    if not said:
+        return None
+    if len(set(said.values())) == 1:
+        text = next(iter(said.values())) + "."
+    else:
+        text = "; ".join(f"{'before' if ph == 'pre' else 'after'}: {t}" for ph, t in said.items()) + "."
+    return text[0].upper() + text[1:]
+
+
 def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None, made_at=None) -> dict:
     """Everything the visit report shows, as plain data.
 
@@ -134,9 +162,12 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
         ``positions`` (one per position checked, in the vocabulary's order: ``position``,
         ``label``, ``pre``/``post`` means or None, ``change`` (:class:`Change` or None),
         ``checks`` ``{"pre": [...], "post": [...]}`` holding the checks with a photo, ``amended``
-        ``{"pre": bool, "post": bool}``), ``headline`` (the first position's change sentence or
+        ``{"pre": bool, "post": bool}``, ``axis``: where each check's table axis came from, one line,
+        or None for checks stored before it was measured), ``headline`` (the first position's change sentence or
         None), ``patient_line``, ``derifield``, ``derifield_overridden``, ``pd_side``,
-        ``listing``, ``adjustments``, ``notes`` (plain sentences) and ``checks``.
+        ``listing``, ``adjustments``, ``notes`` (plain sentences), ``checks`` and ``assessment``
+        (:func:`legcheck.reports.assess.visit_assessment`: pain, symptoms, red flags and the
+        ``banner`` the report opens with, therapies, reactions with their timeline).
     """
     settings = report_settings(bundle, units, clinic, made_at)
     units = settings["units"]
@@ -152,7 +183,8 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
                       for ph in ("pre", "post")}
         amended = {ph: bool(m and amended_ids & set(m["check_ids"])) for ph, m in (("pre", pre), ("post", post))}
         positions.append({"position": pos, "label": POSITION_LABELS[pos], "pre": pre, "post": post,
-                          "change": change_between(pre, post), "checks": with_photo, "amended": amended})
+                          "change": change_between(pre, post), "checks": with_photo, "amended": amended,
+                          "axis": _axis_line(bundle["checks"], pos)})
         for ph, m in (("pre", pre), ("post", post)):
             if m and m.get("repeats_disagree"):
                 notes.append(f"The {m['n']} checks {PHASE_LABELS[ph]} with the {POSITION_LABELS[pos]} disagree "
@@ -167,7 +199,7 @@ def visit_data(bundle: dict, units: str | None = None, clinic: str | None = None
     first = next((p for p in positions if p["change"] is not None), None)
     keys = ("visit", "patient", "derifield", "derifield_overridden", "pd_side", "listing", "adjustments", "checks")
     return {**{k: bundle[k] for k in keys}, "settings": settings, "units": units, "positions": positions,
-            "notes": notes,
+            "notes": notes, "assessment": visit_assessment(bundle),
             "headline": first and f"{first['label'].capitalize()}: {first['change'].sentence(units=units)}",
             "patient_line": first and patient_line(first["change"], units, repeats_disagree(first["pre"], first["post"]))}
 
@@ -193,7 +225,12 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         ids, ``changes`` (a :class:`Change` or None per position), ``change``: the extended
         one), ``positions`` (the positions checked, in the vocabulary's order), ``figures``
         (see :func:`summary_sentence`; with ``pre_text``, ``post_text`` and ``held_text``, the
-        words of the report's figure boxes, or None), ``notes`` and ``summary``.
+        words of the report's figure boxes, or None), ``notes`` and ``summary``. The assessment:
+        each row's ``pain`` ({"pre", "post"}: 0-10 or None) and ``assessment``
+        (:func:`legcheck.reports.assess.visit_assessment`), ``pain`` (the means,
+        :func:`legcheck.reports.assess.pain_figures`), ``pain_series`` (the chart's pain panel),
+        ``red_flags`` (``date``, ``label``, ``open``, ``reason`` per red flag of the period) and
+        ``banner`` (the open ones, each with its visit's date, or None).
     """
     settings = report_settings(bundle, units, clinic, made_at)
     patient, period = bundle["patient"], tuple(bundle["period"])
@@ -204,10 +241,15 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         any_amended |= bool(amended)
         disagree |= repeats_disagree(*means.values())
         changes = {pos: change_between(means.get(("pre", pos)), means.get(("post", pos))) for pos in POSITIONS}
+        assessment = visit_assessment(vb)
         rows.append({"visit": vb["visit"], "means": means, "checks": vb["checks"], "derifield": vb["derifield"],
                      "pd_side": vb["pd_side"], "adjustments": vb["adjustments"], "listing": vb["listing"],
-                     "amended": amended, "changes": changes, "change": changes["extended"]})
+                     "amended": amended, "changes": changes, "change": changes["extended"],
+                     "assessment": assessment, "pain": assessment["pain"]})
     figures = series_figures(rows, settings["units"])
+    flags = [{"date": r["visit"]["visit_date"], "label": label("red-flag", f["term"]), "open": not f["cleared"],
+              "reason": f["reason"] if f["cleared"] else None}
+             for r, vb in zip(rows, bundle["visits"]) for f in vb.get("red_flags") or []]
     notes = []
     if not rows:
         notes.append("No visits recorded for this patient" + (" in this period." if any(period) else "."))
@@ -222,6 +264,25 @@ def patient_data(bundle: dict, units: str | None = None, clinic: str | None = No
         notes.append("Some checks were amended: the corrected values are used (marked *).")
     practitioners = list(dict.fromkeys(r["visit"]["practitioner"] for r in rows if r["visit"].get("practitioner")))
     positions = [p for p in POSITIONS if any(p == pos for r in rows for _, pos in r["means"])]
+    pain = pain_figures(rows)
+    summary = " ".join(filter(None, [summary_sentence(patient, rows, figures, settings["units"]), pain_words(pain),
+                                     pain_and_legs_sentence(rows, settings["units"])]))
+    open_flags = [f"{f['label']} ({f['date']})" for f in flags if f["open"]]
     return {"patient": patient, "rows": rows, "figures": figures, "notes": notes, "period": period,
             "settings": settings, "units": settings["units"], "practitioners": practitioners,
-            "positions": positions, "summary": summary_sentence(patient, rows, figures, settings["units"])}
+            "positions": positions, "summary": summary, "pain": pain, "pain_series": pain_series(rows),
+            "red_flags": flags, "banner": red_flag_sentence(open_flags) if open_flags else None}
+
+
+def pain_words(pain: dict) -> str | None:
+    """The pain means in a sentence: "Pain before the adjustment averaged 5.2/10 (6 visits), after it 3.0/10 (6 visits)."."""
+    def mean(ph):
+        n = pain[ph + "_n"]
+        return f"{pain[ph + '_mean']:.1f}/10 ({n} visit{'s' if n != 1 else ''})"
+
+    if pain["pre_n"] and pain["post_n"]:
+        return f"Pain before the adjustment averaged {mean('pre')}, after it {mean('post')}."
+    if pain["pre_n"] or pain["post_n"]:
+        ph = "pre" if pain["pre_n"] else "post"
+        return f"Pain {'before' if ph == 'pre' else 'after'} the adjustment averaged {mean(ph)}."
+    return None

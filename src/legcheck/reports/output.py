@@ -123,6 +123,51 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
     FileAccessError
         A file cannot be written.
     """
+    out, pdf_path, csv_path = report_paths(out_path, pdf, as_csv)
+    targets = [p for p in (out, pdf_path, csv_path) if p is not None]
+    for p in targets:
+        refuse_protected(p, protected)
+        if not overwrite and os.path.lexists(p):
+            raise RecordConflictError(f"{p} already exists; give another file name")
+    html_text, csv_body = render_report(kind, bundle, paper)
+    from .pdf import write_pdf
+
+    for p in targets:
+        make_private_dir(p.parent)
+    if pdf_path:  # first: a PDF that cannot be printed leaves no half-set of files
+        write_pdf(html_text, pdf_path, overwrite=overwrite)
+    written = [atomic_write(out, html_text, mode=PRIVATE, overwrite=overwrite)] + ([pdf_path] if pdf_path else [])
+    if csv_path:
+        written.append(atomic_write(csv_path, csv_body, mode=PRIVATE, overwrite=overwrite))
+    return written
+
+
+def render_report(kind: str, bundle: dict, paper: str = "a4", units: str | None = None) -> tuple[str, str]:
+    """A report's HTML page and its numbers as CSV text, from its bundle (nothing written).
+
+    Parameters
+    ----------
+    kind : {"visit", "patient"}
+    bundle : dict
+        :func:`legcheck.records.bundles.visit_bundle` or
+        :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
+    paper : {"a4", "letter"}
+    units : {"mm", "in"}, optional
+        How figures are shown; default: the bundle's ``settings``, else mm
+        (:func:`legcheck.reports.data.report_settings`).
+
+    Returns
+    -------
+    html_text : str
+        The self-contained HTML page (:func:`legcheck.reports.html.visit_html` or ``patient_html``).
+    csv_text : str
+        A visit's checks, or a patient's means per visit and position (:func:`table_text`).
+
+    Raises
+    ------
+    UsageError
+        Unknown kind, paper size or units.
+    """
     if kind not in KINDS:
         raise UsageError(f"report kind {kind!r} is not one of {', '.join(KINDS)}")
     if paper not in PAPERS:
@@ -130,27 +175,12 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
     from .csvout import csv_rows_patient, csv_rows_visit
     from .data import patient_data, visit_data
     from .html import patient_html, visit_html
-    from .pdf import write_pdf
 
     if kind == "visit":
-        data = visit_data(bundle)
+        data = visit_data(bundle, units)
         html_text, rows = visit_html(data, paper), csv_rows_visit(data)
     else:
-        data = patient_data(bundle)
+        data = patient_data(bundle, units)
         html_text, rows = patient_html(data, paper), csv_rows_patient(data)
-    out, pdf_path, csv_path = report_paths(out_path, pdf, as_csv)
-    targets = [p for p in (out, pdf_path, csv_path) if p is not None]
-    for p in targets:
-        refuse_protected(p, protected)
-        if not overwrite and os.path.lexists(p):
-            raise RecordConflictError(f"{p} already exists; give another file name")
-    for p in targets:
-        make_private_dir(p.parent)
-    if pdf_path:  # first: a PDF that cannot be printed leaves no half-set of files
-        write_pdf(html_text, pdf_path, overwrite=overwrite)
-    written = [atomic_write(out, html_text, mode=PRIVATE, overwrite=overwrite)] + ([pdf_path] if pdf_path else [])
-    if csv_path:
-        columns = list(rows[0]) if rows else ["visit_id"]
-        written.append(atomic_write(csv_path, table_text(rows, columns, "csv"), mode=PRIVATE, overwrite=overwrite))
-    return written
-
+    columns = list(rows[0]) if rows else ["visit_id"]
+    return html_text, table_text(rows, columns, "csv")

@@ -1,9 +1,10 @@
 """The annotated copy of a measured photo: what was measured, drawn where it was measured.
 
-Drawn: the board's outline and the table axes (+x to the patient's right, +y to
-the head), each heel point with its tab outline, a line across the table through
-each heel (constant table y at that heel's height) so the offset between them
-can be seen, and the figure with its uncertainty and any warnings. Without tabs
+Drawn: the board's outline and its axes (+x to the patient's right, +y to the head),
+the table's edges that gave its axis and the axis itself (a dashed line through the board's
+centre), each heel point with its tab outline, a line across the table through each heel
+(constant y along the table's axis at that heel's height) so the offset between them can be
+seen, and the figure with its uncertainty, where the axis came from and any warnings. Without tabs
 (contour and manual modes) each heel also gets a magnified inset, a quarter of the
 photo's width, showing the heel's outline and the point found on it: large enough to
 judge on a phone whether the point sits on the back of the heel.
@@ -23,6 +24,7 @@ from ..geometry import Pose, project_table
 OUT_SIDE_PX = 2000
 LEFT_BGR = (255, 140, 0)
 RIGHT_BGR = (0, 120, 255)
+TABLE_BGR = (255, 0, 255)
 
 
 def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.ndarray, board_spec,
@@ -34,7 +36,8 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
     bgr : ndarray, uint8, shape (H, W, 3)
         The photo as displayed.
     measurement : Measurement
-        What to draw: heel positions (table frame, mm), the summary and warnings.
+        What to draw: heel positions (table-axis frame, mm), the table lines used
+        (``details["table_lines"]``, table frame), the summary and warnings.
     board2cam : Pose
         The board's pose (board frame to camera, mm).
     K, dist : ndarray
@@ -70,21 +73,37 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
     _label(img, "x (patient's right)", ax, (0, 0, 255), fs)
     (tw, _), _ = cv.getTextSize("y (HEAD)", cv.FONT_HERSHEY_SIMPLEX, 0.8 * fs, max(1, int(2 * fs)))
     _label(img, "y (HEAD)", ay + [-tw - 6 * lw, 0], (0, 200, 0), fs)  # left of the arrow, clear of the LEFT heel
-    heels = {"left": measurement.left_heel_mm, "right": measurement.right_heel_mm}
-    xs = [heels["left"][0], heels["right"][0], 0.0, bw]
+    theta = float((measurement.table_axis or {}).get("board_to_table_deg", 0.0))
+    c, sn = np.cos(np.radians(theta)), np.sin(np.radians(theta))
+    a2t = np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]])  # table-axis frame -> table frame
+    for line in measurement.details.get("table_lines", []):
+        (xa, ya), (xb, yb) = line["ends_mm"]
+        poly(P([[xa + (xb - xa) * k, ya + (yb - ya) * k, 0.0] for k in np.linspace(0, 1, 40)]), TABLE_BGR,
+             thick=lw + 1)
+    if measurement.details.get("table_lines"):
+        centre = np.array([bw / 2, -bh / 2, 0.0])
+        dashes = [centre + a2t @ np.array([0.0, v, 0.0]) for v in np.arange(-260.0, 300.0, 20.0)]
+        for k in range(0, len(dashes) - 1, 2):
+            poly(P(dashes[k:k + 2]), TABLE_BGR, thick=max(1, lw // 2 + 1))
+        _label(img, "table axis", P([dashes[-1]])[0] + [4 * lw, 0], TABLE_BGR, fs)
+    heels = {"left": np.asarray(measurement.left_heel_mm, float), "right": np.asarray(measurement.right_heel_mm, float)}
+    xs = [heels["left"][0], heels["right"][0]] + [float((a2t.T @ [x, y, 0.0])[0]) for x in (0.0, bw) for y in (0.0, -bh)]
     x0, x1 = min(xs) - 60, max(xs) + 60
     for side, colour in (("left", LEFT_BGR), ("right", RIGHT_BGR)):
         hx, hy, hz = heels[side]
-        poly(P([[x, hy, hz] for x in np.linspace(x0, x1, 30)]), colour, thick=max(1, lw // 2))
+        poly(P([a2t @ [x, hy, hz] for x in np.linspace(x0, x1, 30)]), colour, thick=max(1, lw // 2))
         if outlines and side in outlines:
             poly((np.asarray(outlines[side], float) + 0.5) * s - 0.5, colour, closed=True)
-        c = P([[hx, hy, hz]])[0]
+        c = P([a2t @ heels[side]])[0]
         cv.circle(img, tuple(np.round(c).astype(int)), 3 * lw, colour, -1, cv.LINE_AA)
         _label(img, side.upper(), c + [4 * lw, -4 * lw], colour, fs)
     if measurement.method in ("contour", "manual"):
-        _insets(img, bgr, heels, board2cam, K, dist, outlines or {}, lw)
+        _insets(img, bgr, {k: a2t @ v for k, v in heels.items()}, board2cam, K, dist, outlines or {}, lw)
     lines = [measurement.summary(), f"view {measurement.view_elevation_deg:.0f} deg above table, "
              f"camera: {measurement.camera_source}, board fit {measurement.board_reprojection_px:.2f} px"]
+    axis_text = measurement.axis_text()
+    if axis_text:
+        lines.append(axis_text.replace("\u00b0", " deg").replace("\u00b1", "+/-"))  # Hershey fonts are ASCII
     lines += [f"! {wt}" for wt in measurement.warnings[:3]]
     y = int(40 * fs) + 10
     for i, text in enumerate(lines):

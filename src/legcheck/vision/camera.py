@@ -200,10 +200,36 @@ class CameraProfile:
         """
         path = Path(path)
         try:
-            d = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise CameraProfileError(f"{path}: camera profile not found; make one with 'legcheck calibrate'") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CameraProfileError(f"{path}: not a camera profile JSON ({exc.__class__.__name__}); "
+                                     "make one with 'legcheck calibrate'") from None
+        return cls.from_text(text, str(path), path.stem)
+
+    @classmethod
+    def from_text(cls, text: str, where: str = "the stored profile", default_name: str = "") -> "CameraProfile":
+        """A profile from its JSON text (a file's, or the one kept in the clinic's configuration).
+
+        Parameters
+        ----------
+        text : str
+            The profile JSON, as :meth:`save` writes it.
+        where : str
+            Named in messages (the file, or "the stored profile").
+        default_name : str
+            The profile's name when the JSON has none.
+
+        Raises
+        ------
+        CameraProfileError
+            Not JSON, or values that are not a usable camera.
+        """
+        path = where
+        try:
+            d = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
             raise CameraProfileError(f"{path}: not a camera profile JSON ({exc.__class__.__name__}); "
                                      "make one with 'legcheck calibrate'") from None
         if not isinstance(d, dict) or d.get("kind") != PROFILE_KIND:
@@ -236,8 +262,17 @@ class CameraProfile:
                                covariance=None if cov is None else tuple(float(v) for v in cov.ravel()),
                                rms_px=d.get("rms_px"), n_views=int(d.get("n_views", 0)),
                                orientation=int(d.get("orientation", 1)), make=str(d.get("make", "")),
-                               model=str(d.get("model", "")), name=str(d.get("name", path.stem)),
+                               model=str(d.get("model", "")), name=str(d.get("name", default_name)),
                                extra={k: v for k, v in d.items() if k not in known})
+
+    def identity(self) -> dict:
+        """What a check records about the profile it was measured with: its name and the SHA-256
+        of its canonical JSON (:meth:`to_json`, keys sorted, compact), the same whichever file or
+        stored copy it was read from."""
+        import hashlib
+
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return {"name": self.name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
 
     # -- geometry --------------------------------------------------------------------------
     def scaled(self, s: float) -> "CameraProfile":

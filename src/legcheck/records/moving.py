@@ -1,0 +1,170 @@
+"""Moving a whole visit log: copying it between databases, restoring a backup archive.
+
+Both write every row verbatim into an empty database (either backend), then open the result
+as a store and run the database check on it, so they sit above the store and the backends.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tarfile
+from pathlib import Path
+
+from ..errors import IntegrityCheckError, RecordConflictError
+from ..fileio import PRIVATE, atomic_write, make_private_dir
+from .archive import DATABASE, MANIFEST, _members, _read_snapshot, _sha, verify_backup
+from .opening import open_store
+from .photos import STORED_MODE
+from .postgres import is_postgres_url
+from .sqlite import SqliteBackend
+from .transfer import read_records, write_copy
+
+__all__ = ["copy_database", "restore_backup"]
+
+
+def copy_database(source, target, photos=None, actor: str | None = None) -> dict:
+    """Copy the whole visit log from ``source`` into the empty ``target`` (either backend), verified.
+
+    Parameters
+    ----------
+    source : str or Path
+        An existing legcheck database (SQLite file or ``postgresql://`` location).
+    target : str or Path
+        A new SQLite file, or an empty PostgreSQL database.
+    photos : str or Path, optional
+        PostgreSQL target: "database" (default) or a shared photo directory.
+    actor : str, optional
+        Passed to the stores opened.
+
+    Returns
+    -------
+    dict
+        ``copy`` (:func:`compare_records`: counts, audit head), ``check`` (the target's
+        database check, :func:`legcheck.records.integrity.check_store`) and ``location`` (the
+        target, for people: no password).
+
+    Raises
+    ------
+    RecordConflictError
+        The target is not empty.
+    IntegrityCheckError
+        The source fails its database check, a photo does not match its hash, the copy
+        differs, or the copy fails its database check.
+    """
+    with open_store(source, actor=actor) as src:
+        before = src.check_integrity()
+        if not before["ok"]:
+            raise IntegrityCheckError(f"the source fails the database check ({before['first_broken']}); "
+                                      "nothing was copied")
+        with src._read() as conn:
+            version = src.backend.schema_version(conn)
+            tables = read_records(conn, version)
+        result = write_copy(target, version, tables, lambda sha, rel: src.photo_bytes(sha), photos)
+    with open_store(target, actor=actor) as dst:
+        check = dst.check_integrity()
+        where = dst.location
+    if not check["ok"]:
+        raise IntegrityCheckError(f"the copy at {where} fails the database check ({check['first_broken']})")
+    return {"copy": result, "check": check, "location": where}
+
+
+def restore_backup(archive, target, actor: str | None = None, photos=None) -> dict:
+    """Restore an archive into a new database at ``target`` and check the result.
+
+    Parameters
+    ----------
+    archive : str or Path
+    target : str or Path
+        A database file that does not exist yet (or is empty), whose photo store
+        (``<stem>-photos``) does not exist or is empty; or an empty PostgreSQL database
+        (``postgresql://...``), which gets the snapshot's rows copied in.
+    actor : str, optional
+        Passed to the store opened for the check.
+    photos : str or Path, optional
+        PostgreSQL: where the new database keeps photos ("database", the default, or a shared
+        directory).
+
+    Returns
+    -------
+    dict
+        ``manifest``, ``check`` (the database check of the restored copy, see
+        :func:`legcheck.records.integrity.check_store`) and ``location`` (the target, for
+        people: no password).
+
+    Raises
+    ------
+    RecordConflictError
+        ``target`` or its photo store is not empty.
+    IntegrityCheckError
+        The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
+        fails the database check.
+    """
+    if is_postgres_url(target):
+        report = _verified(archive)  # an occupied PostgreSQL target is refused by the copy, before writing
+        _restore_rows(archive, target, report["manifest"]["members"], photos)
+    else:
+        target = Path(target)
+        _refuse_occupied(target)
+        report = _verified(archive)
+        _restore_file(archive, target, report["manifest"]["members"])
+    with open_store(target, actor=actor) as st:
+        check = st.check_integrity()
+        where = st.location
+    if not check["ok"]:
+        raise IntegrityCheckError(f"the restored database at {where} fails the check ({check['first_broken']})")
+    return {"manifest": report["manifest"], "check": check, "location": where}
+
+
+def _verified(archive) -> dict:
+    report = verify_backup(archive)
+    if not report["ok"]:
+        raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
+    return report
+
+
+def _member(tar: tarfile.TarFile, members: dict, listed: dict, name: str) -> bytes:
+    data = tar.extractfile(members[name]).read()
+    if _sha(data) != listed[name]["sha256"]:  # the file changed since it was verified
+        raise IntegrityCheckError(f"member {name} changed during the restore; try again")
+    return data
+
+
+def _restore_rows(archive, target: str, listed: dict, photos) -> None:
+    """Copy the snapshot's rows and the archive's photos into an empty PostgreSQL database."""
+    with tarfile.open(archive, mode="r:") as tar:
+        members, _ = _members(tar)
+        con = sqlite3.connect(":memory:")
+        try:
+            con.deserialize(_member(tar, members, listed, DATABASE))
+            snap = _read_snapshot(con)
+        finally:
+            con.close()
+        version, tables = snap["schema_version"], snap["tables"]
+        write_copy(target, version, tables, lambda sha, rel: _member(tar, members, listed, f"photos/{rel}"), photos)
+
+
+def _refuse_occupied(target: Path) -> None:
+    photos_dir = SqliteBackend(target).photos_dir
+    side = [Path(str(target) + s) for s in ("-wal", "-journal")]
+    if (target.exists() and target.stat().st_size > 0) or any(p.exists() for p in side):
+        raise RecordConflictError(f"{target} is not empty; restore into a new database file")
+    if photos_dir.exists() and any(photos_dir.iterdir()):
+        raise RecordConflictError(f"{photos_dir} is not empty; restore into a new database file")
+
+
+def _restore_file(archive, target: Path, listed: dict) -> None:
+    """Write the snapshot as the new SQLite file and the photos beside it."""
+    photos_dir = SqliteBackend(target).photos_dir
+    make_private_dir(target.parent)
+    with tarfile.open(archive, mode="r:") as tar:
+        members, _ = _members(tar)
+        for name in members:
+            if name == MANIFEST:
+                continue
+            data = _member(tar, members, listed, name)
+            if name == DATABASE:
+                atomic_write(target, data, mode=PRIVATE, overwrite=target.exists())
+            else:
+                dest = photos_dir / name[len("photos/"):]
+                make_private_dir(dest.parent)
+                atomic_write(dest, data, mode=STORED_MODE, overwrite=False)
