@@ -99,12 +99,8 @@ def scene_job(job):
         lens = "corrected lens" if scene.dist[0] <= CORRECTED_K1 else "uncorrected wide-angle"
         rows = [_row("tabs", f"{b} profile", scene, truth, measure(path, camera=prof, method="tabs"), t_read, True),
                 _row("tabs", f"{wide} no profile, {lens}", scene, truth, measure(path, method="tabs"), t_read, False)]
-    else:
-        rows = [_row("contour", f"{b} profile", scene, truth, measure(path, camera=prof, method="contour"), t_read, True)]
-        if scene.dist[0] <= CORRECTED_K1:
-            rows.append(_row("contour", f"{wide} no profile", scene, truth, measure(path, method="contour"), t_read,
-                             False))
-        rows.append(_manual_row(path, scene, truth, prof, seed, t_read))
+    else:  # plain-layout feet: manual points (contour mode is measured on the drop-table scenes, .drop)
+        rows = [_manual_row(path, scene, truth, prof, seed, t_read)]
     path.unlink()
     return rows
 
@@ -133,13 +129,20 @@ def _manual_row(path, scene, truth, prof, seed, t_read):
 
 
 def repeat_job(job):
-    """The same scene re-shot: fresh noise, camera moved by about a degree and 2 cm. Returns lld_mm per mode."""
+    """The same scene re-shot: fresh noise, camera moved by about a degree and 2 cm. Returns lld_mm per mode.
+
+    Kinds: "tabs" (a heel-tab scene), "feet" (a plain-layout feet scene, manual points up to 1.4 px
+    off) and "drop" (a drop-table scene seen from the head side, contour mode).
+    """
     from legcheck._cv import cv2
     from legcheck.synth.render import visible_heel_pixels, write_scene
 
+    from .drop import REPEAT_SEED, drop_scene
+
     cv2().setNumThreads(1)
     kind, i, tmp = job
-    base = tab_scene(424242) if kind == "tabs" else replace(feet_scene(424243), motion_px=0.0)
+    base = {"tabs": lambda: tab_scene(424242), "feet": lambda: replace(feet_scene(424243), motion_px=0.0),
+            "drop": lambda: drop_scene(REPEAT_SEED)}[kind]()
     rng = np.random.default_rng(1000 + i)
     s = replace(base, seed=int(rng.integers(0, 2**31)), elevation_deg=base.elevation_deg + rng.uniform(-1, 1),
                 azimuth_deg=base.azimuth_deg + rng.uniform(-1, 1), distance_mm=base.distance_mm + rng.uniform(-20, 20),
@@ -147,10 +150,12 @@ def repeat_job(job):
     path = Path(tmp) / f"rep_{kind}_{i}.jpg"
     write_scene(s, path)
     prof = profile_of(s)
-    mode = "tabs" if kind == "tabs" else "contour"
-    m = measure(path, camera=prof, method=mode)[0]
-    out = {mode: None if m is None else m.lld_mm}
-    if kind == "feet":
+    out = {}
+    if kind in ("tabs", "drop"):
+        mode = "tabs" if kind == "tabs" else "contour"
+        m = measure(path, camera=prof, method=mode)[0]
+        out[mode] = None if m is None else m.lld_mm
+    else:
         hp = visible_heel_pixels(s)
         r2 = np.random.default_rng(2000 + i)
         pts = {k: (v[0] + r2.uniform(-1.4, 1.4), v[1] + r2.uniform(-1.4, 1.4)) for k, v in hp.items()}

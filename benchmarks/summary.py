@@ -108,6 +108,10 @@ def report_text(res: dict) -> str:
                          f"within 0.5 mm ({md['n']} photos). As clicked (snap off): 95th percentile "
                          f"{md['unsnapped_p95_abs_mm']:.2f} mm, {100 * md['unsnapped_share_within_0.5_mm']:.0f} % within 0.5 mm.")
     lines += [""] + axis_text(res.get("table_axis", {}))
+    if res.get("drop"):
+        from .drop_report import drop_text
+
+        lines += ["", drop_text(res["drop"])]
     lines += ["", "Repeatability (same scene re-shot, fresh noise, camera moved ~1 degree and 2 cm):"]
     for mode, r in res["repeatability"].items():
         lines.append(f"  {mode:<8} sd {r['sd_mm']:.3f} mm, range {r['range_mm']:.3f} mm over {r['n']} photos")
@@ -124,8 +128,10 @@ def results_markdown(res: dict, cv_version: str) -> str:
 `make bench` (= `legcheck bench --json bench/results.json --results bench/RESULTS.md`) on {res['date']},
 {res['machine']}, opencv-python-headless {cv_version}.
 Rendered 12-megapixel (4032x3024) JPEG scenes, seeded (the same scenes every run); each tab scene is
-measured with a calibrated profile and without one; feet scenes in contour mode and, with points placed
-up to 2 px off the true heels, in manual mode. Errors are |measured lld_mm - true lld_mm|; "cover" is the
+measured with a calibrated profile and without one; plain-layout feet scenes (feet standing above an
+endless covering) in manual mode, with points placed up to 2 px off the true heels; drop-table scenes (feet
+hanging over a real table's end) in contour mode and with rough points (taps), against the clicked heel
+outlines and their 3D truth (contour mode needs the table's end and no longer measures the plain layout). Errors are |measured lld_mm - true lld_mm|; "cover" is the
 share of scenes whose uncertainty_mm covered the true error; "wrong" counts results naming the other leg
 (the sign opposite to the truth's while |truth| exceeds the uncertainty: the target is 0 in every mode);
 "board turned 180" (HEAD arrow towards the feet) and "tabs swapped" (each tab on the other heel) are heel-tab
@@ -134,9 +140,9 @@ turned against the table (benchmarks/axis.py), measured along the table's axis a
 came from (a table edge, the table's end, or the board with its assumed +-0.5 degrees); times are medians per photo on one core
 (in-process; the command line adds about 0.3 s of start-up), "ratio" is time / `cv2.imread` time.
 "No profile, uncorrected wide-angle" photos have lens distortion k1 > {CORRECTED_K1} that the phone did not
-remove: they need a profile. The contour and manual targets are set for views 60-90 degrees; below 60 degrees the
-rendered foot's toes start to compete with the heel for the outline's most caudal point, and the unknown heel
-heights leak further into the table axis (the uncertainty widens accordingly).
+remove: they need a profile. The manual targets are set for views 60-90 degrees. Drop-table scenes count for
+contour mode where the renderer says both heels' caudal points are on an outline; the others must be refused
+saying where to stand.
 
 ```
 {report_text(res)}

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .jobs import measure, time_imread
-from .scenes import feet_scene, phone_exif, profile_of, tab_scene
+from .scenes import phone_exif, profile_of, tab_scene
 
 #: How each stage of legcheck.pipeline.STAGES is labelled in the table.
 STAGE_LABELS = {
@@ -23,7 +23,7 @@ STAGE_LABELS = {
     "camera": "camera (profile fit, board pose)",
     "table": "table edges (the table's axis)",
     "tabs": "tab outlines (sub-pixel)",
-    "contour": "heel contours (feet photo)",
+    "contour": "heel contours (drop-table photo)",
     "manual": "manual points (snapping)",
     "uncertainty": "poses + uncertainty",
     "result": "result (region shown in reports)",
@@ -48,7 +48,9 @@ def stage_times(tmp) -> dict:
     out = {STAGE_LABELS[k]: v for k, v in stages.items()}
     out["whole measure_photo (heel tabs)"] = total
     out["imread alone"] = time_imread(p)
-    fs = feet_scene(20_001)
+    from .drop import REPEAT_SEED, drop_scene
+
+    fs = drop_scene(REPEAT_SEED)
     pf = Path(tmp) / "stages_feet.jpg"
     write_scene(fs, pf)
     measure(pf, camera=profile_of(fs), method="contour")

@@ -30,3 +30,15 @@ def test_no_feet_no_measurement(name):
     res = CliRunner().invoke(cli, ["measure", str(ARUCO / name), *BOARD, "--json", "--no-annotate"])
     assert res.exit_code == 5, res.output
     assert "lld_mm" not in res.stdout
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_contour_mode_finds_no_feet_in_board_photos(name):
+    """A board on a desk: no table's end with feet over it. Never a result, never 'cut off'."""
+    for method in ("auto", "contour"):
+        res = CliRunner().invoke(cli, ["measure", str(ARUCO / name), *BOARD, "--method", method, "--json",
+                                       "--no-annotate"])
+        assert res.exit_code == 5, res.output
+        message = json.loads(res.stdout)["error"]["message"]
+        assert message.startswith(("no feet found", "no credible pair of heels")), message
+        assert "cut off" not in message

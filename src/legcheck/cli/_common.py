@@ -165,6 +165,10 @@ def measure_options(fn):
                      show_default=True, help="Heel tabs, heel contours, or your points (auto: tabs if present)."),
         click.option("--left-heel", default=None, metavar="X,Y", help="LEFT heel point, photo pixels (manual mode)."),
         click.option("--right-heel", default=None, metavar="X,Y", help="RIGHT heel point, photo pixels (manual mode)."),
+        click.option("--near-left", default=None, metavar="X,Y",
+                     help="Rough LEFT heel position (a tap near it), photo pixels: contour mode finds the heel there."),
+        click.option("--near-right", default=None, metavar="X,Y",
+                     help="Rough RIGHT heel position (a tap near it), photo pixels: contour mode finds the heel there."),
         click.option("--heel-height-mm", type=click.FloatRange(min=1, max=399), default=None,
                      help="Heel landmark height above the table, mm (contour and manual modes)  "
                           "[default: 100, a typical adult heel]"),
@@ -200,6 +204,8 @@ def options_from(kw: dict, annotate: bool = True):
                  even_below_mm=kw.pop("even_below"), method=kw.pop("method"),
                  left_heel_px=parse_point(kw.pop("left_heel"), "--left-heel"),
                  right_heel_px=parse_point(kw.pop("right_heel"), "--right-heel"),
+                 near_left_px=parse_point(kw.pop("near_left"), "--near-left"),
+                 near_right_px=parse_point(kw.pop("near_right"), "--near-right"),
                  heel_height_mm=kw.pop("heel_height_mm"), snap=kw.pop("snap"),
                  board_squared=kw.pop("board_squared") or None, annotate=annotate)
     kw.pop("dictionary", None)

@@ -66,6 +66,8 @@ class Measurement:
         ``board_to_table_deg`` (the axis from the board's +y, counter-clockwise seen from above) and
         ``sigma_deg`` (its 1-sigma; with source "board" the assumed alignment, 0 when the board
         was squared). Empty in results stored before the axis was measured.
+    assisted : bool
+        Contour mode looked for each heel near a rough point given by the user (a tap).
     """
 
     lld_mm: float
@@ -82,6 +84,7 @@ class Measurement:
     confidence: float = 1.0
     even_below_mm: float = EVEN_BELOW_MM
     details: dict = field(default_factory=dict)
+    assisted: bool = False
     table_axis: dict = field(default_factory=dict)
 
     def to_json(self, units: str = "mm") -> dict:

@@ -28,9 +28,13 @@ from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis,
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras, solve_or_nan
 
 #: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
-#: patient differ (same shoes, level table: within about ±3.5 mm, 95 %), both as 1-sigma.
+#: patient differ, both as 1-sigma. Feet hanging over the table's end relax into their own plantar
+#: flexion (5-30 degrees, often different left and right); each degree of difference moves the back
+#: of the heel up or down by 1-2 mm, so the two heel points differ in height by up to about ±12 mm
+#: (95 %) even in the same shoes on a level table. Seen from the head's side, as contour mode needs,
+#: that difference leaks into lld_mm by its height times the tangent of the view's tilt.
 HEEL_HEIGHT_SIGMA_MM = 30.0 / Z95
-HEEL_DIFF_SIGMA_MM = 1.8
+HEEL_DIFF_SIGMA_MM = 6.0
 #: How well a heel landmark is defined on the outline, mm, 1-sigma (kept in every point-mode bound).
 LANDMARK_FLOOR_MM = 0.15
 #: Heel landmark heights accepted, mm (exclusive): above the table, below a raised foot.
@@ -201,8 +205,9 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
             + list(axis.warnings) + board_fit_warnings(rms))
     axis_mm = axis_part_mm(axis, heels[0], heels[1])
     if without_axis_mm(unc, axis_mm) > WIDE_UNCERTAINTY_MM:  # the axis's part has its own warning
-        warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' height above the table is assumed "
-                    f"({heel_height_mm:.0f} mm); photograph from more directly above the heels, or use heel tabs")
+        warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' heights above the table are assumed "
+                    f"({heel_height_mm:.0f} mm) and, seen at this angle, a difference between them moves the result; "
+                    "photograph from more directly above the heels, or use heel tabs")
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
         left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),

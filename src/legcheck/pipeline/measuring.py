@@ -17,6 +17,8 @@ from ..measure.measurement import Measurement
 from ..records.vocabulary import EVEN_BELOW_MM
 from ..targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 from ..vision.camera import CameraProfile, adapt_profile
+from ._arguments import METHODS, check_method as _check_method, check_near as _check_near, \
+    check_point as _check_point  # noqa: F401 - METHODS is public here
 
 #: A profile whose board fit is this much worse than a board-only fit (and over 1.5 px) is for another camera.
 PROFILE_MISFIT_FACTOR = 4.0
@@ -25,7 +27,6 @@ PROFILE_MISFIT_FACTOR = 4.0
 #: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±30 mm carried in
 #: the uncertainty covers bare feet of small adults (~70 mm) to large shoes (~130 mm).
 DEFAULT_HEEL_HEIGHT_MM = 100.0
-METHODS = ("auto", "tabs", "contour", "manual")
 #: The stages of :func:`measure_photo`, in order, as named to its ``on_stage`` callback. One photo
 #: passes through "tabs", "contour" or "manual" (auto mode tries "tabs" first, then "contour").
 STAGES = ("decode", "grey", "markers", "board", "camera", "table", "tabs", "contour", "manual", "uncertainty", "result")
@@ -74,11 +75,14 @@ class _StageClock:
 def measure_photo(path, camera: CameraProfile | str | Path | None = None, board: BoardSpec = DEFAULT_BOARD,
                   tabs: TabSpec = DEFAULT_TABS, even_below_mm: float = EVEN_BELOW_MM, method: str = "auto",
                   left_heel_px=None, right_heel_px=None, heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM,
-                  snap: bool = True, board_squared: bool = False, on_stage: OnStage | None = None) -> MeasureResult:
+                  snap: bool = True, board_squared: bool = False, on_stage: OnStage | None = None,
+                  near_left_px=None, near_right_px=None) -> MeasureResult:
     """Measure the leg-length discrepancy in one photo.
 
     ``method`` "auto" uses the heel tabs when both are in the photo, the heel contours when
-    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given.
+    neither is, and manual points when ``left_heel_px`` and ``right_heel_px`` are given. Rough
+    points (``near_left_px``, ``near_right_px``: taps near each heel) make contour mode look for
+    each heel near its tap (``method`` "contour", ``assisted`` True).
 
     Parameters
     ----------
@@ -107,6 +111,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     on_stage : callable, optional
         ``on_stage(name, seconds)``, called as each stage ends with its name from :data:`STAGES`
         and its wall-clock time in seconds (time spent in the callback counts for no stage).
+    near_left_px, near_right_px : (float, float), optional
+        Rough heel positions (a tap on each heel, up to about 30 mm off on the table), (x, y)
+        pixels of the photo as displayed; both or neither; not with manual points or heel tabs.
 
     Returns
     -------
@@ -129,6 +136,7 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     even_below_mm = check_even_below_mm(even_below_mm)
     heel_height_mm = check_heel_height_mm(heel_height_mm)
     manual = _check_method(method, left_heel_px, right_heel_px)
+    near = _check_near(method, manual, near_left_px, near_right_px)
     profile = _profile(camera)
     if not isinstance(board, BoardSpec) or not isinstance(tabs, TabSpec):
         raise UsageError("board must be a BoardSpec and tabs a TabSpec")
@@ -153,26 +161,14 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
         m, outlines = _manual(photo, board_corners, board2cam, cam, (left_heel_px, right_heel_px), heel_height_mm,
                               snap, warnings, common, clock)
     else:
+        if near is not None:
+            near = {side: _check_point(p, photo, f"near_{side}", "tap") for side, p in near.items()}
         m, outlines = _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method,
-                                 heel_height_mm, warnings, common, clock)
+                                 heel_height_mm, warnings, common, clock, near)
     clock.done("uncertainty")
     m = replace(m, image=photo.info(), details={**m.details, "roi_px": _roi(photo, board, m, board2cam, cam)})
     clock.done("result")
     return MeasureResult(m, photo, cam, board2cam, outlines)
-
-
-def _check_method(method, left_heel_px, right_heel_px) -> bool:
-    """Whether the call is in manual mode; raises UsageError for a contradictory combination."""
-    if method not in METHODS:
-        raise UsageError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    manual = left_heel_px is not None or right_heel_px is not None
-    if manual and (left_heel_px is None or right_heel_px is None):
-        raise UsageError("left_heel_px and right_heel_px must be given together")
-    if manual and method not in ("auto", "manual"):
-        raise UsageError(f"left_heel_px and right_heel_px are manual points; they do not go with method {method!r}")
-    if method == "manual" and not manual:
-        raise UsageError("method 'manual' needs left_heel_px and right_heel_px")
-    return manual
 
 
 def load_profile(camera) -> CameraProfile | None:
@@ -269,14 +265,14 @@ def _manual(photo, board_corners, board2cam, cam, given, heel_height_mm, snap, w
 
 
 def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs, method, heel_height_mm, warnings,
-               common, clock):
-    """Tab mode when both tabs are there (or asked for), else heel contours."""
+               common, clock, near=None):
+    """Tab mode when both tabs are there (or asked for), else heel contours (near the taps, when given)."""
     from ..measure.points import measure_from_points
     from ..measure.tabs import measure_from_tabs
     from ..vision.contour import find_heels
     from ..vision.detect import find_markers, find_tabs
 
-    if method in ("auto", "tabs"):
+    if method in ("auto", "tabs") and near is None:
         tab_markers = markers if tabs.dictionary == board.dictionary else find_markers(gray, tabs.dictionary)[0]
         try:
             found = find_tabs(gray, tab_markers, tabs, cam.K, cam.dist)
@@ -288,11 +284,12 @@ def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs,
         if found is not None:
             m = measure_from_tabs(board_corners, found, tabs, cam, warnings=warnings, **common)
             return m, _sided(m, {s: t.corners_px for s, t in found.items()})
-    pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board)
+    pair = find_heels(photo.pixels, board2cam, cam.K, cam.dist, heel_height_mm, board, near_px=near)
     clock.done("contour")
     m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
                             {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
                             warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence, **common)
+    m = replace(m, assisted=near is not None, details={**m.details, "contour": pair.details})
     return m, _sided(m, {s: h.outline_px for s, h in pair.heels.items()})
 
 
@@ -319,17 +316,6 @@ def _roi(photo, board: BoardSpec, m, board2cam, cam) -> list[int]:
     x0, y0 = np.maximum(lo - pad, 0).astype(int)
     x1, y1 = np.minimum(hi + pad, [photo.width - 1, photo.height - 1]).astype(int)
     return [int(x0), int(y0), int(x1), int(y1)]
-
-
-def _check_point(p, photo, side):
-    try:
-        x, y = (float(v) for v in p)
-    except (TypeError, ValueError):
-        raise UsageError(f"{side}_heel_px must be two numbers (x, y), got {p!r}") from None
-    if not (0 <= x < photo.width and 0 <= y < photo.height):
-        raise HeelNotFoundError(f"the {side.upper()} heel point ({x:g}, {y:g}) is outside the "
-                                f"{photo.width}x{photo.height} photo; give pixels of the photo as displayed")
-    return (x, y)
 
 
 def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD, *, overwrite: bool = False,

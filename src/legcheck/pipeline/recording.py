@@ -34,6 +34,9 @@ class MeasureOptions:
     method : {"auto", "tabs", "contour", "manual"}
     left_heel_px, right_heel_px : (float, float) or None
         Manual heel points, pixels of the photo as displayed.
+    near_left_px, near_right_px : (float, float) or None
+        Rough heel points (a tap near each heel), pixels of the photo as displayed: contour mode
+        looks for each heel near its tap (the result says ``assisted``).
     heel_height_mm : float
         Heel landmark height above the table, mm (contour and manual modes).
     snap : bool
@@ -53,6 +56,8 @@ class MeasureOptions:
     method: str = "auto"
     left_heel_px: tuple[float, float] | None = None
     right_heel_px: tuple[float, float] | None = None
+    near_left_px: tuple[float, float] | None = None
+    near_right_px: tuple[float, float] | None = None
     heel_height_mm: float = DEFAULT_HEEL_HEIGHT_MM
     snap: bool = True
     even_below_mm: float = EVEN_BELOW_MM
@@ -81,7 +86,8 @@ def measure_with(photo, options: MeasureOptions) -> MeasureResult:
     o = options
     return measure_photo(photo, camera=o.camera, board=o.board, tabs=o.tabs, even_below_mm=o.even_below_mm,
                          method=o.method, left_heel_px=o.left_heel_px, right_heel_px=o.right_heel_px,
-                         heel_height_mm=o.heel_height_mm, snap=o.snap, board_squared=o.board_squared)
+                         heel_height_mm=o.heel_height_mm, snap=o.snap, board_squared=o.board_squared,
+                         near_left_px=o.near_left_px, near_right_px=o.near_right_px)
 
 
 @dataclass(frozen=True)

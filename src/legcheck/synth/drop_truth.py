@@ -49,6 +49,8 @@ def drop_truth(scene: Scene, world=None) -> dict:
     a2t = drop.axis2table()
     t2c = scene.table2cam()
     heels = heel_landmarks(drop)
+    if not heels:  # nobody on the table: no heels, no figure
+        return _empty_truth(scene, world)
     outline = outline_points(scene, world)
     marks = {}
     for side, h in heels.items():
@@ -65,11 +67,6 @@ def drop_truth(scene: Scene, world=None) -> dict:
         source = "landmark"
         pts_t = {s: a2t @ heels[s].point_mm for s in ("left", "right")}
     pts_a = {s: a2t.T @ p for s, p in pts_t.items()}
-    tb = drop.table
-    corners_axis = {"left": ((tb.x_left_mm, tb.end_y_mm), (tb.x_left_mm, tb.end_y_mm + tb.length_mm)),
-                    "right": ((tb.x_right_mm, tb.end_y_mm), (tb.x_right_mm, tb.end_y_mm + tb.length_mm)),
-                    "end": ((tb.x_left_mm, tb.end_y_mm), (tb.x_right_mm, tb.end_y_mm))}
-    lines = {k: [_r((a2t @ np.array([x, y, 0.0]))[:2]) for x, y in v] for k, v in corners_axis.items()}
     out = camera_truth(scene)
     out.update(
         lld_mm=float(pts_a["left"][1] - pts_a["right"][1]),
@@ -79,8 +76,27 @@ def drop_truth(scene: Scene, world=None) -> dict:
         left_heel_mm=_r(pts_t["left"], 6), right_heel_mm=_r(pts_t["right"], 6),
         left_heel_axis_mm=_r(pts_a["left"], 6), right_heel_axis_mm=_r(pts_a["right"], 6),
         landmarks=marks,
-        table={"width_mm": tb.width_mm, "length_mm": tb.length_mm, "height_mm": tb.height_mm,
-               "cushion_mm": tb.cushion_mm, "lines": lines, "edges_in_view": edges_in_view(scene, world=world)},
+        table=_table_truth(scene, world),
         labels=dict(drop.labels),
     )
+    return out
+
+
+def _table_truth(scene: Scene, world) -> dict:
+    """The ``table`` entry: geometry, its lines in the board frame, the edges in view."""
+    drop, tb = scene.drop, scene.drop.table
+    a2t = drop.axis2table()
+    corners_axis = {"left": ((tb.x_left_mm, tb.end_y_mm), (tb.x_left_mm, tb.end_y_mm + tb.length_mm)),
+                    "right": ((tb.x_right_mm, tb.end_y_mm), (tb.x_right_mm, tb.end_y_mm + tb.length_mm)),
+                    "end": ((tb.x_left_mm, tb.end_y_mm), (tb.x_right_mm, tb.end_y_mm))}
+    lines = {k: [_r((a2t @ np.array([x, y, 0.0]))[:2]) for x, y in v] for k, v in corners_axis.items()}
+    return {"width_mm": tb.width_mm, "length_mm": tb.length_mm, "height_mm": tb.height_mm,
+            "cushion_mm": tb.cushion_mm, "lines": lines, "edges_in_view": edges_in_view(scene, world=world)}
+
+
+def _empty_truth(scene: Scene, world) -> dict:
+    """The sidecar of a table with nobody on it: the camera, the table, no heels (``lld_mm`` None)."""
+    out = camera_truth(scene)
+    out.update(lld_mm=None, lld_board_mm=None, board_to_table_deg=float(scene.drop.board_to_table_deg),
+               heel_source="none", landmarks={}, table=_table_truth(scene, world), labels=dict(scene.drop.labels))
     return out

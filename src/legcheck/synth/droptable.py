@@ -28,6 +28,8 @@ Scene model (all lengths mm, angles degrees):
 - **Board**: flat on the table beside the lower legs (``board_side`` "left"/"right") or
   between them ("between"), near the heels; it may overhang the table's side a little
   (``labels`` say by how much).
+- **No patient** (``patient_present`` False): the same table, floor, board and light with nobody
+  on the table; the sidecar then has no heels (``lld_mm`` None).
 - **Light** (:class:`LightSpec`): one soft key light (its direction and angular radius: soft
   shadows of legs and feet on table and floor) plus ambient light, occluded by the scene.
 """
@@ -151,6 +153,8 @@ class DropScene:
     tabs_on_heels: bool = False
     #: Free labels for benchmarks (family, view side...), as (name, value) pairs; copied to the sidecar.
     labels: tuple = ()
+    #: False: the table as left between patients (no legs, no feet): photos nothing may be measured in.
+    patient_present: bool = True
 
     def axis2table(self) -> np.ndarray:
         """Rotation (3, 3) taking table-axis-frame vectors to table-frame (board) vectors."""

@@ -130,6 +130,8 @@ def _posed_at_origin(patient):
 
 @lru_cache(maxsize=8)
 def _posed(drop: DropScene):
+    if not drop.patient_present:
+        return (), {}
     meshes, heels = _posed_at_origin(replace(drop.patient, ankle_mm=((0.0, 0.0), (0.0, 0.0))))
     shift = {s: np.array([*drop.patient.ankle_mm[i], 0.0]) for i, s in enumerate(SIDES)}
     out = tuple(replace(m, verts=m.verts + shift[m.side].astype(np.float32)) for m in meshes)

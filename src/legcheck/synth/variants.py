@@ -1,4 +1,4 @@
-"""Scenes a clinic meets that the plain renderer does not set up by itself.
+"""Scenes a clinic meets that the plain renderer does not set up by itself (and a table with nobody on it).
 
 The renderer keeps the board at the table origin with its HEAD edge towards the patient's head.
 A board laid the other way round is, in the board's own frame, the patient lying the other way:
@@ -93,3 +93,24 @@ def write_turned_scene(scene: Scene, path, **kw) -> dict:
     truth = turned_truth(write_scene(board_turned_180(scene), path, **kw))
     atomic_write(Path(path).with_suffix(".json"), json.dumps(truth, indent=1) + "\n", mode=PUBLIC)
     return truth
+
+
+def without_patient(scene: Scene) -> Scene:
+    """The same drop-table photo with nobody on the table: the table, floor, board and light only.
+
+    A photo contour mode must refuse ("no feet found"); its sidecar has no heels.
+
+    Parameters
+    ----------
+    scene : Scene
+        A drop-table scene (``drop`` set).
+
+    Returns
+    -------
+    Scene
+    """
+    if scene.drop is None:
+        raise ValueError("without_patient takes a drop-table scene")
+    labels = tuple((k, v) for k, v in scene.drop.labels if k not in ("footwear", "legwear")) + (("patient", "none"),)
+    return replace(scene, drop=replace(scene.drop, patient_present=False, tabs_on_heels=False, labels=labels),
+                   show_tabs=())

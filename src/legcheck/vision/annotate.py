@@ -4,7 +4,10 @@ Drawn: the board's outline and its axes (+x to the patient's right, +y to the he
 the table's edges that gave its axis and the axis itself (a dashed line through the board's
 centre), each heel point with its tab outline, a line across the table through each heel
 (constant y along the table's axis at that heel's height) so the offset between them can be
-seen, and the figure with its uncertainty, where the axis came from and any warnings.
+seen, and the figure with its uncertainty, where the axis came from and any warnings. Without tabs
+(contour and manual modes) each heel also gets a magnified inset, a quarter of the
+photo's width, showing the heel's outline and the point found on it: large enough to
+judge on a phone whether the point sits on the back of the heel.
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
         c = P([a2t @ heels[side]])[0]
         cv.circle(img, tuple(np.round(c).astype(int)), 3 * lw, colour, -1, cv.LINE_AA)
         _label(img, side.upper(), c + [4 * lw, -4 * lw], colour, fs)
+    if measurement.method in ("contour", "manual"):
+        _insets(img, bgr, {k: a2t @ v for k, v in heels.items()}, board2cam, K, dist, outlines or {}, lw)
     lines = [measurement.summary(), f"view {measurement.view_elevation_deg:.0f} deg above table, "
              f"camera: {measurement.camera_source}, board fit {measurement.board_reprojection_px:.2f} px"]
     axis_text = measurement.axis_text()
@@ -107,6 +112,46 @@ def draw(bgr: np.ndarray, measurement, board2cam: Pose, K: np.ndarray, dist: np.
         _text_box(img, text[:110], (12, y), scale, colour)
         y += int(42 * scale) + 8
     return img
+
+
+#: Each heel's inset shows this much around the heel point on the heel-height plane, mm (half-width).
+INSET_HALF_MM = 40.0
+#: ... and is this share of the annotated image's width.
+INSET_SHARE = 0.27
+
+
+def _insets(img, bgr, heels, board2cam, K, dist, outlines, lw):
+    """Magnified views of both heels in the bottom corners: the outline and the point found on it."""
+    cv = cv2()
+    h, w = img.shape[:2]
+    side_px = int(INSET_SHARE * w)
+    for i, (side, colour) in enumerate((("left", LEFT_BGR), ("right", RIGHT_BGR))):
+        hx, hy, hz = heels[side]
+        r = INSET_HALF_MM
+        sq = project_table(np.array([[hx + dx, hy + dy, hz] for dx in (-r, r) for dy in (-r, r)]), board2cam, K, dist)
+        c = project_table(np.array([[hx, hy, hz]]), board2cam, K, dist)[0]
+        half = float(np.max(np.abs(sq - c)))
+        x0, y0 = c - half
+        if half < 4:
+            continue
+        src = np.float32([[x0, y0], [x0 + 2 * half, y0], [x0, y0 + 2 * half]])
+        dst = np.float32([[0, 0], [side_px, 0], [0, side_px]])
+        A = cv.getAffineTransform(src, dst)
+        tile = cv.warpAffine(bgr, A, (side_px, side_px), flags=cv.INTER_LINEAR, borderMode=cv.BORDER_CONSTANT)
+        if side in outlines and len(outlines[side]):
+            pts = np.asarray(outlines[side], float) @ A[:, :2].T + A[:, 2]
+            cv.polylines(tile, [np.round(pts * 16).astype(np.int32)], True, colour, max(2, lw), cv.LINE_AA, shift=4)
+        p = np.round(c @ A[:, :2].T + A[:, 2]).astype(int)
+        arm = side_px // 10
+        for d in ((1, 0), (0, 1)):
+            a, b = p - np.multiply(d, arm), p + np.multiply(d, arm)
+            cv.line(tile, tuple(int(v) for v in a), tuple(int(v) for v in b), (255, 255, 255), max(3, lw + 2), cv.LINE_AA)
+            cv.line(tile, tuple(int(v) for v in a), tuple(int(v) for v in b), colour, max(1, lw), cv.LINE_AA)
+        cv.circle(tile, tuple(int(v) for v in p), max(3, lw * 2), colour, max(1, lw), cv.LINE_AA)
+        cv.rectangle(tile, (0, 0), (side_px - 1, side_px - 1), colour, max(2, lw))
+        _label(tile, f"{side.upper()} heel", (8, 30 * side_px / 500), colour, side_px / 500)
+        x = 8 if i == 0 else w - side_px - 8
+        img[h - side_px - 8:h - 8, x:x + side_px] = tile
 
 
 def _label(img, text, xy, colour, fs):

@@ -1,10 +1,21 @@
-"""Heels without tabs: find both feet in the photo and the heel landmark on each.
+"""Heels without tabs at a real drop table: find both feet hanging over the end, then each heel's landmark.
 
-The landmark is the most caudal point of each heel's outline along the table axis: the
-outline (from :mod:`legcheck.vision.segment`) is back-projected onto the plane z = heel
-height and the point with the least table y is taken, then refined to sub-pixel accuracy on
-the edge at full resolution, with the first-moment edge of :mod:`legcheck.vision.profiles`
-on a foot-vs-table contrast channel.
+The chain (each step its own module):
+
+1. :func:`legcheck.vision.tableview.look` learns the table's and the floor's colours from the
+   photo and finds the table's end (which also says which way the feet are);
+2. :func:`legcheck.vision.segment.foreground` segments legs and feet against them;
+3. :func:`legcheck.vision.feet.find_feet` keeps the blobs that are feet (width at the heel, a leg
+   towards the head, a rounded caudal end) and finds each one's tip;
+4. the **view check** (:func:`head_tilt_deg`): the back of a heel shows as an outline only when
+   the camera looks past the sole; otherwise the tip is the toes or the sole and the heel's
+   caudal point lies inside the foot's image — refused, saying where to stand;
+5. :func:`legcheck.vision.heeledge.refine` puts each landmark on the heel's edge to sub-pixel.
+
+Refusals are :class:`~legcheck.errors.HeelNotFoundError` (exit 5) with one of these messages:
+"no feet found" (nothing hangs over the table's end), "no credible pair of heels: <reason>",
+"the LEFT/RIGHT heel is cut off by the edge of the photo" (its outline runs into the border
+near the heel), and the view check's "... stand at the head end ...".
 """
 
 from __future__ import annotations
@@ -14,37 +25,35 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import HeelNotFoundError
-from ..geometry import Pose, backproject_to_height, project_table
-from .profiles import PROFILE_STEP_PX, contrast_channel, end_levels, first_moment_edge, linear_crop, profile_offsets, sample_profiles
-from .segment import components, outline, reduced_linear, segment_photo, split_touching, table_xy_map
+from ..geometry import Pose, cam_to_table
+from .feet import HEADWARD_MM, HEEL_WIDTH_MM, Foot, find_feet
+from .heeledge import refine
+from .segment import foreground, grow_feet
+from .tableend import reference_y
+from .tableview import look
 
-#: Long side of the reduced copy the feet are segmented on, px.
-WORK_SIDE_PX = 1200
-#: A single foot seen from above at heel height, mm: narrower is not a foot, wider is two touching.
-FOOT_WIDTH_MM = (35.0, 150.0)
-#: A blob wider than this at heel height holds both feet.
-TOUCHING_WIDTH_MM = 175.0
+#: The line of sight to each heel must tilt from vertical towards the patient's head by at least
+#: this, degrees. A relaxed foot hanging over the table's end is plantar flexed by about 5-30
+#: degrees: its sole faces the camera (and the heel's caudal point lies inside the foot's image)
+#: unless the camera looks past that tilt, from the head's side. See docs/conventions.md.
+MIN_HEAD_TILT_DEG = 20.0
+#: Two feet are paired only this far apart across the table, mm (the plausibility checks of
+#: :mod:`legcheck.measure.plausibility` judge the result's spacing, with their own message).
+PAIR_SPACING_MM = (60.0, 700.0)
+#: Where to stand for a photo in which both heels' outlines show (said in every refusal of the view).
+STAND_ADVICE = ("stand at the head end of the table, beside the patient's knees, and photograph both heels and the "
+                "board looking towards the feet, about 45-65 degrees above the table")
+#: Heels found this far apart along the table (mm, heel-height plane) are refused in contour mode: a
+#: leg check rarely shows more, and a toe or a sole taken for a heel shows about that much.
+MAX_CONTOUR_LLD_MM = 20.0
 #: Below this confidence there is no credible pair of heels (exit 5).
 MIN_CONFIDENCE = 0.3
-#: A heel profile needs its foot and table ends this far apart in the contrast channel (0 table, 1 foot).
-MIN_PROFILE_CONTRAST = 0.5
 
 
 @dataclass(frozen=True)
 class Heel:
-    """A heel landmark.
-
-    Attributes
-    ----------
-    side : str
-        "left" or "right".
-    px : tuple of float
-        Landmark (x, y), photo pixels.
-    sigma_px : float
-        Its 1-sigma, pixels.
-    outline_px : ndarray, shape (N, 2)
-        The foot's outline, photo pixels (from the reduced copy: good to about a pixel).
-    """
+    """A heel landmark: ``side`` "left"/"right" (smaller/larger table x), ``px`` (x, y) photo pixels,
+    ``sigma_px`` its 1-sigma, ``outline_px`` (N, 2) the foot's outline in photo pixels."""
 
     side: str
     px: tuple
@@ -54,15 +63,17 @@ class Heel:
 
 @dataclass(frozen=True)
 class HeelPair:
-    """Both heels: ``heels`` {"left": Heel, "right": Heel}, a confidence in (0, 1] and warnings for people."""
+    """Both heels: ``heels`` {"left": Heel, "right": Heel}, a confidence in (0, 1], warnings for people,
+    and ``details`` (the quantities the confidence was judged from)."""
 
     heels: dict
     confidence: float
     warnings: tuple
+    details: dict = field(default_factory=dict)
 
 
 def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray, heel_height_mm: float,
-               board_spec) -> HeelPair:
+               board_spec, near_px: dict | None = None) -> HeelPair:
     """Both heel landmarks in a photo without heel tabs.
 
     Parameters
@@ -76,187 +87,185 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
     heel_height_mm : float
         Height of the heel landmark above the table, mm.
     board_spec : BoardSpec
+    near_px : dict, optional
+        ``{"left": (x, y), "right": (x, y)}``: rough heel positions (taps), photo pixels; each heel
+        is then the foot whose tip lies nearest its tap (:mod:`legcheck.vision.nearheels`).
 
     Returns
     -------
     HeelPair
-        Left is the foot at lower table x (the patient's left, prone, seen from the foot end).
+        "left" is the heel at the smaller table x.
 
     Raises
     ------
     HeelNotFoundError
-        No credible pair of heels (fewer than two feet, a heel cut off by the frame, or too
-        little contrast between feet and table); the message names what went wrong.
+        No feet, no credible pair, a heel cut off by the photo's border, or a view in which the
+        heels' caudal points are not on an outline; the message says which and what to do.
     """
-    H, W = bgr.shape[:2]
-    s = min(1.0, WORK_SIDE_PX / max(H, W))
-    lin = reduced_linear(bgr, s)
-    h, w = lin.shape[:2]
-    fg, shadow = segment_photo(lin, board2cam, K, dist, s, board_spec)
-    # Table coordinates of every reduced pixel at heel height, for sizes and the landmark.
-    tx, ty = table_xy_map(h, w, s, K, dist, board2cam, heel_height_mm)
-    mm_per_px = float(np.median(np.abs(np.diff(tx, axis=1))))
-    feet, warnings, confidence = _two_feet(fg, tx, mm_per_px)
-    heels = {}
-    for side, mask in zip(("left", "right"), feet):
-        heel, notes, factor = _heel(bgr, mask, side, tx, ty, mm_per_px, s, shadow, K, dist, board2cam, heel_height_mm)
-        heels[side] = heel
-        warnings += notes
-        confidence *= factor
-    widths = [float(np.ptp(tx[f > 0])) for f in feet]
-    if max(widths) > 1.6 * min(widths):
-        warnings.append("the two feet look very different in size; one may be partly hidden")
-        confidence *= 0.6
-    sep = abs(float(np.median(tx[feet[1] > 0]) - np.median(tx[feet[0] > 0])))
-    if not 60 <= sep <= 450:
-        warnings.append(f"the heels are {sep:.0f} mm apart; check the heel points")
-        confidence *= 0.6
-    if confidence < MIN_CONFIDENCE:
-        raise HeelNotFoundError("no credible pair of heels: " + "; ".join(warnings))
-    return HeelPair(heels, float(confidence), tuple(warnings))
+    view = look(bgr, board2cam, K, dist, board_spec, heel_height_mm)
+    fg = grow_feet(view, foreground(view))
+    feet = find_feet(view, fg.mask)
+    if near_px is not None:
+        from .nearheels import feet_near
 
-
-def _two_feet(fg, tx, mm_per_px):
-    """The two foot masks, left (lower table x) first, with warnings and a confidence factor."""
-    labels, keep = components(fg, min_area=(25.0 / mm_per_px) ** 2)
-    warnings, confidence = [], 1.0
-    wide = [i for i in keep if np.ptp(tx[labels == i]) >= FOOT_WIDTH_MM[0]]
-    first_w = float(np.ptp(tx[labels == wide[0]])) if wide else 0.0
-    second_small = len(wide) < 2 or (labels == wide[1]).sum() < 0.25 * (labels == wide[0]).sum()
-    if wide and (first_w > TOUCHING_WIDTH_MM or (second_small and first_w >= 2 * FOOT_WIDTH_MM[0] + 20)):
-        # One blob as wide as two feet and no second foot: the feet touch. Split it by shape.
-        feet = list(split_touching((labels == wide[0]).astype(np.uint8), tx))
-        warnings.append("the feet touch: they were separated by shape; check the heel points on the annotated photo")
-        confidence *= 0.6
+        pair, warnings, conf = feet_near(view, fg, feet, near_px, bgr.shape)
     else:
-        feet = [(labels == i).astype(np.uint8) for i in wide[:2]]
-    if len(feet) < 2:
-        raise HeelNotFoundError(f"found {len(feet)} foot/feet, need both heels: photograph both feet with the board, "
-                                "against the table covering, or use heel tabs or give both heel points")
-    feet.sort(key=lambda mk: float(np.median(tx[mk > 0])))
-    return feet, warnings, confidence
+        # A view that cannot show heel outlines is said first, when something there looks like feet: it
+        # is what the user must change. Any other refusal in such a view says it too.
+        footlike = [f for f in feet if not f.problems() or _loosely_foot(f)]
+        if footlike:
+            _check_view(view, footlike, board2cam, heel_height_mm)
+        try:
+            pair, warnings, conf = _pair(view, feet)
+        except HeelNotFoundError as exc:
+            raise HeelNotFoundError(exc.message + _view_hint(view, feet, board2cam, heel_height_mm)) from None
+    caudal = view.end.side
+    _check_view(view, pair, board2cam, heel_height_mm)
+    heels, edges = {}, {}
+    for side, foot in zip(("left", "right"), pair):
+        full = (foot.outline + 0.5) / view.s - 0.5
+        edge = refine(bgr, full, foot.tip, K, dist, board2cam, heel_height_mm, view.s, caudal)
+        heels[side] = Heel(side, edge.px, edge.sigma_px, full)
+        edges[side] = edge
+        if edge.contrast < 0.08:
+            warnings.append(f"the {side.upper()} heel barely stands out from what lies behind it; "
+                            "use heel tabs or check the heel points on the annotated photo")
+            conf *= 0.5
+        if edge.edge_points < 5:
+            warnings.append(f"the {side.upper()} heel's edge could not be traced; check its point on the annotated photo")
+            conf *= 0.5
+    along = _along_mm(heels, K, dist, board2cam, heel_height_mm)
+    if along > MAX_CONTOUR_LLD_MM:
+        raise HeelNotFoundError(
+            f"no credible pair of heels: the heel outlines found are {along:.0f} mm apart along the table (more than "
+            f"{MAX_CONTOUR_LLD_MM:.0f} mm): one of them may be a sole or the toes rather than a heel; check the "
+            "annotated photo, give the heel points (taps or exact points), or use heel tabs")
+    conf *= float(np.clip(1.0 - (along - 10.0) / 20.0, 0.5, 1.0))  # large differences are less often right
+    if view.end.side > 0:
+        warnings.append("the board lies turned round (its HEAD arrow points to the feet): the short leg is named "
+                        "correctly, but LEFT and RIGHT on the annotated photo are swapped; turn the board round "
+                        "for the next photo")
+    if conf < MIN_CONFIDENCE:
+        raise HeelNotFoundError("no credible pair of heels: " + ("; ".join(warnings) or "too many doubts"))
+    details = {"head_tilt_deg": {s: round(_tilt(view, board2cam, f, heel_height_mm), 1) for s, f in zip(("left", "right"), pair)},
+               "heel_contrast": {s: round(e.contrast, 3) for s, e in edges.items()},
+               "table_end_mm": round(float(view.end.offset_mm), 1), "board_turned": view.end.side > 0}
+    return HeelPair(heels, float(conf), tuple(warnings), details)
 
 
-def _heel(bgr, mask, side, tx, ty, mm_per_px, s, shadow, K, dist, board2cam, h_mm):
-    """One heel from its foot mask: (Heel, warnings, confidence factor)."""
-    h, w = mask.shape
-    line = outline(mask)
-    border = (line[:, 0] <= 1) | (line[:, 1] <= 1) | (line[:, 0] >= w - 2) | (line[:, 1] >= h - 2)
-    oi = np.round(line).astype(int)
-    oy = ty[oi[:, 1], oi[:, 0]]
-    k = int(np.argmin(np.where(border, np.inf, oy)))
-    if not np.isfinite(oy[k]) or _near_border(line, border, k, 25.0 / mm_per_px):
-        raise HeelNotFoundError(f"the {side.upper()} heel is cut off by the edge of the photo; "
-                                "step back so both heels and the board are in the frame")
-    warnings, factor = [], 1.0
-    width = float(np.ptp(tx[mask > 0]))
-    if not FOOT_WIDTH_MM[0] <= width <= FOOT_WIDTH_MM[1] * 1.3:
-        warnings.append(f"the {side.upper()} foot looks {width:.0f} mm wide at heel height; check the outline")
-        factor *= 0.7
-    full_outline = (line + 0.5) / s - 0.5
-    px, sig, contrast, shadowed = _refine_heel(bgr, full_outline, k, K, dist, board2cam, h_mm, shadow, s)
-    if shadowed:
-        warnings.append(f"a shadow lies next to the {side.upper()} heel; its outline there may be off")
-        factor *= 0.75
-    if contrast < 0.08:
-        warnings.append(f"the {side.upper()} heel barely stands out from the table covering; "
-                        "use heel tabs or a contrasting covering")
-        factor *= 0.5
-    return Heel(side, px, sig, full_outline), warnings, factor
+def _pair(view, feet: list[Foot]) -> tuple[list[Foot], list[str], float]:
+    """The two feet of the patient, left (smaller table x) first, with warnings and a confidence factor."""
+    if view.end is None or not feet:
+        where = "the table's end was not found" if view.end is None else "nothing hangs over the table's end"
+        raise HeelNotFoundError(f"no feet found ({where}): photograph both feet hanging over the table's end, "
+                                "with the board on the table beside the lower legs")
+    good = [f for f in feet if not f.problems()]
+    for f in good:
+        if f.on_border:
+            raise HeelNotFoundError(f"the {_side_name(f, feet)} heel is cut off by the edge of the photo; step back so "
+                                    "both heels and the board are in the frame")
+    if len(good) < 2:
+        bad = [f"a blob {'; '.join(f.problems())}" for f in feet if f.problems()]
+        found = "one foot" if good else "no foot"
+        reason = f"found {found}" + (": " + "; ".join(bad[:2]) if bad else "")
+        raise HeelNotFoundError(f"no credible pair of heels: {reason}; photograph both feet hanging over the "
+                                "table's end against the floor, or use heel tabs")
+    best = None
+    lo, hi = PAIR_SPACING_MM
+    for i in range(len(good)):
+        for j in range(i + 1, len(good)):
+            a, b = good[i], good[j]
+            spacing = abs(b.across_mm - a.across_mm)
+            if not lo <= spacing <= hi:
+                continue
+            score = -abs((a.tip_mm[1] - b.tip_mm[1])) - 0.1 * abs(a.width_mm - b.width_mm)
+            if best is None or score > best[0]:
+                best = (score, a, b)
+    if best is None:
+        raise HeelNotFoundError("no credible pair of heels: the feet found are not "
+                                f"{lo:.0f}-{hi:.0f} mm apart across the table; photograph both feet")
+    a, b = sorted(best[1:], key=lambda f: f.across_mm)
+    warnings, conf = [], 1.0
+    if len(good) > 2:
+        warnings.append(f"{len(good)} foot-like shapes were found; check that the heel points are on the two heels")
+        conf *= 0.7
+    if max(a.width_mm, b.width_mm) > 1.5 * min(a.width_mm, b.width_mm):
+        warnings.append("the two feet look very different in width; one may be partly hidden")
+        conf *= 0.7
+    return [a, b], warnings, conf
 
 
-def _near_border(line, border, k, radius_px):
-    d = np.linalg.norm(line - line[k], axis=1)
-    return bool(np.any(border & (d < radius_px)))
+def _along_mm(heels: dict, K, dist, board2cam, h_mm) -> float:
+    """How far apart the two heel points are along the table (board y), on the heel-height plane, mm."""
+    from ..geometry import backproject_to_height
+
+    p = backproject_to_height(np.array([heels["left"].px, heels["right"].px]), K, dist, board2cam, h_mm)
+    return float(abs(p[0, 1] - p[1, 1]))
 
 
-def _outline_normals(outline_px, sel, step, outward):
-    """Unit normals (N, 2) of the outline at indices ``sel``, from neighbours ``step`` away, towards ``outward``."""
-    n_out = len(outline_px)
-    tang = outline_px[(sel + step) % n_out] - outline_px[(sel - step) % n_out]
-    tang /= np.maximum(np.linalg.norm(tang, axis=1, keepdims=True), 1e-9)
-    normals = np.c_[tang[:, 1], -tang[:, 0]]
-    return normals * np.sign(normals @ outward)[:, None]
+def _loosely_foot(foot: Foot) -> bool:
+    """A foot's width and some leg towards the head, though it fails another check."""
+    lo, hi = HEEL_WIDTH_MM
+    return lo <= foot.width_mm <= hi and foot.headward_mm >= 0.6 * HEADWARD_MM
 
 
-def _refine_heel(bgr, outline_px, k, K, dist, board2cam, h_mm, shadow_small, s):
-    """Sub-pixel landmark at full resolution around outline point k.
+def _view_hint(view, feet, board2cam, h_mm) -> str:
+    """'; from here ...' when the table's end is seen from where no heel outline can show, else ''."""
+    if view.end is None:
+        return ""
+    if feet:
+        tilt = max(_tilt(view, board2cam, f, h_mm) for f in feet)
+    else:  # at the table's end beside the board, where the heels would be
+        b = view.board_spec
+        t = np.radians(view.end.angle_deg)
+        y = reference_y(b, view.end.side) + view.end.side * (view.end.offset_mm + 60.0) / np.cos(t)
+        tilt = head_tilt_deg(np.array([b.width_mm / 2, y, h_mm]), cam_to_table(board2cam).t,
+                             np.array([0.0, float(view.end.side)]))
+    if tilt >= MIN_HEAD_TILT_DEG:
+        return ""
+    return ("; also, from where the camera is, the backs of the heels cannot show as outlines: " + STAND_ADVICE)
 
-    Returns (point (x, y) px, its 1-sigma px, foot/table contrast, shadow beside it).
+
+def _side_name(foot: Foot, feet: list[Foot]) -> str:
+    xs = sorted(f.across_mm for f in feet)
+    return "LEFT" if foot.across_mm <= np.median(xs) else "RIGHT"
+
+
+def _tilt(view, board2cam: Pose, foot: Foot, h_mm: float) -> float:
+    p = np.array([foot.tip_mm[0], foot.tip_mm[1], h_mm])
+    return head_tilt_deg(p, cam_to_table(board2cam).t, np.array([0.0, float(view.end.side)]))
+
+
+def head_tilt_deg(point_mm: np.ndarray, camera_mm: np.ndarray, caudal: np.ndarray) -> float:
+    """How far the line of sight to a point tilts from vertical towards the patient's head, degrees.
+
+    Parameters
+    ----------
+    point_mm, camera_mm : ndarray, shape (3,)
+        The point and the camera centre, table frame, mm.
+    caudal : ndarray, shape (2,)
+        Unit vector in the table plane towards the feet.
+
+    Returns
+    -------
+    float
+        0 straight above the point; positive when the camera is on the head's side of it,
+        negative on the feet's side. Sideways tilt does not count.
     """
-    P = outline_px[k]
-    n_out = len(outline_px)
-    # Local tangent from outline neighbours about 10 px (full resolution) away.
-    step = max(2, int(round(8 * s)))
-    t = outline_px[(k + step) % n_out] - outline_px[(k - step) % n_out]
-    t /= max(np.linalg.norm(t), 1e-9)
-    nrm = np.array([t[1], -t[0]])
-    # Outward: away from the foot, i.e. towards lower table y at heel height.
-    probe = backproject_to_height(np.array([P + 5 * nrm, P - 5 * nrm]), K, dist, board2cam, h_mm)
-    if probe[0, 1] > probe[1, 1]:
-        nrm = -nrm
-    # Span along the edge: points whose outline distance from P is within ~ 0.35 of the heel's radius.
-    d = np.linalg.norm(outline_px - P, axis=1)
-    span = float(np.clip(0.5 * np.percentile(d, 3) + 30, 20, 90))
-    # The reduced outline is good to about 2 reduced pixels: the first pass must reach past that.
-    L = max(10.0, 4.5 / s)
-    crop, origin = linear_crop(bgr, np.array([P - span - L - 4, P + span + L + 4]), pad_px=0)
-    # Profiles across the outline itself (not its tangent), each along the outline's own normal.
-    idx = np.arange(k - n_out, k + n_out)
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(outline_px[idx % n_out], axis=0), axis=1))])
-    arc -= arc[n_out]
-    sel = idx[(np.abs(arc) <= span)] % n_out
-    base = outline_px[sel]
-    normals = _outline_normals(outline_px, sel, step, nrm)
-
-    def edges(centres, half, levels_q):
-        """First-moment edge offset on each profile, in a foot(1)/table(0) contrast channel."""
-        offs = profile_offsets(half)
-        chans = sample_profiles(crop, centres, normals, offs, origin)
-        q = max(2, int(round(levels_q / PROFILE_STEP_PX)))
-        foot = np.median(chans[:, :q].reshape(-1, 3), axis=0)
-        table = np.median(chans[:, -q:].reshape(-1, 3), axis=0)
-        proj = contrast_channel(chans, foot, table)
-        inside, outside = end_levels(proj, q)
-        ok = (inside - outside) > MIN_PROFILE_CONTRAST
-        contrast = float(np.linalg.norm(foot - table) / max(np.linalg.norm(table) + np.linalg.norm(foot), 1e-6))
-        return first_moment_edge(proj, offs, inside, outside), ok, contrast
-
-    # Pass 1 finds the edge within +-L; pass 2 re-centres on it with a short window, so the
-    # shading that falls off towards a rounded heel's silhouette biases the edge less.
-    e1, ok1, contrast = edges(base, L, 2.0)
-    centres = base + np.where(ok1, e1, 0.0)[:, None] * normals
-    e2, ok2, _ = edges(centres, 4.0, 1.0)
-    ok = ok1 & ok2 & (np.abs(e2) < 3.0)
-    pts = centres[ok] + e2[ok, None] * normals[ok]
-    if len(pts) < 5:
-        return tuple(P), 2.0, contrast, False
-    lm, sigma_px, mm_per_px = _landmark(pts, K, dist, board2cam, h_mm)
-    # Shadow on the caudal side of the heel, in the reduced mask.
-    sp = np.round((lm + 6 / max(mm_per_px, 1e-6) * nrm + 0.5) * s - 0.5).astype(int)
-    r = max(2, int(4 * s / max(mm_per_px, 1e-6)))
-    win = shadow_small[max(sp[1] - r, 0):sp[1] + r + 1, max(sp[0] - r, 0):sp[0] + r + 1]
-    shadowed = bool(win.size and win.mean() > 0.3)
-    return (float(lm[0]), float(lm[1])), sigma_px, contrast, shadowed
+    v = np.asarray(camera_mm, float) - np.asarray(point_mm, float)
+    return float(np.degrees(np.arctan2(-(v[:2] @ np.asarray(caudal, float)), v[2])))
 
 
-def _landmark(pts, K, dist, board2cam, h_mm):
-    """The heel's most caudal point from its edge points (N, 2) px: (landmark px, 1-sigma px, mm per px).
-
-    A parabola y(x) through the edge's table points near the extreme; its vertex is the landmark.
-    """
-    tab = backproject_to_height(pts, K, dist, board2cam, h_mm)
-    xc = tab[:, 0].mean()
-    A = np.c_[(tab[:, 0] - xc) ** 2, tab[:, 0] - xc, np.ones(len(tab))]
-    coef, *_ = np.linalg.lstsq(A, tab[:, 1], rcond=None)
-    a, b, c = coef
-    xv = -b / (2 * a) if a > 1e-6 else float(tab[np.argmin(tab[:, 1]), 0]) - xc
-    xv = float(np.clip(xv, tab[:, 0].min() - xc, tab[:, 0].max() - xc))
-    yv = a * xv * xv + b * xv + c
-    resid = tab[:, 1] - A @ coef
-    # Image point of the landmark: project it back (same plane, so it lies on the fitted outline).
-    lm = project_table(np.array([[xv + xc, yv, h_mm]]), board2cam, K, dist)[0]
-    mm_per_px = np.linalg.norm(tab[-1, :2] - tab[0, :2]) / max(np.linalg.norm(pts[-1] - pts[0]), 1e-6)
-    sig_mm = float(np.std(resid) * np.sqrt(3.0 / max(len(tab), 1))) if len(tab) > 3 else 1.0
-    sigma_px = float(np.hypot(sig_mm / max(mm_per_px, 1e-6), 0.25))
-    return lm, sigma_px, mm_per_px
+def _check_view(view, pair, board2cam, h_mm) -> None:
+    """Refuse a view in which the heels' caudal points are not on an outline (see :data:`MIN_HEAD_TILT_DEG`)."""
+    tilts = [_tilt(view, board2cam, f, h_mm) for f in pair]
+    low = [name for name, t in zip(("LEFT", "RIGHT"), tilts) if t < MIN_HEAD_TILT_DEG]
+    if not low:
+        return
+    t = min(tilts)
+    where = "from the feet's end" if t < -5 else ("from straight above" if t < 8 else "too steeply from above")
+    which = "the heels'" if len(low) == 2 else f"the {low[0]} heel's"
+    raise HeelNotFoundError(
+        f"{which} back is not on an outline in this photo: it is seen {where} (the line of sight tilts "
+        f"{t:.0f} degrees towards the head, at least {MIN_HEAD_TILT_DEG:.0f} are needed), so the sole or the toes "
+        "form the foot's caudal edge; " + STAND_ADVICE)

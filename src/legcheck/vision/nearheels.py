@@ -1,0 +1,123 @@
+"""Rough heel points: a tap near each heel, and the heel found there as contour mode finds it.
+
+A tap on a phone lands anywhere within about :data:`TAP_REACH_MM` of the heel on the table. Each
+tap is taken to the heel-height plane; the heel is the tip of the foot outline nearest to it: the
+most caudal outline point within :data:`TAP_REACH_MM` + :data:`HEEL_RADIUS_MM` of the tap. Where the
+whole-photo segmentation missed that foot, the foreground is looked at again around the tap alone,
+with lower thresholds (the tap says a heel is there). The tips are then refined, checked for the
+view and measured exactly as in contour mode (:mod:`legcheck.vision.contour`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .._cv import cv2
+from ..errors import HeelNotFoundError
+from ..geometry import backproject_to_height
+from .feet import Foot, _measure
+
+#: How far from the heel a tap may land, on the table, mm.
+TAP_REACH_MM = 30.0
+#: A heel's outline lies within this of its tip, mm (the back of a heel or a shoe's heel block).
+HEEL_RADIUS_MM = 45.0
+#: Hysteresis thresholds (distance from the background, spreads) of the second look around a tap.
+NEAR_LOW, NEAR_HIGH = 1.8, 3.0
+
+
+def feet_near(view, fg, feet: list[Foot], near_px: dict, shape) -> tuple[list[Foot], list[str], float]:
+    """The feet at the two taps, each with its tip moved to the heel nearest the tap.
+
+    Parameters
+    ----------
+    view : TableView
+    fg : Foreground
+    feet : list of Foot
+        Every foot-like blob of the photo (:func:`legcheck.vision.feet.find_feet`).
+    near_px : dict
+        ``{"left": (x, y), "right": (x, y)}`` photo pixels as displayed.
+    shape : tuple
+        The photo's shape (H, W, ...).
+
+    Returns
+    -------
+    pair : list of Foot
+        The LEFT tap's foot, then the RIGHT tap's.
+    warnings : list of str
+    confidence : float
+
+    Raises
+    ------
+    HeelNotFoundError
+        No table end, or no heel edge near a tap.
+    """
+    if view.end is None:
+        raise HeelNotFoundError("no feet found (the table's end was not found): photograph both feet hanging over "
+                                "the table's end, with the board on the table beside the lower legs")
+    pair, warnings = [], []
+    for side in ("left", "right"):
+        tap = _tap_mm(view, near_px[side])
+        foot = _nearest(view, feet, tap) or _second_look(view, fg, tap)
+        if foot is None:
+            raise HeelNotFoundError(f"no heel edge found within {TAP_REACH_MM:.0f} mm of the {side.upper()} tap: tap "
+                                    "the back of the heel, where it meets the floor behind it")
+        pair.append(foot)
+    if np.hypot(*(pair[0].tip_mm - pair[1].tip_mm)) < 40.0:
+        raise HeelNotFoundError("both taps lead to the same heel: tap each heel once, the LEFT heel for LEFT")
+    return pair, warnings, 1.0
+
+
+def _tap_mm(view, px) -> np.ndarray:
+    """A tap (photo pixels) on the heel-height plane, table (x, y) mm."""
+    p = backproject_to_height(np.asarray(px, float).reshape(1, 2), view.K, view.dist, view.board2cam, view.heel_height_mm)
+    return p[0, :2]
+
+
+def _nearest(view, feet: list[Foot], tap: np.ndarray) -> Foot | None:
+    """The foot with an outline point near the tap, its tip moved to the heel there."""
+    best = None
+    for foot in feet:
+        moved = _tip_near(view, foot, tap)
+        if moved is not None:
+            d = float(np.hypot(*(moved.tip_mm - tap)))
+            if best is None or d < best[0]:
+                best = (d, moved)
+    return None if best is None else best[1]
+
+
+def _tip_near(view, foot: Foot, tap: np.ndarray) -> Foot | None:
+    """The foot with its tip at the most caudal outline point within reach of the tap; None if none is."""
+    line = foot.outline.astype(int)
+    xh, yh = view.txh[line[:, 1], line[:, 0]], view.tyh[line[:, 1], line[:, 0]]
+    near = np.hypot(xh - tap[0], yh - tap[1]) <= TAP_REACH_MM + HEEL_RADIUS_MM
+    if not near.any():
+        return None
+    caudal = view.end.side * yh
+    k = int(np.argmax(np.where(near, caudal, -np.inf)))
+    tip = np.array([xh[k], yh[k]])
+    if np.hypot(*(tip - tap)) > TAP_REACH_MM + HEEL_RADIUS_MM:
+        return None
+    return replace(foot, tip=k, tip_mm=tip, across_mm=float(tip[0]))
+
+
+def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
+    """Segment again around the tap with lower thresholds; the blob there with a tip near the tap."""
+    cv = cv2()
+    reach = TAP_REACH_MM + HEEL_RADIUS_MM
+    win = np.hypot(view.txh - tap[0], view.tyh - tap[1]) <= 2.5 * reach
+    d = np.where(win, fg.distance, 0.0)
+    weak = cv.morphologyEx((d > NEAR_LOW).astype(np.uint8), cv.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, lab = cv.connectedComponents(weak)
+    close = np.hypot(view.txh - tap[0], view.tyh - tap[1]) <= reach
+    ids = np.unique(lab[(d > NEAR_HIGH) & (weak > 0) & close])
+    best = None
+    for i in ids[ids > 0]:
+        foot = _measure(view, (lab == i).astype(np.uint8), view.end.side, view.beyond_mm(at_heel=True))
+        moved = None if foot is None else _tip_near(view, foot, tap)
+        if moved is not None:
+            dist = float(np.hypot(*(moved.tip_mm - tap)))
+            if best is None or dist < best[0]:
+                best = (dist, moved)
+    return None if best is None else best[1]
