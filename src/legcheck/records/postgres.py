@@ -54,6 +54,8 @@ LOCK_TIMEOUT_MS, IDLE_IN_TRANSACTION_MS = 30_000, 60_000
 _SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 #: PostgreSQL's own tables (not history, never copied), append-only all the same.
 OWN_TABLES = ("legcheck_settings", "photo_blobs")
+#: Query-string parameters of a location that hold a secret (libpq's connection parameters).
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
 
 
 def is_postgres_url(location) -> bool:
@@ -82,7 +84,9 @@ def safe_url(location: str) -> str:
         from urllib.parse import unquote
 
         url = sa.engine.make_url(location).set(drivername="postgresql")
-        return unquote(url.render_as_string(hide_password=True))
+        # libpq also reads a password from the query string (?password=..., sslpassword=...)
+        query = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in url.query.items()}
+        return unquote(url.set(query=query).render_as_string(hide_password=True))
     except Exception:  # noqa: BLE001 - never echo what might hold a password
         return "postgresql://(unreadable location)"
 
