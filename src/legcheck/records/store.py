@@ -328,7 +328,8 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
         """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`.
 
         The clinical safeguard: a visit with an open red flag takes an adjustment only with
-        ``override_red_flag`` (the reason), kept in the row and in its audit row (action "override").
+        ``override_red_flag`` (the reason), kept in the row; its audit row has action "override" and
+        the open red flags' ids (never the reason's words).
         """
         require_term("drop piece", piece)
         require_term("side", side, optional=True)
@@ -344,7 +345,9 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
                     raise SafeguardError(f"visit {vid} has an open red flag ({words}): {REFERRAL}; an adjustment "
                                          "is recorded on it only with an override and its reason")
                 values["red_flag_override"], action = override, "override"
-                detail = {"red_flag_override": override, "open_red_flags": [f["id"] for f in flags]}
+                # The reason is free text (it may name the patient): it stays in the row, the audit
+                # detail carries ids only.
+                detail = {"red_flag_override": True, "open_red_flags": [f["id"] for f in flags]}
             return self._append(conn, "adjustments", values, action=action, detail=detail)["id"]
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,

@@ -1,0 +1,58 @@
+"""Hostile use of the visit log, on both backends (tests/conftest.py ``db_location``): what a
+correction's free text may reach, look-alike chart numbers, lengths, dates."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from legcheck.records import open_store
+
+RESULT = {"lld_mm": 2.5, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "image": {},
+          "even_below_mm": 1.0}
+NAME = "Jane Marple"  # what must never reach the audit chain through a reason
+
+
+def _jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def st(db_location):
+    with open_store(db_location, actor="dr-test", create=True) as store:
+        store.add_patient("C1", NAME, notes=f"{NAME} is allergic to latex")
+        store.vid = store.new_visit("C1")
+        yield store
+
+
+def _audit_details(st) -> list[str]:
+    with st._read() as conn:
+        return [r["detail"] or "" for r in st._rows(conn, "SELECT detail FROM audit ORDER BY id")]
+
+
+def test_no_correction_reason_reaches_the_audit_chain(st):
+    why = f"{NAME} asked for it"
+    st.edit_patient("C1", notes="moved", reason=why)
+    cid = st.record_check("C1", "pre", "extended", RESULT, photo=_jpeg(), visit_id=st.vid)["check_id"]
+    st.amend_check(cid, 1.5, why, uncertainty_mm=0.5)
+    flag = st.record_assessment(st.vid, [{"kind": "red-flag", "term": "balance-coordination"}])[0]
+    adj = st.add_adjustment(st.vid, "lumbar", override_red_flag=f"{NAME} referred, insisted")
+    st.void_adjustment(adj, why)
+    st.clear_red_flag(st.vid, "balance-coordination", why)
+    rid = st.record_reaction(st.vid, "spasm", "mild")
+    st.amend_reaction(rid, why, severity="moderate")
+    st.record_assessment(st.vid, [{"kind": "pain", "term": "pre", "nrs": 3}])
+    st.record_assessment(st.vid, [{"kind": "pain", "term": "pre", "nrs": 4}], reason=why)
+    details = _audit_details(st)
+    assert flag and len(details) > 10
+    assert not [d for d in details if "Marple" in d or "referred" in d or "asked" in d]
+    # ... while the reasons stay readable in the records themselves
+    with st._read() as conn:
+        rows = st._rows(conn, "SELECT red_flag_override, reason FROM adjustments ORDER BY id")
+        amended = st._rows(conn, "SELECT reason FROM checks WHERE supersedes IS NOT NULL")
+    assert rows[0]["red_flag_override"] == f"{NAME} referred, insisted" and rows[1]["reason"] == why
+    assert amended == [{"reason": why}]
