@@ -3,11 +3,13 @@ correction's free text may reach, look-alike chart numbers, lengths, dates."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from PIL import Image
 
+from legcheck.errors import UsageError
 from legcheck.records import open_store
 
 RESULT = {"lld_mm": 2.5, "short_leg": "left", "uncertainty_mm": 0.4, "method": "tabs", "image": {},
@@ -56,3 +58,13 @@ def test_no_correction_reason_reaches_the_audit_chain(st):
         amended = st._rows(conn, "SELECT reason FROM checks WHERE supersedes IS NOT NULL")
     assert rows[0]["red_flag_override"] == f"{NAME} referred, insisted" and rows[1]["reason"] == why
     assert amended == [{"reason": why}]
+
+
+@pytest.mark.parametrize("when,words", [
+    (dt.datetime(9999, 12, 31, 10, 0), "in the future"), (dt.datetime(1, 1, 1), "before 1990"),
+    (dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-13))), "time zone"), ("2024-01-01", "date and time"),
+])
+def test_a_hostile_visit_time_is_refused_by_the_store(st, when, words):
+    with pytest.raises(UsageError, match=words):
+        st.new_visit("C1", when)
+    assert len(st.visits("C1")) == 1

@@ -374,3 +374,14 @@ def test_a_server_in_inches_words_every_figure_in_inches(tmp_path):
         assert "mm" not in ext["change"]["sentence"] and ext["change"]["from_mm"] == pre["measurement"]["lld_mm"]
         page = c.get(f"/visits/{vid}").text
         assert "right short 1/4&#34;" in page and "right short 5.5 mm" not in page
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e308", "11", "abc"])
+def test_hostile_even_below_is_400_one_line(app, value):
+    c, csrf = client(app)
+    photo = (SAMPLES / f"{TAB_SAMPLE}.jpg").read_bytes()
+    r = c.post("/api/measure", files={"photo": ("p.jpg", photo, "image/jpeg")}, data={"even_below_mm": value},
+               headers={"X-CSRF-Token": csrf})
+    err = r.json()["error"]
+    assert r.status_code == 400 and err["code"] == "usage" and "even_below_mm" in err["message"]
+    assert "\n" not in err["message"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..units import bound, check_units, figure, inches, suffix
-from ..records.vocabulary import EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
+from ..records.vocabulary import EVEN_BELOW_MM, MAX_EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
 
 #: Views lower than this above the table are flagged as too oblique to trust.
 OBLIQUE_LIMIT_DEG = 45.0
@@ -148,15 +148,11 @@ def check_even_below_mm(even_below_mm: float) -> float:
     Raises
     ------
     UsageError
-        It is negative or not a number.
+        Not a number, NaN, infinite, negative or above :data:`MAX_EVEN_BELOW_MM`.
     """
-    try:
-        value = float(even_below_mm)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not value >= 0:
-        raise UsageError(f"even_below_mm must be a number >= 0, got {even_below_mm!r}")
-    return value
+    from ..records.inputs import require_mm
+
+    return require_mm("even_below_mm", even_below_mm, MAX_EVEN_BELOW_MM, signed=False)
 
 
 def view_warnings(elevation_deg: float) -> list[str]:

@@ -119,12 +119,9 @@ def require_date(what: str, value) -> str | None:
     UsageError
         Not a calendar date in that form.
     """
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise UsageError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from None
+    from .when import require_day
+
+    return require_day(what, value)
 
 
 def require_mm(what: str, value, limit: float, signed: bool = True) -> float:

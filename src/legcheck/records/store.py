@@ -34,6 +34,7 @@ from .store_checks import StoreChecks
 from .store_versions import StoreVersions
 from .users import StoreUsers
 from .vocabulary import require_term
+from .when import require_visit_time
 
 __all__ = ["SqlStore", "os_user", "now_iso"]
 
@@ -267,7 +268,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
             return self._new_visit(conn, self._patient(conn, chart)["id"], when, practitioner, notes)
 
     def _new_visit(self, conn, patient_id, when, practitioner, notes) -> int:
-        when = when or dt.datetime.now().astimezone()
+        when = require_visit_time(when) if when is not None else dt.datetime.now().astimezone()
         return self._append(conn, "visits", dict(
             patient_id=patient_id, visit_date=when.date().isoformat(), started_at=when.isoformat(timespec="seconds"),
             practitioner=practitioner, notes=notes))["entity_id"]
