@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -68,3 +69,41 @@ def test_a_hostile_visit_time_is_refused_by_the_store(st, when, words):
     with pytest.raises(UsageError, match=words):
         st.new_visit("C1", when)
     assert len(st.visits("C1")) == 1
+
+
+@pytest.mark.parametrize("chart,words", [
+    ("\u04211", "U+0421 CYRILLIC CAPITAL LETTER ES"),  # Cyrillic Es + 1: "С1" is "C1" on paper
+    ("C\u03011", "LATIN CAPITAL LETTER C WITH ACUTE"),  # a mark on the C
+    ("Cl", "0/O, 1/l/I"), ("CI", "0/O, 1/l/I"), (" c1 ", "already a patient"), ("c\u200b1", "invisible"),
+])
+def test_a_lookalike_chart_number_is_refused(st, chart, words):
+    from legcheck.errors import LegcheckError
+
+    with pytest.raises(LegcheckError, match=re.escape(words)) as err:
+        st.add_patient(chart, "Someone Else")
+    assert err.value.exit_code in (2, 9) and "\n" not in err.value.message
+    assert [p["chart"] for p in st.patients()] == ["C1"]
+
+
+def test_an_edited_chart_number_may_not_look_like_another(st):
+    from legcheck.errors import RecordConflictError
+
+    st.add_patient("C2", "Bob")
+    with pytest.raises(RecordConflictError, match="looks like the existing patient's chart number C1"):
+        st.edit_patient("C2", new_chart="\u0421l")
+    st.edit_patient("C1", new_chart="C1-A")  # its own old number does not count against it
+    assert sorted(p["chart"] for p in st.patients()) == ["C1-A", "C2"]
+
+
+@pytest.mark.parametrize("call,limit", [
+    (lambda s: s.add_patient("C" * 41, "N"), 40),
+    (lambda s: s.add_patient("C9", "N" * 201), 200),
+    (lambda s: s.add_patient("C9", "N", notes="x" * 4001), 4000),
+    (lambda s: s.new_visit("C1", notes="x" * 4001), 4000),
+    (lambda s: s.edit_patient("C1", name="N" * 201), 200),
+    (lambda s: s.void_adjustment(s.add_adjustment(s.vid, "lumbar"), "x" * 4001), 4000),
+])
+def test_length_limits(st, call, limit):
+    with pytest.raises(UsageError, match=f"keep it to {limit}$"):
+        call(st)
+    assert [p["chart"] for p in st.patients()] == ["C1"]

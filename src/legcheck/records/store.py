@@ -27,7 +27,8 @@ from pathlib import Path
 from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, SafeguardError
 from .assessment_terms import REFERRAL, label
 from .canonical import GENESIS, audit_sha256, record_sha256
-from .inputs import chart_key, normalize_chart, require_dob, require_text
+from .lookalike import refuse_lookalike
+from .inputs import MAX_NAME_CHARS, chart_key, normalize_chart, require_dob, require_text
 from .migrations import LATEST, MIGRATIONS, VERSIONED
 from .store_assess import StoreAssess
 from .store_checks import StoreChecks
@@ -227,7 +228,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
     def add_patient(self, chart: str, name: str, dob: str | None = None, notes: str | None = None) -> int:
         """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
         chart, key = normalize_chart(chart)
-        name = require_text("a patient's name", name)
+        name = require_text("a patient's name", name, max_chars=MAX_NAME_CHARS)
         dob = require_dob(dob)
         notes = require_text("notes", notes, optional=True)
         with self._write() as conn:
@@ -235,6 +236,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
             if taken is not None:
                 raise RecordConflictError(f"chart number {chart} is already a patient ({taken['chart']}); "
                                           "use another chart number")
+            refuse_lookalike(chart, [r["chart"] for r in self._rows(conn, "SELECT chart FROM current_patients")])
             return self._append(conn, "patients", dict(chart=chart, chart_key=key, name=name, dob=dob,
                                                        notes=notes))["entity_id"]
 
