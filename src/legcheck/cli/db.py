@@ -67,7 +67,8 @@ def backup(archive, verify, as_json, db_path, create_db):
     """Write one backup ARCHIVE: the records and every photo, with a manifest of hashes.
 
     Safe while others record. The archive is a new file, owner-only; restore it with
-    'legcheck restore ARCHIVE --db NEW.sqlite3'.
+    'legcheck restore ARCHIVE --db NEW.sqlite3'. A database failing its check is not backed up
+    (exit 11 names the damage).
     """
     from ..records.archive import verify_backup
 
@@ -85,8 +86,13 @@ def backup(archive, verify, as_json, db_path, create_db):
         if not report["ok"]:
             fail(IntegrityCheckError(f"the backup fails verification: {report['problems'][0]}"))
         return
-    with open_db(db_path, create_db) as st:
-        manifest = st.backup(archive)
+    from ..records.sqlite import DatabaseDamagedError
+
+    try:
+        with open_db(db_path, create_db) as st:
+            manifest = st.backup(archive)
+    except DatabaseDamagedError as exc:  # damaged pages: a failed check, and no backup of them
+        fail(IntegrityCheckError(f"the database fails its check ({exc.message}); no backup was written"), as_json)
     if as_json:
         click.echo(json.dumps(manifest))
         return

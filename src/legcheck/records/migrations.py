@@ -353,3 +353,21 @@ def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
                 name = words[words.index("FUNCTION") + 1].split("(")[0]
                 out[f"function {name}()"] = _function_body(stmt)
     return out
+
+
+def expected_views(backend: str, version: int = LATEST) -> dict[str, str]:
+    """The views a database at ``version`` must hold: name -> the CREATE VIEW statement that made it.
+
+    Replays the CREATE/DROP VIEW statements of the migrations up to ``version``. A view replaced
+    by one that hides rows (a patient's checks, a red flag) changes every report without
+    touching a history row, so the database check compares each with this.
+    """
+    out: dict[str, str] = {}
+    for m in MIGRATIONS[:version]:
+        for stmt in m.statements(backend):
+            words = stmt.split()
+            if words[:2] == ["CREATE", "VIEW"]:
+                out[words[2]] = stmt
+            elif words[:2] == ["DROP", "VIEW"]:
+                out.pop(words[-1], None)
+    return out
