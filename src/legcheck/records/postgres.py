@@ -211,7 +211,8 @@ class PostgresBackend:
         return []
 
     def triggers(self, conn) -> dict[str, str]:
-        """Triggers (name -> definition, ``-- disabled`` appended), trigger functions
+        """Triggers (name -> definition, ``-- disabled``, ``-- always`` or ``-- replica only`` appended
+        as ``tgenabled`` says), trigger functions
         (``function name()`` -> body) and rules (``rule name``) in legcheck's schema."""
         out = {}
         schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
@@ -220,7 +221,7 @@ class PostgresBackend:
                 JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE NOT t.tgisinternal AND n.nspname = current_schema()"""):
             text = definition.replace(f" ON {schema}.", " ON ")
-            out[name] = text + (" -- disabled" if enabled == "D" else "")
+            out[name] = text + {"D": " -- disabled", "A": " -- always", "R": " -- replica only"}.get(enabled, "")
         for name, body in conn.exec_driver_sql("""
                 SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                 WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype"""):
