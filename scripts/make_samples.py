@@ -92,6 +92,24 @@ def feet_samples():
         write_scene(s, samples / f"{name}.jpg", exif=EXIF)
 
 
+#: Drop-table photos without tabs (the real layout: feet over the table's end, the board beside
+#: the legs), seen from the head side as contour mode needs: name, seed, random_drop_scene labels.
+DROP = [
+    ("drop_socks_left_short_5mm", 710, dict(footwear="white sock", lld_mm=5.0, board_side="left")),
+]
+
+
+def drop_samples():
+    """Drop-table photos for contour mode and taps (the phone page's tests use them)."""
+    import numpy as np
+    from legcheck.synth.drop_families import random_drop_scene
+
+    for name, seed, labels in DROP:
+        s = random_drop_scene(np.random.default_rng(seed), view_side="head side", elevation_deg=(58.0, 70.0),
+                              board_angle_deg=(-1.0, 1.0), **labels, **PHONE)
+        write_scene(s, REPO / "sample_images" / f"{name}.jpg", exif=EXIF)
+
+
 SERIES_DATES = ["2026-09-01", "2026-09-08", "2026-09-15", "2026-09-29", "2026-10-13", "2026-11-03"]
 # A right leg that looks 6 mm short, mostly evened at each visit and holding better over time;
 # flexed, it evens (Derifield positive).
@@ -207,5 +225,6 @@ if __name__ == "__main__":
         sys.exit(0)
     main()
     feet_samples()
+    drop_samples()
     series_samples()
     docs_images()

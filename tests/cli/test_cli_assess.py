@@ -68,8 +68,7 @@ def test_a_red_flag_warns_and_refuses_the_adjustment_until_overridden(env):
     run("adjust", "--visit", vid, "--piece", "lumbar", "--override-red-flag", "referred; consent to adjust signed")
     con = sqlite3.connect(env["db"])
     (action, actor, detail), = con.execute("SELECT action, actor, detail FROM audit WHERE record_table = 'adjustments'")
-    assert action == "override" and json.loads(detail) == {"open_red_flags": [3],
-                                                           "red_flag_override": "referred; consent to adjust signed"}
+    assert action == "override" and json.loads(detail) == {"open_red_flags": [3], "red_flag_override": True}
     show = run("visit", "show", vid).stdout.splitlines()
     assert show[1] == f"!! {BANNER}" and show[0] == "!" * 72
     assert "Drop piece: lumbar  (red flag overridden: referred; consent to adjust signed)  [adjustment 1]" in show

@@ -167,7 +167,7 @@ def test_the_stored_settings_are_used_by_checks_commands_and_reports(env, basic)
     run("config", "set", "clinic-name", "Back Bay Chiropractic")
     assert run("config", "set", "units", "cm", code=2).exit_code == 2
     info = run("info").stdout
-    assert f"database: {env['db']} (schema 4)" in info and "units: in" in info and "clinic-name: Back Bay" in info
+    assert f"database: {env['db']} (schema 5)" in info and "units: in" in info and "clinic-name: Back Bay" in info
     assert f"camera: truth (sha256 {ident['sha256'][:12]})" in info
     (rec,) = json.loads(run("check", photo, "--patient", "C7", "--phase", "pre", "--position", "extended",
                             "--no-annotate", "--json").stdout)

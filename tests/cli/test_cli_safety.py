@@ -182,7 +182,7 @@ def test_another_programs_database_is_refused_untouched(env, tmp_path):
 def test_damaged_pages_fail_the_check_with_sqlites_message(env):
     run, db, _ = env
     for i in range(40):
-        assert run("patient", "add", f"P{i}", "--name", "x" * 400).exit_code == 0
+        assert run("patient", "add", f"P{i}", "--name", "x", "--notes", "x" * 400).exit_code == 0
     data = bytearray(db.read_bytes())
     for k in range(4096 * 3, len(data) - 4096, 4096):
         data[k + 8:k + 40] = b"\xee" * 32

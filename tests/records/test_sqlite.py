@@ -150,7 +150,7 @@ def test_the_default_database_is_made_on_first_use(tmp_path, monkeypatch):
 def test_damaged_pages_are_sqlites_message(db):
     with open_store(db) as st:
         for i in range(60):
-            st.add_patient(f"P{i}", "x" * 500)
+            st.add_patient(f"P{i}", "x", notes="x" * 500)
     data = bytearray(db.read_bytes())
     page = 4096
     for k in range(page * 3, len(data) - page, page):  # scribble over every page after the schema

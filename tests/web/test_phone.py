@@ -1,7 +1,7 @@
 """The phone walk-through in Debian's Chromium (Playwright), against ``legcheck serve`` in a subprocess.
 
-A 390x844 touch screen: sign in, add a patient, capture pre/extended (a photo of socked feet,
-measured by heel contours), correct the left heel by a tap and accept, capture post/extended,
+A 390x844 touch screen: sign in, add a patient, capture pre/extended (socked feet over a drop
+table's end, measured by heel contours), correct the left heel by a tap and accept, capture post/extended,
 see the visit's pre -> post change, open the patient report and its PDF. Every page is kept as
 a screenshot in tests/web/artifacts/ (ignored by git). The figures are checked against the
 photos' truth sidecars.
@@ -16,7 +16,7 @@ import pytest
 from _web import ARTIFACTS, CHROMIUM, PASSWORD, SAMPLES, heel_pixels, live_server, make_db, need_chromium, screenshot, \
     truth
 
-PRE, POST = "feet_socks_left_short_5mm", "view75_even"
+PRE, POST = "drop_socks_left_short_5mm", "view75_even"
 PHONE = dict(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2)
 
 
@@ -107,10 +107,10 @@ def test_phone_walk_through(server, phone):
     screenshot(page, "05-correct-heel", full_page=False)
     page.locator("#remeasure").tap()
     page.wait_for_selector("#result:not([hidden])")
-    page.wait_for_function("document.querySelector('#figure').textContent.includes('manual points')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#figure').textContent.includes('near your taps')", timeout=60_000)
     text = page.text_content("#figure")
-    # The tap lands within half a screen pixel (about 5 photo pixels) of the heel; snapping onto
-    # the edge takes up most of it along the table axis.
+    # The taps land within half a screen pixel (about 5 photo pixels) of the heels; contour mode
+    # finds each heel's outline near its tap.
     assert abs(figure_mm(text) - true_pre) <= uncertainty(text) + 0.5, text
     screenshot(page, "06-corrected-result", full_page=False)
     page.locator("#accept").tap()

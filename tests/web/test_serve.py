@@ -90,7 +90,7 @@ def test_stop_finishes_the_check_being_measured(tmp_path):
         answer = {}
 
         def record():
-            files = {"photo": ("p.jpg", (SAMPLES / "feet_shoes_right_short_3mm.jpg").read_bytes(), "image/jpeg")}
+            files = {"photo": ("p.jpg", (SAMPLES / "drop_socks_left_short_5mm.jpg").read_bytes(), "image/jpeg")}
             answer["r"] = c.post("/api/checks", files=files, headers={"X-CSRF-Token": csrf},
                                  data={"chart": "S1", "phase": "pre", "position": "extended"})
 

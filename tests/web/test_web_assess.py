@@ -49,4 +49,5 @@ def test_the_visit_page_and_the_adjustment_honour_an_open_red_flag(tmp_path):
         assert '<p class="clinic">Back Bay Chiropractic</p>' in report and banner in report
     con = sqlite3.connect(db)
     (actor, action, detail), = con.execute("SELECT actor, action, detail FROM audit WHERE record_table = 'adjustments'")
-    assert (actor, action, json.loads(detail)["red_flag_override"]) == ("pat", "override", "referred; consent")
+    assert (actor, action, json.loads(detail)["red_flag_override"]) == ("pat", "override", True)
+    assert "referred" not in detail  # the reason stays in the adjustments row

@@ -32,7 +32,7 @@ def cli():
 
 for _command in (measure.targets, measure.calibrate, measure.measure, measure.bench,
                  patients.patient, visits.visit, checks.check, checks.log, corrections.amend, corrections.void,
-                 checks.export, adjust.adjust, assess.assess, assess.reaction, db.init, db.backup, db.restore, db.db,
+                 checks.export, adjust.adjust, assess.assess, assess.reaction, db.init, db.backup, db.restore, db.db, db.audit,
                  reports.report, serve.serve, users.user, settings.config, settings.info):
     cli.add_command(_command)
 

@@ -152,13 +152,21 @@ def tabs_from(kw: dict):
         raise click.BadParameter(f"--tab-ids/--tab-mm: {exc}") from None
 
 
+def _even_below(value) -> float:
+    """``--even-below``: the library's check (finite, 0 to MAX_EVEN_BELOW_MM; NaN and inf refused)."""
+    from ..records.inputs import require_mm
+    from ..records.vocabulary import MAX_EVEN_BELOW_MM
+
+    return require_mm("the threshold", value, MAX_EVEN_BELOW_MM, signed=False)
+
+
 def measure_options(fn):
     """Everything that changes how a photo is measured (shared by measure and check)."""
     fn = stack_options(fn, [
         click.option("--camera", "camera_path", type=click.Path(dir_okay=False), default=None,
                      help="Camera profile JSON from 'legcheck calibrate' (more accurate; check: default the "
                           "stored camera setting)."),
-        click.option("--even-below", type=click.FloatRange(min=0), default=None,
+        click.option("--even-below", default=None, metavar="MM", callback=checked(_even_below),
                      help="Report 'even' when the difference is under this many mm  [default: the stored "
                           "even-below-mm setting, else 1.0]"),
         click.option("--method", type=click.Choice(("auto", "tabs", "contour", "manual")), default="auto",

@@ -67,7 +67,8 @@ def backup(archive, verify, as_json, db_path, create_db):
     """Write one backup ARCHIVE: the records and every photo, with a manifest of hashes.
 
     Safe while others record. The archive is a new file, owner-only; restore it with
-    'legcheck restore ARCHIVE --db NEW.sqlite3'.
+    'legcheck restore ARCHIVE --db NEW.sqlite3'. A database failing its check is not backed up
+    (exit 11 names the damage).
     """
     from ..records.archive import verify_backup
 
@@ -85,8 +86,13 @@ def backup(archive, verify, as_json, db_path, create_db):
         if not report["ok"]:
             fail(IntegrityCheckError(f"the backup fails verification: {report['problems'][0]}"))
         return
-    with open_db(db_path, create_db) as st:
-        manifest = st.backup(archive)
+    from ..records.sqlite import DatabaseDamagedError
+
+    try:
+        with open_db(db_path, create_db) as st:
+            manifest = st.backup(archive)
+    except DatabaseDamagedError as exc:  # damaged pages: a failed check, and no backup of them
+        fail(IntegrityCheckError(f"the database fails its check ({exc.message}); no backup was written"), as_json)
     if as_json:
         click.echo(json.dumps(manifest))
         return
@@ -197,3 +203,34 @@ def db_copy(source, target, photos, as_json):
                f"{c.get('checks', 0)} check rows, {c.get('audit', 0)} audit rows and "
                f"{out['check']['photos_checked']} photos into {out['location']}; "
                f"audit head {out['copy']['audit_head']['sha256'][:12]}; database check OK")
+
+
+@click.group()
+def audit():
+    """The audit hash chain."""
+
+
+@audit.command("head")
+@click.option("--against", "noted", default=None, metavar="ID:SHA256",
+              help="A head noted earlier: exit 11 unless the chain still holds it unchanged (rows added since "
+                   "are fine).")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def audit_head(noted, as_json, db_path, create_db):
+    """Print the verified head of the audit chain (ID:SHA256), to note down and compare with later.
+
+    With --against, exit 0 only when the chain verifies and the noted row is still in it with
+    the same hash; exit 11 when history up to it was rewritten or removed.
+    """
+    from ..records.audit_head import audit_head as head_of, compare_head
+
+    with open_db(db_path, create_db) as st:
+        out = compare_head(st, noted) if noted is not None else head_of(st)
+    if as_json:
+        click.echo(json.dumps(out))
+    elif noted is None:
+        click.echo(out["head"] or "(empty chain)")
+    else:
+        since = f"{out['rows_since']} audit row(s) added since" if out["rows_since"] else "unchanged"
+        click.echo(f"{out['head']}\nOK: the noted head (audit row {out['noted_id']}) is in the chain; {since}")

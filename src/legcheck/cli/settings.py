@@ -13,12 +13,10 @@ import json
 
 import click
 
-from ..records.vocabulary import SETTINGS
+from ..records.vocabulary import MAX_EVEN_BELOW_MM, SETTINGS
 from ..textsafe import shown
 from ._common import db_option, emit, handles_errors, open_db
 
-#: The largest "even" threshold accepted, mm.
-MAX_EVEN_BELOW_MM = 10.0
 
 
 def setting_value(setting: str, value: str) -> str:

@@ -3,13 +3,13 @@ drop pieces, the assessment and reactions, an open red flag first)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import click
 
+from ..records.when import parse_visit_time
 from ..textsafe import shown
-from ._common import db_option, emit, handles_errors, open_db, output_options, red_flag_box, units_from, units_option, \
+from ._common import checked, db_option, emit, handles_errors, open_db, output_options, red_flag_box, units_from, units_option, \
     with_inches
 
 #: What ``visit show`` says beside a mean whose repeats disagree beyond their bounds.
@@ -21,40 +21,18 @@ def visit():
     """Visits: new, list, show."""
 
 
-def parse_when(when: str | None) -> dt.datetime | None:
-    """Parse ``--date`` (YYYY-MM-DD or YYYY-MM-DDTHH:MM).
-
-    Returns
-    -------
-    datetime or None
-        Aware (local time when no zone is given); None when not given.
-
-    Raises
-    ------
-    click.BadParameter
-        Not a date (exit 2).
-    """
-    if when is None:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(when)
-    except ValueError:
-        raise click.BadParameter(f"{when!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
-    return t if t.tzinfo else t.astimezone()
-
-
 @visit.command("new")
 @click.option("--patient", "chart", required=True, help="Chart number.")
-@click.option("--date", "when", default=None, help="Date and time (YYYY-MM-DD[THH:MM]); default now.")
+@click.option("--date", "when", default=None, callback=checked(parse_visit_time),
+              help="Date and time (YYYY-MM-DD[THH:MM][+HH:MM]; local time without a zone); default now.")
 @click.option("--practitioner", default=None)
 @click.option("--notes", default=None)
 @db_option
 @handles_errors
 def visit_new(chart, when, practitioner, notes, db_path, create_db):
     """Open a new visit for a patient; prints its id."""
-    when_dt = parse_when(when)
     with open_db(db_path, create_db) as st:
-        vid = st.new_visit(chart, when_dt, practitioner, notes)
+        vid = st.new_visit(chart, when, practitioner, notes)
     click.echo(vid)
 
 

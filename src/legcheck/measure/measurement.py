@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..units import bound, check_units, figure, inches, suffix
-from ..records.vocabulary import EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
+from ..records.vocabulary import EVEN_BELOW_MM, MAX_EVEN_BELOW_MM, short_leg_of  # noqa: F401  (tabs and points take them from here)
 
 #: Views lower than this above the table are flagged as too oblique to trust.
 OBLIQUE_LIMIT_DEG = 45.0
@@ -125,18 +125,21 @@ class Measurement:
         -------
         str
             For example ``Right leg short by 4.2 mm (± 0.4 mm, heel tabs)``, or in inches
-            ``Right leg short by 3/16" (± 1/16", heel tabs)``.
+            ``Right leg short by 3/16" (± 1/16", heel tabs)``; when the bound reaches past zero,
+            ``Left leg short by 2.1 mm (± 4.0 mm, heel contours; the side is not certain)``.
 
         Raises
         ------
         UsageError
             Unknown units.
         """
-        how = METHOD_NAMES.get(self.method, self.method)
+        how = METHOD_NAMES.get(self.method, self.method) + (" near your taps" if self.assisted else "")
         pm = f"\u00b1 {bound(self.uncertainty_mm, units)}{suffix(units)}, {how}"
         if self.short_leg == "even":
             return f"Legs even: {figure(abs(self.lld_mm), units)} difference ({pm})"
-        return f"{self.short_leg.capitalize()} leg short by {figure(abs(self.lld_mm), units)} ({pm})"
+        # A bound reaching past zero cannot name the side: said so, never left to be read as certain.
+        unsure = "; the side is not certain" if abs(self.lld_mm) <= self.uncertainty_mm else ""
+        return f"{self.short_leg.capitalize()} leg short by {figure(abs(self.lld_mm), units)} ({pm}{unsure})"
 
     def axis_text(self) -> str | None:
         """Where the table's axis came from, for people (:func:`legcheck.measure.table_axis.describe_axis`)."""
@@ -151,15 +154,11 @@ def check_even_below_mm(even_below_mm: float) -> float:
     Raises
     ------
     UsageError
-        It is negative or not a number.
+        Not a number, NaN, infinite, negative or above :data:`MAX_EVEN_BELOW_MM`.
     """
-    try:
-        value = float(even_below_mm)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not value >= 0:
-        raise UsageError(f"even_below_mm must be a number >= 0, got {even_below_mm!r}")
-    return value
+    from ..records.inputs import require_mm
+
+    return require_mm("even_below_mm", even_below_mm, MAX_EVEN_BELOW_MM, signed=False)
 
 
 def view_warnings(elevation_deg: float) -> list[str]:

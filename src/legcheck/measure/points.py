@@ -1,7 +1,7 @@
 """Point modes (heel contours, manual points): each heel is one image point at an assumed height.
 
 Each heel point is where its camera ray meets the plane z = heel height (table frame). The
-heights are not measured: the Monte Carlo draws the common heel height (±30 mm, 95 %) and the
+heights are not measured: the Monte Carlo draws the common heel height (±50 mm, 95 %) and the
 difference between the two heels' heights, besides the board pose, the intrinsics and each
 point, so at an oblique view, where the heights leak into the table axis, the bound widens.
 
@@ -27,14 +27,18 @@ from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis,
                          without_axis_mm)
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras, solve_or_nan
 
-#: Heel height: the ±30 mm (95 %) a typical value can be off by, and how much the two heels of one
+#: Heel height: the ±50 mm (95 %) a typical value can be off by, and how much the two heels of one
 #: patient differ, both as 1-sigma. Feet hanging over the table's end relax into their own plantar
-#: flexion (5-30 degrees, often different left and right); each degree of difference moves the back
-#: of the heel up or down by 1-2 mm, so the two heel points differ in height by up to about ±12 mm
-#: (95 %) even in the same shoes on a level table. Seen from the head's side, as contour mode needs,
-#: that difference leaks into lld_mm by its height times the tangent of the view's tilt.
-HEEL_HEIGHT_SIGMA_MM = 30.0 / Z95
-HEEL_DIFF_SIGMA_MM = 6.0
+#: flexion (5-30 degrees, often different left and right) and shoes raise the heel's back: its height
+#: above the table top runs from about 60 mm (small bare feet lying flat) to 165 mm (shoes hanging
+#: over a cushioned end), and the two heels of one patient differ by up to about ±20 mm (95 %) even
+#: in the same shoes on a level table (each degree of flexion difference moves the heel's back by
+#: 1-2 mm). The renderer's drop-table patients (:mod:`legcheck.synth.drop_families`) agree: heights
+#: 97-165 mm, a left-right difference of 10-11 mm (1 sigma). Seen obliquely, as contour mode needs,
+#: that difference leaks into lld_mm by its size divided by the tangent of the view's elevation;
+#: only heel tabs measure the heights.
+HEEL_HEIGHT_SIGMA_MM = 50.0 / Z95
+HEEL_DIFF_SIGMA_MM = 10.0
 #: How well a heel landmark is defined on the outline, mm, 1-sigma (kept in every point-mode bound).
 LANDMARK_FLOOR_MM = 0.15
 #: Heel landmark heights accepted, mm (exclusive): above the table, below a raised foot.

@@ -24,8 +24,9 @@ from ._arguments import METHODS, check_method as _check_method, check_near as _c
 PROFILE_MISFIT_FACTOR = 4.0
 #: Typical height of the heel landmark above the table, prone, mm. The leg's depth at the ankle
 #: is 70-90 mm in adults and the back of the heel sits a little above the ankle's back when the
-#: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±30 mm carried in
-#: the uncertainty covers bare feet of small adults (~70 mm) to large shoes (~130 mm).
+#: foot rests near 90 degrees; shoes add 10-30 mm. 100 mm is mid-range; the ±50 mm carried in
+#: the uncertainty covers bare feet of small adults (~60 mm) to shoes hanging over a cushioned
+#: table end (~150 mm).
 DEFAULT_HEEL_HEIGHT_MM = 100.0
 #: The stages of :func:`measure_photo`, in order, as named to its ``on_stage`` callback. One photo
 #: passes through "tabs", "contour" or "manual" (auto mode tries "tabs" first, then "contour").

@@ -38,13 +38,16 @@ from pathlib import Path
 
 from ..errors import IntegrityCheckError, OutputExistsError, PhotoIntegrityError, RecordConflictError, UsageError
 from ..fileio import PRIVATE
-from .integrity import row_problems, trigger_problems
-from .migrations import APPLICATION_ID, LATEST, expected_triggers, history_tables
+from .integrity import row_problems, trigger_problems, view_problems
+from .migrations import APPLICATION_ID, LATEST, expected_triggers, expected_views, history_tables
+from .sqlite import view_form
 
 __all__ = ["write_backup", "verify_backup", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT, FORMAT_VERSION = "legcheck-backup", 1
 MANIFEST, DATABASE = "manifest.json", "database.sqlite3"
+_MANIFEST_KEYS = {"format", "format_version", "created_at", "source_backend", "schema_version", "application_id",
+                  "counts", "audit_head", "members"}
 _PHOTO = re.compile(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png)")
 
 
@@ -61,7 +64,8 @@ def _read_snapshot(con: sqlite3.Connection) -> dict:
     return {"schema_version": version,
             "application_id": con.execute("PRAGMA application_id").fetchone()[0],
             "tables": tables,
-            "triggers": {n: s for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}}
+            "triggers": {n: s for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")},
+            "views": {n: view_form(s) for n, s in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'")}}
 
 
 def _summary(snap: dict) -> dict:
@@ -99,7 +103,9 @@ def write_backup(store, dest) -> dict:
     UsageError
         ``dest`` is part of the records (the database or the photo store), a device or a folder.
     IntegrityCheckError
-        A stored photo is missing or does not match its hash (run the database check).
+        The database fails its check (:func:`legcheck.records.integrity.check_store`), the
+        snapshot taken fails its own, or a stored photo is missing or does not match its hash:
+        nothing is written.
     FileAccessError
         ``dest`` cannot be written.
     """
@@ -111,6 +117,10 @@ def write_backup(store, dest) -> dict:
         files.claim(dest)
     except OutputExistsError:
         raise RecordConflictError(f"{dest} exists; give a new file name for the backup") from None
+    check = store.check_integrity()  # a backup of damaged records would carry the damage on unnoticed
+    if not check["ok"]:
+        raise IntegrityCheckError(f"the database fails its check ({check['first_broken']}); no backup was "
+                                  "written (run the database check; restore from an earlier backup)")
     with tempfile.TemporaryDirectory(prefix="legcheck-backup-") as tmp:  # owner-only
         snap_path = Path(tmp) / DATABASE
         store.snapshot(snap_path)
@@ -118,8 +128,12 @@ def write_backup(store, dest) -> dict:
         con = sqlite3.connect(str(snap_path))
         try:
             snap = _read_snapshot(con)
+            storage = [m for (m,) in con.execute("PRAGMA integrity_check") if m != "ok"]
         finally:
             con.close()
+    problems = _own_problems(snap, storage)  # the very bytes going into the archive
+    if problems:
+        raise IntegrityCheckError(f"the snapshot fails its check ({problems[0]}); no backup was written")
     now = dt.datetime.now(dt.timezone.utc)
     photos = [(f"photos/{p['relpath']}", p["sha256"], p["bytes"]) for p in snap["tables"]["photos"]]
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_at": now.isoformat(timespec="seconds"),
@@ -172,26 +186,44 @@ def verify_backup(archive) -> dict:
     ------
     UsageError
         ``archive`` is not a tar file or has no legcheck manifest.
+    IntegrityCheckError
+        It begins as a legcheck archive but is damaged or truncated (its tar structure breaks
+        off, its manifest is not JSON): exit 11, one line.
     FileAccessError
         It cannot be read.
     """
-    problems: list[str] = []
     try:
-        tar = tarfile.open(archive, mode="r:")
-    except (tarfile.TarError, OSError) as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, tarfile.TarError):
-            from ..errors import FileAccessError
-
-            raise FileAccessError(f"cannot read {archive} ({exc.strerror}); check the path") from None
+        return _verify(archive)
+    except (tarfile.TarError, EOFError) as exc:  # the tar structure ends or breaks part-way
+        if _starts_like_a_backup(archive):
+            raise IntegrityCheckError(f"{archive} is a damaged or truncated backup ({exc}); use another copy "
+                                      "of it") from None
         raise UsageError(f"{archive} is not a legcheck backup (not a tar archive)") from None
-    with tar:
+    except OSError as exc:
+        from ..errors import FileAccessError
+
+        raise FileAccessError(f"cannot read {archive} ({exc.strerror or exc}); check the path") from None
+
+
+def _starts_like_a_backup(archive) -> bool:
+    """Whether the file begins as a legcheck archive does: a tar header naming the manifest (cut
+    short, perhaps), or any POSIX tar header (its name damaged)."""
+    with open(archive, "rb") as fh:
+        head = fh.read(512)
+    return head.startswith(MANIFEST.encode() + b"\0") or head[257:262] == b"ustar"
+
+
+def _verify(archive) -> dict:
+    problems: list[str] = []
+    with tarfile.open(archive, mode="r:") as tar:
         members, problems = _members(tar)
         if MANIFEST not in members:
             raise UsageError(f"{archive} is not a legcheck backup (no {MANIFEST})")
         try:
             manifest = json.loads(tar.extractfile(members[MANIFEST]).read())
         except ValueError:
-            raise UsageError(f"{archive}: its {MANIFEST} is not JSON") from None
+            raise IntegrityCheckError(f"{archive} is a damaged backup: its {MANIFEST} is not JSON; use another "
+                                      "copy of it") from None
         if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
             raise UsageError(f"{archive} is not a legcheck backup this program can read "
                              f"(format {manifest.get('format')!r} {manifest.get('format_version')!r})")
@@ -225,18 +257,28 @@ def _snapshot_problems(db_bytes: bytes, manifest: dict, photo_members: set[str])
         return [f"the snapshot cannot be read ({exc})"]
     finally:
         con.close()
+    problems = _own_problems(snap, storage)
+    summary = _summary(snap)
+    for key in ("schema_version", "application_id", "counts", "audit_head"):
+        if summary[key] != manifest.get(key):
+            problems.append(f"the snapshot's {key} differs from the manifest's")
+    if set(manifest) != _MANIFEST_KEYS:
+        problems.append(f"the manifest's fields are not a legcheck backup's ({', '.join(sorted(set(manifest) ^ _MANIFEST_KEYS))})")
+    named = {f"photos/{p['relpath']}" for p in snap["tables"]["photos"]}
+    problems += [f"photo {n[7:]} is named by the records but not in the archive" for n in sorted(named - photo_members)]
+    return problems
+
+
+def _own_problems(snap: dict, storage: list[str]) -> list[str]:
+    """A snapshot's own soundness: SQLite's integrity, the application id, its rows and chain, triggers."""
     problems = [f"snapshot integrity: {m}" for m in storage]
     if snap["application_id"] != APPLICATION_ID:
         problems.append("the snapshot is not a legcheck database")
     if snap["schema_version"] > LATEST:
         problems.append(f"the snapshot has schema {snap['schema_version']}, newer than this legcheck ({LATEST})")
-    summary = _summary(snap)
-    for key in ("schema_version", "counts", "audit_head"):
-        if summary[key] != manifest.get(key):
-            problems.append(f"the snapshot's {key} differs from the manifest's")
     tables = {t: rows for t, rows in snap["tables"].items() if t != "audit"}
     problems += [p for _, p in row_problems(tables, snap["tables"]["audit"])]
-    problems += trigger_problems(snap["triggers"], expected_triggers("sqlite", min(snap["schema_version"], LATEST)))
-    named = {f"photos/{p['relpath']}" for p in snap["tables"]["photos"]}
-    problems += [f"photo {n[7:]} is named by the records but not in the archive" for n in sorted(named - photo_members)]
+    version = min(snap["schema_version"], LATEST)
+    problems += trigger_problems(snap["triggers"], expected_triggers("sqlite", version))
+    problems += view_problems(snap["views"], {n: view_form(s) for n, s in expected_views("sqlite", version).items()})
     return problems

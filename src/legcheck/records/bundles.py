@@ -115,12 +115,9 @@ def shown_photo(store: Store, check: dict):
 
 def _day(value, what: str) -> str | None:
     """``value`` (a date, an ISO date string or None) as YYYY-MM-DD."""
-    if value is None or isinstance(value, dt.date):
-        return None if value is None else value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise UsageError(f"the {what} date {value!r} is not a date; use YYYY-MM-DD") from None
+    from .when import require_day
+
+    return require_day(f"the {what} date", value)
 
 
 def patient_bundle(store: Store, chart: str, date_from=None, date_to=None) -> dict:

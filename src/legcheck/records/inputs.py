@@ -24,6 +24,10 @@ from ..errors import UsageError
 MAX_ABS_LLD_MM = 40.0
 #: The largest 95 % bound the log accepts, mm.
 MAX_UNCERTAINTY_MM = 40.0
+#: Longest chart number and user name, characters (an identifier read aloud, printed in headers).
+MAX_CHART_CHARS, MAX_USER_NAME_CHARS = 40, 64
+#: Longest patient name, and any other free text (notes, reasons, listings), characters.
+MAX_NAME_CHARS, MAX_TEXT_CHARS = 200, 4000
 
 
 def normalize_chart(chart) -> tuple[str, str]:
@@ -46,7 +50,7 @@ def normalize_chart(chart) -> tuple[str, str]:
     UsageError
         Empty, or holding a control, format or whitespace character other than single spaces.
     """
-    return _identifier("chart number", chart, "a patient needs a chart number")
+    return _identifier("chart number", chart, "a patient needs a chart number", MAX_CHART_CHARS)
 
 
 def normalize_user_name(name) -> tuple[str, str]:
@@ -64,14 +68,15 @@ def normalize_user_name(name) -> tuple[str, str]:
     UsageError
         Empty, or holding a control, format or whitespace character other than single spaces.
     """
-    return _identifier("user name", name, "a user needs a name")
+    return _identifier("user name", name, "a user needs a name", MAX_USER_NAME_CHARS)
 
 
-def _identifier(what: str, value, empty: str) -> tuple[str, str]:
+def _identifier(what: str, value, empty: str, max_chars: int) -> tuple[str, str]:
     """An identifier people type and read (see the module docstring): (as stored, key)."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip(" ")
     if not text:
         raise UsageError(empty)
+    _short_enough(what, text, max_chars)
     for ch in text:
         cat = unicodedata.category(ch)
         if ch != " " and (cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or ch.isspace()):
@@ -90,14 +95,23 @@ def chart_key(chart) -> str:
         return ""
 
 
-def require_text(what: str, value, optional: bool = False) -> str | None:
+def _short_enough(what: str, text: str, max_chars: int | None) -> None:
+    if max_chars is not None and len(text) > max_chars:
+        raise UsageError(f"{what} is {len(text)} characters long; keep it to {max_chars}")
+
+
+def require_text(what: str, value, optional: bool = False, max_chars: int | None = MAX_TEXT_CHARS) -> str | None:
     """Free text (a name, notes) with outer whitespace removed; refused empty unless ``optional``.
+
+    ``max_chars``: the longest accepted (:data:`MAX_TEXT_CHARS`; :data:`MAX_NAME_CHARS` for a
+    name; None: no limit, for a stored camera profile's JSON).
 
     Raises
     ------
     UsageError
-        Empty and not optional, not text, or holding a NUL or a lone surrogate (which no
-        backend stores the same way: PostgreSQL refuses NUL, neither can encode a surrogate).
+        Empty and not optional, not text, longer than ``max_chars``, or holding a NUL or a lone
+        surrogate (which no backend stores the same way: PostgreSQL refuses NUL, neither can
+        encode a surrogate).
     """
     if value is None and optional:
         return None
@@ -108,6 +122,7 @@ def require_text(what: str, value, optional: bool = False) -> str | None:
     text = value.strip()
     if not text and not optional:
         raise UsageError(f"{what} must not be empty")
+    _short_enough(what, text, max_chars)
     return text or None
 
 
@@ -119,12 +134,9 @@ def require_date(what: str, value) -> str | None:
     UsageError
         Not a calendar date in that form.
     """
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise UsageError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from None
+    from .when import require_day
+
+    return require_day(what, value)
 
 
 def require_mm(what: str, value, limit: float, signed: bool = True) -> float:

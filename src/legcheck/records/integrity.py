@@ -4,7 +4,9 @@
 checks, the application id), the schema version, the audit hash chain and every history row
 against its audit row (the record's canonical content is hashed again from its stored values),
 the protective triggers (each present, each exactly as the migrations wrote it; on PostgreSQL
-their functions too, and no role but the owner allowed to change history), the current
+their functions too, and no role but the owner allowed to change history), the views (each as
+the migrations made it, none foreign: a view that hides rows changes every report; on
+PostgreSQL no row-level security or policy either), the current
 records (no two current patients share a chart number, no two current users a name), and every
 stored photo against its
 hash. Row-level problems are listed in audit order, so the first one named is the first broken
@@ -14,9 +16,9 @@ row.
 from __future__ import annotations
 
 from .canonical import chain_problems, record_sha256
-from .migrations import LATEST, expected_triggers, history_tables
+from .migrations import LATEST, expected_triggers, expected_views, history_tables
 
-__all__ = ["check_store", "row_problems", "trigger_problems"]
+__all__ = ["check_store", "row_problems", "trigger_problems", "view_problems"]
 
 
 def row_problems(tables: dict[str, list[dict]], audit: list[dict]) -> list[tuple[int, str]]:
@@ -65,6 +67,15 @@ def trigger_problems(actual: dict[str, str], expected: dict[str, str]) -> list[s
     return out
 
 
+def view_problems(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """Views missing, changed or added (name -> the backend's comparable form on both sides)."""
+    out = [f"view {n}: missing (reports cannot be read)" for n in expected if n not in actual]
+    out += [f"view {n}: changed from what legcheck wrote (rows could be hidden from reports)" for n in expected
+            if n in actual and actual[n] != expected[n]]
+    out += [f"view {n}: not one of legcheck's" for n in actual if n not in expected]
+    return out
+
+
 def check_store(store) -> dict:
     """Check a store's records, protection and photos.
 
@@ -98,6 +109,9 @@ def check_store(store) -> dict:
                       for t in history_tables(min(version, LATEST)) if t != "audit"}
             audit = store._rows(conn, "SELECT * FROM audit ORDER BY id")
             triggers = store.backend.triggers(conn)
+            views = store.backend.views(conn)
+            want_views = {n: store.backend.view_form(conn, sql)
+                          for n, sql in expected_views(store.backend.name, min(version, LATEST)).items()}
             dupes = store._rows(conn, """SELECT chart_key, count(*) AS n FROM current_patients
                                          GROUP BY chart_key HAVING count(*) > 1""")
             dupe_users = store._rows(conn, """SELECT name_key, count(*) AS n FROM current_users
@@ -110,6 +124,7 @@ def check_store(store) -> dict:
     broken = [p for _, p in row_problems(tables, audit)]
     problems += broken
     problems += trigger_problems(triggers, expected_triggers(store.backend.name, min(version, LATEST)))
+    problems += view_problems(views, want_views)
     problems += [f"patients: {d['n']} current patients share the chart number key {d['chart_key']!r}" for d in dupes]
     problems += [f"users: {d['n']} current users share the name key {d['name_key']!r}" for d in dupe_users]
     problems += photo_problems

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from .assessment_terms import (ITEM_KINDS, OUTCOMES, PAIN_NRS_MAX, PAIN_PHASES, REACTION_KINDS, RED_FLAGS,
                                SEVERITIES, SYMPTOMS, THERAPIES)
 from .inputs import MAX_ABS_LLD_MM
-from .protection import PG_REFUSE, pg_protection, protection, sqlite_protection  # noqa: F401  (re-exported)
+from .protection import (ALWAYS_FROM, PG_REFUSE, pg_always, pg_protection, protection,  # noqa: F401  (re-exported)
+                         sqlite_protection)
 from .vocabulary import ADJUSTMENT_SIDES, DERIFIELD, PHASES, PIECES, POSITIONS, ROLES, SETTINGS, SHORT_LEG, SIDES
 
 #: ``PRAGMA application_id`` of a legcheck SQLite file: "LgCk".
@@ -64,9 +65,12 @@ class Migration:
                             "protect={table: unique groups}, own={backend: [...]}) (see the module docstring)")
 
     def statements(self, backend: str) -> list[str]:
-        """What ``backend`` ("sqlite" or "postgresql") runs for this step: shared, own, then protection."""
+        """What ``backend`` ("sqlite" or "postgresql") runs for this step: shared, own, then protection
+        (on PostgreSQL from :data:`ALWAYS_FROM` on, made ENABLE ALWAYS)."""
+        always = backend == "postgresql" and self.version >= ALWAYS_FROM
         return [*self.shared, *self.own.get(backend, []),
-                *[s for t, unique in self.protect.items() for s in protection(backend, t, unique)]]
+                *[s for t, unique in self.protect.items() for s in protection(backend, t, unique)],
+                *[s for t in self.protect if always for s in pg_always(t)]]
 
 
 def _in(values) -> str:
@@ -314,6 +318,12 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "voided checks and adjustments; the clinic's configuration", shared=SHARED_3, protect=PROTECT_3),
     Migration(4, "the assessment around the leg check: pain, symptoms, red flags, therapies, reactions",
               shared=SHARED_4, protect=PROTECT_4),
+    # Migration 5 (PostgreSQL only; SQLite has no replication role): the protective triggers of
+    # every table made so far fire in replica sessions too. Later migrations get it from
+    # Migration.statements (ALWAYS_FROM).
+    Migration(5, "protective triggers fire under session_replication_role = replica too", own={
+        "postgresql": [s for t in (*[t for m in (PROTECT_1, PROTECT_2, PROTECT_3, PROTECT_4) for t in m],
+                                   "legcheck_settings", "photo_blobs") for s in pg_always(t)]}),
 ]
 
 LATEST = len(MIGRATIONS)
@@ -349,7 +359,27 @@ def expected_triggers(backend: str, version: int = LATEST) -> dict[str, str]:
                 out[words[2]] = stmt
             elif words[:2] == ["DROP", "TRIGGER"]:
                 out.pop(words[-1], None)
+            elif words[:2] == ["ALTER", "TABLE"] and words[3:6] == ["ENABLE", "ALWAYS", "TRIGGER"]:
+                out[words[6]] += " -- always"
             elif words[:2] == ["CREATE", "FUNCTION"] or words[:4] == ["CREATE", "OR", "REPLACE", "FUNCTION"]:
                 name = words[words.index("FUNCTION") + 1].split("(")[0]
                 out[f"function {name}()"] = _function_body(stmt)
+    return out
+
+
+def expected_views(backend: str, version: int = LATEST) -> dict[str, str]:
+    """The views a database at ``version`` must hold: name -> the CREATE VIEW statement that made it.
+
+    Replays the CREATE/DROP VIEW statements of the migrations up to ``version``. A view replaced
+    by one that hides rows (a patient's checks, a red flag) changes every report without
+    touching a history row, so the database check compares each with this.
+    """
+    out: dict[str, str] = {}
+    for m in MIGRATIONS[:version]:
+        for stmt in m.statements(backend):
+            words = stmt.split()
+            if words[:2] == ["CREATE", "VIEW"]:
+                out[words[2]] = stmt
+            elif words[:2] == ["DROP", "VIEW"]:
+                out.pop(words[-1], None)
     return out

@@ -6,8 +6,11 @@ as a store and run the database check on it, so they sit above the store and the
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import tarfile
+import tempfile
 from pathlib import Path
 
 from ..errors import IntegrityCheckError, RecordConflictError
@@ -99,14 +102,14 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
         The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
         fails the database check.
     """
-    if is_postgres_url(target):
-        report = _verified(archive)  # an occupied PostgreSQL target is refused by the copy, before writing
-        _restore_rows(archive, target, report["manifest"]["members"], photos)
-    else:
+    if not is_postgres_url(target):
         target = Path(target)
         _refuse_occupied(target)
         report = _verified(archive)
-        _restore_file(archive, target, report["manifest"]["members"])
+        check = _restore_file(archive, target, report["manifest"]["members"], actor)
+        return {"manifest": report["manifest"], "check": check, "location": SqliteBackend(target).location}
+    report = _verified(archive)  # an occupied PostgreSQL target is refused by the copy, before writing
+    _restore_rows(archive, target, report["manifest"]["members"], photos)  # one transaction: all or nothing
     with open_store(target, actor=actor) as st:
         check = st.check_integrity()
         where = st.location
@@ -116,7 +119,10 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
 
 
 def _verified(archive) -> dict:
-    report = verify_backup(archive)
+    try:
+        report = verify_backup(archive)
+    except IntegrityCheckError as exc:  # damaged or truncated
+        raise IntegrityCheckError(f"{exc.message}; nothing was restored") from None
     if not report["ok"]:
         raise IntegrityCheckError(f"{archive} fails verification ({report['problems'][0]}); nothing was restored")
     return report
@@ -152,19 +158,48 @@ def _refuse_occupied(target: Path) -> None:
         raise RecordConflictError(f"{photos_dir} is not empty; restore into a new database file")
 
 
-def _restore_file(archive, target: Path, listed: dict) -> None:
-    """Write the snapshot as the new SQLite file and the photos beside it."""
-    photos_dir = SqliteBackend(target).photos_dir
+def _restore_file(archive, target: Path, listed: dict, actor) -> dict:
+    """Restore into a staging directory beside ``target``, check it there, then move it into place.
+
+    The database file and its photo store appear at ``target`` only once the whole restore has
+    been written and has passed the database check; any failure (a member that changed, a full
+    disk, a failed check) removes the staging directory and leaves ``target`` as it was.
+    Returns the database check of the restored copy.
+    """
     make_private_dir(target.parent)
-    with tarfile.open(archive, mode="r:") as tar:
-        members, _ = _members(tar)
-        for name in members:
-            if name == MANIFEST:
-                continue
-            data = _member(tar, members, listed, name)
-            if name == DATABASE:
-                atomic_write(target, data, mode=PRIVATE, overwrite=target.exists())
-            else:
-                dest = photos_dir / name[len("photos/"):]
+    stage = Path(tempfile.mkdtemp(prefix=".legcheck-restore-", dir=target.parent))  # owner-only
+    final_photos = SqliteBackend(target).photos_dir
+    try:
+        staged = stage / target.name
+        photos_dir = SqliteBackend(staged).photos_dir
+        with tarfile.open(archive, mode="r:") as tar:
+            members, _ = _members(tar)
+            for name in members:
+                if name == MANIFEST:
+                    continue
+                data = _member(tar, members, listed, name)
+                dest = staged if name == DATABASE else photos_dir / name[len("photos/"):]
                 make_private_dir(dest.parent)
-                atomic_write(dest, data, mode=STORED_MODE, overwrite=False)
+                atomic_write(dest, data, mode=PRIVATE if name == DATABASE else STORED_MODE, overwrite=False)
+        with open_store(staged, actor=actor) as st:
+            check = st.check_integrity()
+        if not check["ok"]:
+            raise IntegrityCheckError(f"the restored database fails the check ({check['first_broken']}); "
+                                      f"nothing was restored at {target}")
+        _refuse_occupied(target)  # nobody wrote there meanwhile
+        if photos_dir.exists():
+            if final_photos.exists():
+                final_photos.rmdir()  # empty: checked above
+            os.rename(photos_dir, final_photos)
+        try:
+            for side in ("-wal",):  # a clean close leaves none; if one is left it belongs to the file
+                if Path(str(staged) + side).exists():
+                    os.rename(str(staged) + side, str(target) + side)
+            os.rename(staged, target)
+        except OSError:
+            if final_photos.exists() and not photos_dir.exists():
+                os.rename(final_photos, photos_dir)
+            raise
+        return check
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -84,6 +84,55 @@ def _role(conn, name: str, env: str, done: list[str]) -> None:
         done.append(f"set the password of {name} from {env}")
 
 
+def _refuse_unsafe_roles(conn, owner: str, app: str) -> None:
+    """Refuse existing roles that would pass legcheck's protection (before anything is changed).
+
+    Neither role may be a superuser (a superuser passes every grant and may disable any
+    trigger). The application role may not create roles (it could grant itself the owner),
+    may not be a member of the owner role (it could SET ROLE to it), and may not be allowed to
+    SET ``session_replication_role``.
+    """
+    import sqlalchemy as sa
+
+    roles = {r.rolname: r for r in conn.execute(sa.text(
+        "SELECT rolname, rolsuper, rolcreaterole FROM pg_roles WHERE rolname IN (:o, :a)"), {"o": owner, "a": app})}
+    for name, what in ((owner, "owner"), (app, "application")):
+        if name in roles and roles[name].rolsuper:
+            raise UsageError(f"the {what} role {name} is a superuser, which passes every grant and trigger; "
+                             "give legcheck roles of its own (they are created when missing)")
+    if app not in roles:
+        return
+    if roles[app].rolcreaterole:
+        raise UsageError(f"the application role {app} may create roles (CREATEROLE), so it could grant itself "
+                         "the owner role; use a role without it")
+    if owner in roles and conn.execute(sa.text("SELECT pg_has_role(:a, :o, 'MEMBER')"), {"a": app, "o": owner}).scalar():
+        raise UsageError(f"the application role {app} is a member of the owner role {owner}, so it could change "
+                         "the schema and drop the triggers; use a role that is not")
+    if int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) >= 150000 and conn.execute(sa.text(
+            "SELECT 1 FROM pg_parameter_acl p, aclexplode(p.paracl) x WHERE p.parname = 'session_replication_role' "
+            "AND x.privilege_type = 'SET' AND x.grantee IN (0, CAST(:a AS regrole))"), {"a": app}).first():
+        raise UsageError(f"the application role {app} may SET session_replication_role; revoke that first")
+
+
+def _refuse_app_ownership(conn, owner: str, app: str, db: str) -> None:
+    """Refuse an application role that owns the database or anything in its schema (an owner may
+    alter its objects and drop their triggers)."""
+    import sqlalchemy as sa
+
+    if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :a"), {"a": app}).first() is None:
+        return
+    if conn.execute(sa.text("SELECT pg_has_role(:a, d.datdba, 'USAGE') FROM pg_database d WHERE d.datname = :d"),
+                    {"a": app, "d": db}).scalar():
+        raise UsageError(f"the application role {app} owns the database {db}; make {owner} or an administrator "
+                         "its owner")
+    owned = conn.execute(sa.text("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                    WHERE n.nspname = current_schema() AND pg_has_role(:a, c.relowner, 'USAGE')
+                                    ORDER BY 1 LIMIT 1"""), {"a": app}).scalar()
+    if owned:
+        raise UsageError(f"the application role {app} owns (or acts as the owner of) {owned}; it may only add and "
+                         f"read records: make {owner} the owner")
+
+
 def init_postgres(location: str, owner: str = OWNER_ROLE, app: str = APP_ROLE, photos=None,
                   empty: bool = False) -> list[str]:
     """Create the roles, grants and (unless ``empty``) legcheck's schema in a PostgreSQL database.
@@ -109,10 +158,15 @@ def init_postgres(location: str, owner: str = OWNER_ROLE, app: str = APP_ROLE, p
     Raises
     ------
     UsageError
-        A role name that is not a plain identifier, or the same name twice.
+        A role name that is not a plain identifier, or the same name twice; an existing role
+        that would pass the protection (either a superuser; the application role with
+        CREATEROLE, a member of the owner, allowed to SET session_replication_role, or owning
+        the database or anything in its schema). Nothing is changed then.
     DatabaseError
         The server refused (not a superuser, unreachable, ...), or the schema cannot be made.
     """
+    import sqlalchemy as sa
+
     from .postgres import PostgresBackend, translated_errors
 
     owner, app = _ident(owner), _ident(app)
@@ -123,6 +177,17 @@ def init_postgres(location: str, owner: str = OWNER_ROLE, app: str = APP_ROLE, p
     with translated_errors(backend.location):
         engine = _admin_engine(backend.url.set(database="postgres"))
         try:
+            with engine.connect() as conn:
+                _refuse_unsafe_roles(conn, owner, app)
+                exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                      {"d": backend.url.database}).first()
+            if exists:
+                check = _admin_engine(backend.url)
+                try:
+                    with check.connect() as conn:
+                        _refuse_app_ownership(conn, owner, app, backend.url.database)
+                finally:
+                    check.dispose()
             with engine.connect() as conn:
                 for name, env in ((owner, "LEGCHECK_OWNER_PASSWORD"), (app, "LEGCHECK_APP_PASSWORD")):
                     _role(conn, name, env, done)

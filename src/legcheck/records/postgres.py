@@ -54,6 +54,8 @@ LOCK_TIMEOUT_MS, IDLE_IN_TRANSACTION_MS = 30_000, 60_000
 _SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 #: PostgreSQL's own tables (not history, never copied), append-only all the same.
 OWN_TABLES = ("legcheck_settings", "photo_blobs")
+#: Query-string parameters of a location that hold a secret (libpq's connection parameters).
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
 
 
 def is_postgres_url(location) -> bool:
@@ -82,7 +84,9 @@ def safe_url(location: str) -> str:
         from urllib.parse import unquote
 
         url = sa.engine.make_url(location).set(drivername="postgresql")
-        return unquote(url.render_as_string(hide_password=True))
+        # libpq also reads a password from the query string (?password=..., sslpassword=...)
+        query = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in url.query.items()}
+        return unquote(url.set(query=query).render_as_string(hide_password=True))
     except Exception:  # noqa: BLE001 - never echo what might hold a password
         return "postgresql://(unreadable location)"
 
@@ -207,7 +211,8 @@ class PostgresBackend:
         return []
 
     def triggers(self, conn) -> dict[str, str]:
-        """Triggers (name -> definition, ``-- disabled`` appended), trigger functions
+        """Triggers (name -> definition, ``-- disabled``, ``-- always`` or ``-- replica only`` appended
+        as ``tgenabled`` says), trigger functions
         (``function name()`` -> body) and rules (``rule name``) in legcheck's schema."""
         out = {}
         schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
@@ -216,7 +221,7 @@ class PostgresBackend:
                 JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE NOT t.tgisinternal AND n.nspname = current_schema()"""):
             text = definition.replace(f" ON {schema}.", " ON ")
-            out[name] = text + (" -- disabled" if enabled == "D" else "")
+            out[name] = text + {"D": " -- disabled", "A": " -- always", "R": " -- replica only"}.get(enabled, "")
         for name, body in conn.exec_driver_sql("""
                 SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                 WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype"""):
@@ -224,6 +229,29 @@ class PostgresBackend:
         for (name,) in conn.exec_driver_sql("SELECT rulename FROM pg_rules WHERE schemaname = current_schema()"):
             out[f"rule {name}"] = "rule"
         return out
+
+    def views(self, conn) -> dict[str, str]:
+        """The views in legcheck's schema, name -> their definition as the server prints it, canonical
+        (:func:`_view_canon`)."""
+        return {n: _view_canon(d) for n, d in conn.exec_driver_sql("""
+            SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')""")}
+
+    def view_form(self, conn, statement: str) -> str:
+        """A migration's ``CREATE VIEW ... AS SELECT r.* FROM t r ...`` as :meth:`views` gives it.
+
+        The server expands ``r.*`` into the table's columns when the view is made (migrations
+        remake a view after adding a column), and prints its own parentheses and layout; the
+        canonical form drops both differences and nothing else.
+        """
+        import re
+
+        body = statement.split(" AS", 1)[1]
+        table = re.search(r"FROM (\w+) r\b", body).group(1)
+        columns = [c for (c,) in conn.exec_driver_sql(
+            "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = %(t)s::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum", {"t": table})]
+        return _view_canon(body.replace("r.*", ", ".join(f"r.{c}" for c in columns), 1))
 
     def storage_problems(self, conn) -> list[str]:
         """The settings' application mark, unvalidated constraints, and any role but a table's owner
@@ -237,6 +265,14 @@ class PostgresBackend:
             SELECT conrelid::regclass::text, conname FROM pg_constraint
             WHERE NOT convalidated AND connamespace = current_schema()::regnamespace""")]
         tables = [*history_tables(self.schema_version(conn)), *OWN_TABLES]
+        problems += [f"row-level security: enabled on {t} (rows could be hidden from some roles)" for (t,) in conn.execute(
+            sa.text("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = current_schema() AND (c.relrowsecurity OR c.relforcerowsecurity)
+                       ORDER BY 1"""))]
+        problems += [f"policy {p} on {t}: not one of legcheck's (rows could be hidden or let through)"
+                     for p, t in conn.exec_driver_sql("SELECT policyname, tablename FROM pg_policies "
+                                                      "WHERE schemaname = current_schema() ORDER BY 2, 1")]
+        problems += replication_role_grants(conn)
         problems += [f"grant: role {who} may {what} {t} (history could be rewritten)" for t, who, what in conn.execute(
             sa.text("""SELECT c.relname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,
                               a.privilege_type
@@ -250,6 +286,30 @@ class PostgresBackend:
         """No table at all in the schema legcheck would use (a copy or restore may go here)."""
         return conn.exec_driver_sql("""SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                                         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'p')""").scalar_one() == 0
+
+
+def _view_canon(sql: str) -> str:
+    """A view's SELECT without layout, parentheses, case or a closing semicolon: the server's
+    printout and a migration's statement compare equal exactly when they select the same."""
+    return "".join(ch for ch in str(sql).lower() if not ch.isspace() and ch not in "();")
+
+
+def replication_role_grants(conn) -> list[str]:
+    """Roles other than superusers allowed to SET ``session_replication_role`` (PostgreSQL 15+).
+
+    Under ``replica`` a session's ordinary triggers do not fire. legcheck's protective triggers
+    are ENABLE ALWAYS (migration 5), so they fire all the same; a grant of this parameter is
+    still named, since nothing of legcheck's needs it.
+    """
+    if int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) < 150000:
+        return []
+    return [f"grant: role {who} may SET session_replication_role (it switches ordinary triggers off)"
+            for (who,) in conn.exec_driver_sql("""
+                SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END
+                FROM pg_parameter_acl p, aclexplode(p.paracl) a
+                WHERE p.parname = 'session_replication_role' AND a.privilege_type = 'SET'
+                  AND NOT coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)
+                ORDER BY 1""")]
 
 
 @contextlib.contextmanager

@@ -7,7 +7,11 @@ written once is protected on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-__all__ = ["sqlite_protection", "pg_protection", "protection", "PG_REFUSE"]
+__all__ = ["sqlite_protection", "pg_protection", "pg_always", "protection", "PG_REFUSE", "ALWAYS_FROM"]
+
+#: From this migration on, PostgreSQL's protective triggers are made ENABLE ALWAYS right after
+#: they are created (:func:`pg_always`); migration 5 does it for every table made before.
+ALWAYS_FROM = 5
 
 
 def sqlite_protection(table: str, unique: list[tuple[str, ...]]) -> list[str]:
@@ -71,6 +75,18 @@ $$""",
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT {refuse}",
         f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()",
     ]
+
+
+def pg_always(table: str) -> list[str]:
+    """Make ``table``'s protective triggers fire under ``session_replication_role = replica`` too.
+
+    An ordinary (``ENABLE``, origin) trigger is skipped in a replica session, so a role allowed to
+    set that parameter could rewrite history past them. ``ENABLE ALWAYS`` triggers fire in every
+    session. Only a superuser (or a role granted SET on the parameter, which the database check
+    names) can set it at all; legcheck's roles cannot (:mod:`legcheck.records.pg_roles`).
+    """
+    return [f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_{kind}"
+            for kind in ("no_update", "no_delete", "no_truncate", "no_replace")]
 
 
 _PROTECTION = {"sqlite": sqlite_protection, "postgresql": pg_protection}

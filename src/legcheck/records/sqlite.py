@@ -37,6 +37,11 @@ BUSY_TIMEOUT_MS = 30_000
 _MAGIC = b"SQLite format 3\x00"
 
 
+def view_form(statement: str) -> str:
+    """A CREATE VIEW statement with its whitespace collapsed (how SQLite's stored text is compared)."""
+    return " ".join(str(statement).split())
+
+
 def default_db_path() -> Path:
     """``legcheck.sqlite3`` in the user's data directory (platformdirs): used when no location is given."""
     from platformdirs import user_data_dir
@@ -176,6 +181,15 @@ class SqliteBackend:
     def triggers(self, conn) -> dict[str, str]:
         """The triggers in the database, name -> CREATE statement as stored."""
         return {r[0]: r[1] for r in conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+
+    def views(self, conn) -> dict[str, str]:
+        """The views in the database, name -> CREATE statement as stored (whitespace collapsed)."""
+        return {r[0]: view_form(r[1]) for r in conn.exec_driver_sql("SELECT name, sql FROM sqlite_master "
+                                                                     "WHERE type = 'view'")}
+
+    def view_form(self, conn, statement: str) -> str:
+        """A migration's CREATE VIEW as :meth:`views` gives it (SQLite keeps the statement's text)."""
+        return view_form(statement)
 
     def storage_problems(self, conn) -> list[str]:
         """SQLite's own integrity and foreign-key checks, one line per problem (SQLite's words)."""

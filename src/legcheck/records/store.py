@@ -27,13 +27,15 @@ from pathlib import Path
 from ..errors import DatabaseError, RecordConflictError, RecordNotFoundError, SafeguardError
 from .assessment_terms import REFERRAL, label
 from .canonical import GENESIS, audit_sha256, record_sha256
-from .inputs import chart_key, normalize_chart, require_dob, require_text
+from .lookalike import refuse_lookalike
+from .inputs import MAX_NAME_CHARS, chart_key, normalize_chart, require_dob, require_text
 from .migrations import LATEST, MIGRATIONS, VERSIONED
 from .store_assess import StoreAssess
 from .store_checks import StoreChecks
 from .store_versions import StoreVersions
 from .users import StoreUsers
 from .vocabulary import require_term
+from .when import require_visit_time
 
 __all__ = ["SqlStore", "os_user", "now_iso"]
 
@@ -226,7 +228,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
     def add_patient(self, chart: str, name: str, dob: str | None = None, notes: str | None = None) -> int:
         """Add a patient; see :meth:`legcheck.records.protocol.Store.add_patient`."""
         chart, key = normalize_chart(chart)
-        name = require_text("a patient's name", name)
+        name = require_text("a patient's name", name, max_chars=MAX_NAME_CHARS)
         dob = require_dob(dob)
         notes = require_text("notes", notes, optional=True)
         with self._write() as conn:
@@ -234,6 +236,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
             if taken is not None:
                 raise RecordConflictError(f"chart number {chart} is already a patient ({taken['chart']}); "
                                           "use another chart number")
+            refuse_lookalike(chart, [r["chart"] for r in self._rows(conn, "SELECT chart FROM current_patients")])
             return self._append(conn, "patients", dict(chart=chart, chart_key=key, name=name, dob=dob,
                                                        notes=notes))["entity_id"]
 
@@ -267,7 +270,7 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
             return self._new_visit(conn, self._patient(conn, chart)["id"], when, practitioner, notes)
 
     def _new_visit(self, conn, patient_id, when, practitioner, notes) -> int:
-        when = when or dt.datetime.now().astimezone()
+        when = require_visit_time(when) if when is not None else dt.datetime.now().astimezone()
         return self._append(conn, "visits", dict(
             patient_id=patient_id, visit_date=when.date().isoformat(), started_at=when.isoformat(timespec="seconds"),
             practitioner=practitioner, notes=notes))["entity_id"]
@@ -328,7 +331,8 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
         """Record a drop piece used at a visit; see :meth:`legcheck.records.protocol.Store.add_adjustment`.
 
         The clinical safeguard: a visit with an open red flag takes an adjustment only with
-        ``override_red_flag`` (the reason), kept in the row and in its audit row (action "override").
+        ``override_red_flag`` (the reason), kept in the row; its audit row has action "override" and
+        the open red flags' ids (never the reason's words).
         """
         require_term("drop piece", piece)
         require_term("side", side, optional=True)
@@ -344,7 +348,9 @@ class SqlStore(StoreChecks, StoreVersions, StoreAssess, StoreUsers):
                     raise SafeguardError(f"visit {vid} has an open red flag ({words}): {REFERRAL}; an adjustment "
                                          "is recorded on it only with an override and its reason")
                 values["red_flag_override"], action = override, "override"
-                detail = {"red_flag_override": override, "open_red_flags": [f["id"] for f in flags]}
+                # The reason is free text (it may name the patient): it stays in the row, the audit
+                # detail carries ids only.
+                detail = {"red_flag_override": True, "open_red_flags": [f["id"] for f in flags]}
             return self._append(conn, "adjustments", values, action=action, detail=detail)["id"]
 
     def set_findings(self, visit_id: int, derifield: str | None = None, pd_side: str | None = None,

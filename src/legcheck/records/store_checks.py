@@ -203,8 +203,8 @@ class StoreChecks:
             changed = sorted(k for k in values if k not in ("reason", "result_json") and values[k] != old[k])
             if not changed:
                 raise UsageError(f"check {check_id} already has these values; nothing to amend")
-            detail = {"changed": changed, "old_lld_mm": old["lld_mm"], "new_lld_mm": values.get("lld_mm", old["lld_mm"]),
-                      "reason": reason}
+            # ids and figures only: the reason is free text (it may name the patient) and stays in the row
+            detail = {"changed": changed, "old_lld_mm": old["lld_mm"], "new_lld_mm": values.get("lld_mm", old["lld_mm"])}
             row = self._supersede(conn, "checks", old, {k: v for k, v in values.items() if k != "reason"}, reason,
                                   detail=detail, claim=author.strip() if author and author.strip() else None)
             return row["id"]

@@ -10,7 +10,8 @@ version with ``voided = 1``: the ``current_`` views leave it out of every figure
 from __future__ import annotations
 
 from ..errors import RecordConflictError, RecordNotFoundError, UsageError
-from .inputs import normalize_chart, require_dob, require_text, search_key
+from .inputs import MAX_NAME_CHARS, normalize_chart, require_dob, require_text, search_key
+from .lookalike import refuse_lookalike
 from .migrations import VOIDABLE
 from .vocabulary import require_term
 
@@ -31,7 +32,7 @@ def require_reason(reason, what: str = "a correction") -> str:
     """
     if not isinstance(reason, str) or not reason.strip():
         raise UsageError(f"{what} needs a reason")
-    return reason.strip()
+    return require_text("the reason", reason)
 
 
 class StoreVersions:
@@ -112,7 +113,7 @@ class StoreVersions:
         """Correct a patient's details by a new version; see the CorrectionStore protocol."""
         changes = {}
         if name is not None:
-            changes["name"] = require_text("a patient's name", name)
+            changes["name"] = require_text("a patient's name", name, max_chars=MAX_NAME_CHARS)
         if dob is not None:
             changes["dob"] = require_dob(dob)
         if notes is not None:
@@ -131,6 +132,8 @@ class StoreVersions:
                 if taken is not None:
                     raise RecordConflictError(f"chart number {changes['chart']} is already a patient ({taken['chart']}); "
                                               "use another chart number")
+                refuse_lookalike(changes["chart"], [r["chart"] for r in self._rows(
+                    conn, "SELECT chart FROM current_patients WHERE entity_id <> :e", e=old["entity_id"])])
             words = {"name": "name", "dob": "date of birth", "notes": "notes", "chart": "chart number"}
             stored = {**{k: v for k, v in old.items() if k != "version_id"}, "id": old["version_id"]}
             row = self._supersede(conn, "patients", stored,
@@ -172,7 +175,7 @@ class StoreVersions:
     def set_config(self, setting: str, value: str | None, reason: str | None = None) -> int:
         """Set (or with None unset) a setting; see the CorrectionStore protocol."""
         require_term("setting", setting)
-        value = require_text(setting, value, optional=True) if value is not None else None
+        value = require_text(setting, value, optional=True, max_chars=None) if value is not None else None
         reason = require_text("reason", reason, optional=True)
         with self._write() as conn:
             old = self._one(conn, "SELECT * FROM current_config WHERE setting = :s", s=setting)

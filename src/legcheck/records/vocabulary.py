@@ -34,6 +34,8 @@ DERIFIELD = ("positive", "negative")
 
 #: |lld_mm| under this many millimetres counts as even: the one default of the whole program.
 EVEN_BELOW_MM = 1.0
+#: The largest "even" threshold accepted, mm: a wider one would call a clear difference even.
+MAX_EVEN_BELOW_MM = 10.0
 
 #: Settings of the clinic's configuration (the versioned ``config`` table, one entity per setting).
 SETTINGS = ("camera", "clinic-name", "units", "even-below-mm")

@@ -16,6 +16,8 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import UsageError
+from ..records.inputs import require_mm
+from ..records.vocabulary import MAX_EVEN_BELOW_MM
 from ..units import resolve_units
 from .config import WebConfig, secret_key
 from .sessions import CSRF_FIELD, CSRF_HEADER, Forbidden, NotSignedIn, Session, Sessions, Throttle
@@ -115,9 +117,10 @@ class WebState:
             opts["camera"] = CameraProfile.from_text(stored["camera"], "the stored camera profile")
         if stored.get("even-below-mm") and "even_below_mm" not in opts:
             opts["even_below_mm"] = float(stored["even-below-mm"])
-        for key in ("heel_height_mm", "even_below_mm"):
-            if key in given:
-                opts[key] = _number(given[key], key)
+        if "heel_height_mm" in given:
+            opts["heel_height_mm"] = _number(given["heel_height_mm"], "heel_height_mm")
+        if "even_below_mm" in given:  # the CLI's check: finite, 0 to MAX_EVEN_BELOW_MM (NaN and inf refused)
+            opts["even_below_mm"] = require_mm("even_below_mm", given["even_below_mm"], MAX_EVEN_BELOW_MM, signed=False)
         if "method" in given:
             opts["method"] = str(given["method"])
         if "snap" in given:
