@@ -80,8 +80,9 @@ def record_series() -> tuple[Path, int]:
             with (batch / "checks.csv").open("w", newline="") as f:
                 w = csv.writer(f)
                 w.writerow(["file", "phase", "position"])
-                for r in rows:
-                    w.writerow([series / r["file"], r["phase"], r["position"]])
+                for r in rows:  # a batch names photos inside its folder (check --batch refuses others)
+                    shutil.copyfile(series / r["file"], batch / r["file"])
+                    w.writerow([r["file"], r["phase"], r["position"]])
             legcheck("check", "--batch", batch, "--patient", "DEMO-001", "--visit", vid, "--camera", CAMERA, db=db)
             pre, post = PAIN[n]
             symptoms = ["--symptom", "low-back-pain", "--symptom", "back-spasm:after lifting a pan"] if n == 1 else \

@@ -21,7 +21,6 @@ sys.path.insert(0, str(REPO / "src"))
 
 from legcheck.vision.camera import CameraProfile, FILM_DIAGONAL_MM  # noqa: E402
 from legcheck.synth.render import Scene, TabPlacement, write_scene  # noqa: E402
-from legcheck.synth.feet import FeetSpec  # noqa: E402
 from legcheck.targets.printables import write_targets  # noqa: E402
 
 PHONE = dict(width=4032, height=3024, focal_px=3100.0, principal_px=(2021.0, 1505.0),
@@ -72,24 +71,6 @@ def main():
                     "--out", str(REPO / "calibration" / "sample_phone.json"), "--force"], check=True)
 
 
-
-
-FEET = [  # name, elevation, left heel, right heel, colour, shoe, table, shadow
-    ("feet_socks_left_short_5mm", 80, (50, 105, 95), (205, 100, 95), "white sock", False, "blue vinyl", 0.0),
-    ("feet_shoes_right_short_3mm", 72, (45, 92, 118), (210, 95, 119), "brown shoe", True, "white paper roll", 0.0),
-    ("feet_bare_even_shadow", 85, (55, 110, 88), (200, 109.6, 88), "light skin", False, "burgundy vinyl", 0.45),
-]
-
-
-def feet_samples():
-    """Photos without heel tabs, for contour mode (and manual points)."""
-    samples = REPO / "sample_images"
-    for i, (name, el, left, right, colour, shoe, table, shadow) in enumerate(FEET):
-        s = Scene(**PHONE, elevation_deg=el, distance_mm=750, target_mm=(126.0, 40.0, 40.0), show_tabs=(), table=table,
-                  feet=FeetSpec(left, right, colour=colour, shoe=shoe, shadow=shadow, light_dir=(0.2, 0.4, 1.0),
-                                toe_out_deg=(6.0, 9.0)),
-                  jpeg_quality=88, seed=400 + i)
-        write_scene(s, samples / f"{name}.jpg", exif=EXIF)
 
 
 #: Drop-table photos without tabs (the real layout: feet over the table's end, the board beside
@@ -224,7 +205,6 @@ if __name__ == "__main__":
         drop_examples(sys.argv[2])
         sys.exit(0)
     main()
-    feet_samples()
     drop_samples()
     series_samples()
     docs_images()
