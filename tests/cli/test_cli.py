@@ -70,7 +70,7 @@ def test_board_squared_drops_the_assumed_turn(basic, profile_file):
     assert "no table edge found" in plain.stderr and "no table edge found" not in squared.stderr
 
 
-@pytest.mark.parametrize("kind", ["text", "zero", "truncated", "huge"])
+@pytest.mark.parametrize("kind", ["text", "zero", "truncated", "truncated_closed", "huge"])
 def test_exit_3_unreadable(kind, basic, tmp_path):
     _, good, _ = basic
     p = tmp_path / f"bad_{kind}.jpg"
@@ -81,6 +81,9 @@ def test_exit_3_unreadable(kind, basic, tmp_path):
     elif kind == "truncated":
         data = good.read_bytes()
         p.write_bytes(data[: len(data) * 2 // 3])
+    elif kind == "truncated_closed":  # cut short and closed with an end-of-image marker: decodes "fine"
+        data = good.read_bytes()
+        p.write_bytes(data[: len(data) * 2 // 3] + b"\xff\xd9")
     else:  # 108 megapixels, 1-bit: a tiny file that would decode to 324 MB
         p = tmp_path / "huge.png"
         Image.new("1", (12000, 9000)).save(p)
@@ -89,7 +92,8 @@ def test_exit_3_unreadable(kind, basic, tmp_path):
     assert res.exit_code == 3, res.output
     err = json.loads(res.stdout)["error"]
     assert err["code"] == "image_unreadable" and err["exit_code"] == 3
-    words = {"text": "not a jpeg", "zero": "empty", "truncated": "truncated", "huge": "100-megapixel"}[kind]
+    words = {"text": "not a jpeg", "zero": "empty", "truncated": "truncated", "truncated_closed": "truncated",
+             "huge": "100-megapixel"}[kind]
     assert words in err["message"].lower()
     assert_error(run("measure", p), 3, words)
     assert not list(tmp_path.glob("*.annotated.*"))

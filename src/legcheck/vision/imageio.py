@@ -336,7 +336,21 @@ def load_photo(source) -> Photo:
     pixels = cv.imdecode(np.frombuffer(data, np.uint8), cv.IMREAD_COLOR | cv.IMREAD_IGNORE_ORIENTATION)
     if pixels is None or pixels.size == 0:
         raise ImageReadError(f"{path}: the {kind.upper()} data cannot be decoded; copy the photo again")
+    if kind == "jpeg" and _cut_short(pixels):
+        raise ImageReadError(f"{path}: the JPEG is truncated (its last rows are missing); copy the photo again")
     return Photo(_upright(pixels, exif.orientation), str(path), sha, exif)
+
+
+def _cut_short(stored: np.ndarray) -> bool:
+    """Whether a decoded JPEG ends in the flat grey libjpeg fills missing data with.
+
+    A JPEG cut short and closed with an end-of-image marker decodes without an error: libjpeg
+    warns on stderr and decodes the missing blocks with all coefficients zero, which is exactly
+    (128, 128, 128). A phone photo whose last 8 stored rows are all exactly that grey, every
+    pixel of every channel, is taken to be such a file.
+    """
+    tail = stored[-8:]
+    return bool(tail.size) and bool(np.all(tail == 128))
 
 
 def to_gray(bgr: np.ndarray) -> np.ndarray:
