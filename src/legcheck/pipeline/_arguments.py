@@ -6,6 +6,8 @@ Each raises :class:`~legcheck.errors.UsageError` (exit 2) naming the parameter, 
 
 from __future__ import annotations
 
+import math
+
 from ..errors import HeelNotFoundError, UsageError
 
 METHODS = ("auto", "tabs", "contour", "manual")
@@ -46,6 +48,8 @@ def check_point(p, photo, side, what="heel point"):
         x, y = (float(v) for v in p)
     except (TypeError, ValueError):
         raise UsageError(f"{name} must be two numbers (x, y), got {p!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UsageError(f"{name} must be two finite numbers (x, y), got {p!r}")
     if not (0 <= x < photo.width and 0 <= y < photo.height):
         label = side.removeprefix("near_").upper()
         raise HeelNotFoundError(f"the {label} {what} ({x:g}, {y:g}) is outside the "

@@ -11,6 +11,8 @@ Frames (see ``docs/conventions.md``):
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -202,8 +204,8 @@ class TabSpec:
     def __post_init__(self):
         if self.left_id == self.right_id:
             raise UsageError("left_id and right_id must differ")
-        if self.tab_mm <= 0:
-            raise UsageError(f"tab_mm must be positive, got {self.tab_mm}")
+        if not (math.isfinite(self.tab_mm) and 0 < self.tab_mm <= 500):  # NaN and inf compare False
+            raise UsageError(f"tab_mm must be a printed tab's side, over 0 and at most 500 mm; got {self.tab_mm}")
         if min(self.left_id, self.right_id) < 0:
             raise UsageError("marker ids must be 0 or more")
         object.__setattr__(self, "dictionary", canonical_dictionary(self.dictionary))
