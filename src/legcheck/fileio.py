@@ -43,18 +43,25 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def make_private_dir(directory) -> Path:
+def make_private_dir(directory, made: list | None = None) -> Path:
     """Create ``directory`` (and missing parents) owner-only (0700); leave an existing one as it is.
+
+    Parameters
+    ----------
+    directory : str or Path
+    made : list, optional
+        Each folder this call creates is appended, parents first (for a caller that removes
+        them again when its work fails).
 
     Raises
     ------
     FileAccessError
-        The directory cannot be created (permissions, read-only file system, a file in the way).
+        The directory cannot be created (permissions, read-only file system, a file in the way),
+        or a part of the path is not a directory.
     """
-    directory = Path(directory)
-    missing = []
-    d = directory
-    while not d.exists() and d != d.parent:
+    directory = Path(directory) if str(directory) else Path(".")
+    missing, d = [], directory
+    while not os.path.lexists(d) and d != d.parent:  # lexists: a dangling link is in the way, not missing
         missing.append(d)
         d = d.parent
     for d in reversed(missing):
@@ -63,10 +70,12 @@ def make_private_dir(directory) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise FileAccessError(f"cannot create the directory {d} ({exc.strerror}); choose another location") from None
+            raise FileAccessError(f"cannot create the folder {d} ({exc.strerror}); choose another location") from None
+        if made is not None:
+            made.append(d)
         os.chmod(d, 0o700)  # mkdir's mode is masked by the umask
     if not directory.is_dir():
-        raise FileAccessError(f"{directory} is not a directory; choose another location")
+        raise FileAccessError(f"{directory} is not a folder; choose another location")
     return directory
 
 

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from .dbfiles import records_reason
 from .errors import FileAccessError, OutputExistsError, UsageError
-from .fileio import PRIVATE, access_error, fsync_dir, temp_beside
+from .fileio import PRIVATE, access_error, fsync_dir, make_private_dir, temp_beside
 
 __all__ = ["OutputFiles", "check_output", "write_output"]
 
@@ -234,23 +234,7 @@ class OutputFiles:
         FileAccessError
             A part of the path is not a folder, or a folder cannot be made.
         """
-        d = Path(directory) if str(directory) else Path(".")
-        missing, m = [], d
-        while not os.path.lexists(m) and m != m.parent:
-            missing.append(m)
-            m = m.parent
-        for m in reversed(missing):
-            try:
-                m.mkdir(mode=0o700)
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise access_error(exc, m) from None
-            self._dirs.append(m)
-            os.chmod(m, 0o700)  # mkdir's mode is masked by the umask
-        if not os.path.isdir(d):
-            raise FileAccessError(f"{d} is not a folder; choose another location")
-        return d
+        return make_private_dir(directory, made=self._dirs)
 
     @contextlib.contextmanager
     def writer(self, path, mode: int = PRIVATE):
