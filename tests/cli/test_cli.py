@@ -99,6 +99,13 @@ def test_exit_3_unreadable(kind, basic, tmp_path):
     assert not list(tmp_path.glob("*.annotated.*"))
 
 
+def test_symlink_loop_is_named(tmp_path):
+    (tmp_path / "a.jpg").symlink_to(tmp_path / "b.jpg")
+    (tmp_path / "b.jpg").symlink_to(tmp_path / "a.jpg")
+    res = run("measure", tmp_path / "a.jpg")
+    assert res.exit_code == 14 and "loop" in res.output, res.output
+
+
 def test_exit_3_heic_without_extra(tmp_path):
     p = tmp_path / "IMG_0001.HEIC"
     p.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)

@@ -71,6 +71,17 @@ def test_json_round_trip(tmp_path):
     assert back.image_size == (4032, 3024) and back.camera_name == "Acme P1"
 
 
+def test_null_make_and_model_are_no_camera_name(tmp_path):
+    """A profile written by another tool with null make/model names no camera (not 'None None')."""
+    path = tmp_path / "cam.json"
+    PROFILE.save(path)
+    d = json.loads(path.read_text())
+    d.update(make=None, model=None, name=None)
+    path.write_text(json.dumps(d))
+    back = CameraProfile.load(path)
+    assert back.camera_name == "" and back.name == "cam"
+
+
 @pytest.mark.parametrize("content", [
     "not json at all",
     json.dumps({"kind": "something-else"}),

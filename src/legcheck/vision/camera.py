@@ -260,8 +260,8 @@ class CameraProfile:
                                std_dist=std_dist + (0.0,) * (5 - len(std_dist)),
                                covariance=None if cov is None else tuple(float(v) for v in cov.ravel()),
                                rms_px=d.get("rms_px"), n_views=int(d.get("n_views", 0)),
-                               orientation=int(d.get("orientation", 1)), make=str(d.get("make", "")),
-                               model=str(d.get("model", "")), name=str(d.get("name", default_name)),
+                               orientation=int(d.get("orientation", 1)), make=str(d.get("make") or ""),
+                               model=str(d.get("model") or ""), name=str(d.get("name") or default_name),
                                extra={k: v for k, v in d.items() if k not in known})
 
     def identity(self) -> dict:

@@ -7,6 +7,8 @@ refer to the upright image. Image arrays are (row, col[, channel]) BGR uint8.
 
 from __future__ import annotations
 
+import errno
+
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +135,9 @@ def _read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise ImageReadError(f"{path}: is a directory, not a photo; give the photo's file name") from None
     except OSError as exc:
-        raise FileAccessError(f"cannot read {path} ({exc.strerror}); check the file's permissions") from None
+        fix = {errno.ELOOP: "its symbolic links go round in a loop; give the photo's real path",
+               errno.ENAMETOOLONG: "the name is too long; rename the file"}.get(exc.errno, "check the file's permissions")
+        raise FileAccessError(f"cannot read {path} ({exc.strerror}); {fix}") from None
     if not data:
         raise ImageReadError(f"{path}: the file is empty (0 bytes); copy the photo again from the phone")
     return data
