@@ -109,3 +109,36 @@ def test_descriptions_for_people():
     assert describe_axis(assumed_axis(False).to_json()) == "no table edge found: board assumed square ± 0.5°"
     assert describe_axis(assumed_axis(True).to_json()) == "no table edge found: board squared by the user"
     assert describe_axis({}) is None and describe_axis(None) is None
+
+
+def coarse(kind: str, theta_deg: float, through) -> TableLine:
+    """A line seen only in the reduced top view: no support figures (``measured`` False)."""
+    from dataclasses import replace
+
+    from legcheck.vision.table_edges import COARSE_SIGMA_DEG
+
+    return replace(line(kind, theta_deg, through, COARSE_SIGMA_DEG), support_mm=float("nan"))
+
+
+@pytest.mark.parametrize("theta", [4.0, -2.0])
+def test_an_unmeasured_table_line_off_the_board_widens_the_board_axis(theta):
+    """The hostile tester's case: the table's end seen between the legs but not measurable, the board 4 deg off."""
+    end = coarse("end", theta, (100.0, -250.0))
+    assert not end.measured
+    axis = estimate_table_axis([end], LEFT, RIGHT, BOARD_CENTRE)
+    assert axis.source == "board" and axis.board_to_table_deg == 0.0  # never the axis itself
+    assert 1.96 * axis.sigma_deg >= abs(theta)  # the 95 % bound reaches the turn
+    assert axis.sigma_deg == pytest.approx(np.hypot(abs(theta) / 1.96, 1.0))
+    assert any(f"{abs(theta):.1f}° off the board's axis" in w for w in axis.warnings)
+
+
+def test_an_unmeasured_line_square_to_the_board_or_not_the_tables_changes_nothing():
+    plain = estimate_table_axis([], LEFT, RIGHT, BOARD_CENTRE)
+    square = estimate_table_axis([coarse("end", 0.3, (100.0, -250.0))], LEFT, RIGHT, BOARD_CENTRE)
+    # An "end" the heels do not hang beyond (y -350 is past them) is no table end: ignored.
+    beyond = estimate_table_axis([coarse("end", 4.0, (100.0, -350.0))], LEFT, RIGHT, BOARD_CENTRE)
+    assert square.sigma_deg == beyond.sigma_deg == plain.sigma_deg == pytest.approx(ASSUMED_95_DEG / 1.96)
+    # A measured line still gives the axis, whatever the coarse ones say.
+    measured = estimate_table_axis([line("end", 1.0, (100.0, -250.0)), coarse("end", 4.0, (100.0, -240.0))],
+                                   LEFT, RIGHT, BOARD_CENTRE)
+    assert measured.source == "table end" and measured.board_to_table_deg == pytest.approx(1.0)

@@ -181,13 +181,37 @@ def _combine(members, birge: bool = True) -> tuple[float, float]:
     return mean, sigma
 
 
+def _board_axis(board_squared: bool, hints, heels, centre, notes) -> TableAxis:
+    """The board's axis when no table line was measured; widened when an unmeasured one runs off it.
+
+    A line seen only coarsely (``TableLine.measured`` False) that can be the table's (by the heels,
+    as :func:`_screen` judges) and runs further off the board's axis than the assumed alignment is
+    evidence the board is turned: the axis stays the board's, but its sigma grows to that line's angle,
+    so the bound covers the turn (95 % reaches the angle, widened by its own error), and a warning says so (the heels' 465 mm apart and a board laid 4 degrees
+    off gave a 34 mm error inside a 7.7 mm bound before).
+    """
+    base = assumed_axis(board_squared)
+    seen, _ = _screen(list(hints), heels, centre)
+    off = max((abs(ln.angle_deg) for ln in seen), default=0.0)
+    if off <= ASSUMED_95_DEG:
+        return TableAxis(base.source, base.board_to_table_deg, base.sigma_deg, warnings=base.warnings,
+                         notes={**base.notes, **notes})
+    # 95 % reaches the coarse angle, widened by the coarse angle's own error.
+    sigma = float(np.hypot(off / _Z95, max(ln.sigma_deg for ln in seen)))
+    warn = (f"a straight edge of the table seems to run {off:.1f}° off the board's axis but could not be measured: the "
+            f"board is taken as square to the table within ±{_Z95 * sigma:.1f}° (95 %), which is in the uncertainty; "
+            "square the board with the table's edge, or get more of that edge into the photo")
+    return TableAxis("board", 0.0, sigma, warnings=(warn,), notes={**base.notes, **notes, "coarse_off_deg": round(off, 2)})
+
+
 def estimate_table_axis(lines, left_mm, right_mm, board_centre_xy, board_squared: bool = False) -> TableAxis:
     """The table's axis from the table lines found in the photo, judged by the heels' positions.
 
     Parameters
     ----------
     lines : sequence of legcheck.vision.table_edges.TableLine
-        Candidates (:func:`legcheck.vision.table_edges.find_table_lines`); may be empty.
+        Candidates (:func:`legcheck.vision.table_edges.find_table_lines`); may be empty. Lines not
+        ``measured`` never give the axis; they can only widen the board's (:func:`_board_axis`).
     left_mm, right_mm : array_like, shape (3,)
         The heels, table frame, mm.
     board_centre_xy : array_like, shape (2,)
@@ -202,12 +226,11 @@ def estimate_table_axis(lines, left_mm, right_mm, board_centre_xy, board_squared
     """
     heels = np.array([np.asarray(left_mm, float)[:2], np.asarray(right_mm, float)[:2]])
     centre = np.asarray(board_centre_xy, float).reshape(1, 2)
-    keep, rejected = _screen(list(lines), heels, centre)
+    lines = list(lines)
+    keep, rejected = _screen([ln for ln in lines if ln.measured], heels, centre)
     notes = {"rejected": [{"kind": ln.kind, "angle_deg": round(ln.angle_deg, 3), "why": why} for ln, why in rejected]}
     if not keep:
-        base = assumed_axis(board_squared)
-        return TableAxis(base.source, base.board_to_table_deg, base.sigma_deg, warnings=base.warnings,
-                         notes={**base.notes, **notes})
+        return _board_axis(board_squared, [ln for ln in lines if not ln.measured], heels, centre, notes)
     groups = _groups(keep)
     votes, members = groups[0]
     theta, sigma = _combine(members)

@@ -154,7 +154,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     cam, warnings = _choose_camera(photo, board_corners, profile)
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
     clock.done("camera")
-    table_lines = find_table_lines(photo.pixels, board2cam, cam.K, cam.dist, board, gray=gray)
+    hints = []  # lines seen but not measurable: they can only widen the bound (measure.table_axis)
+    table_lines = find_table_lines(photo.pixels, board2cam, cam.K, cam.dist, board, gray=gray, unmeasured=hints)
+    table_lines += hints
     clock.done("table")
     seed = int(photo.sha256[:8], 16)
     common = dict(even_below_mm=even_below_mm, seed=seed, table_lines=table_lines, board_squared=bool(board_squared))

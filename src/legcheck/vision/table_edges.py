@@ -63,6 +63,8 @@ MIN_STEP_CONTRAST = 0.05
 SYSTEMATIC_EDGE_PX = 0.4
 #: And a floor on the angle's sigma, degrees.
 ANGLE_FLOOR_DEG = 0.01
+#: 1-sigma of a line's angle seen only in the reduced top view (2 mm pixels, segments >= 20 mm), degrees.
+COARSE_SIGMA_DEG = 1.0
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: it holds arrays
@@ -108,6 +110,11 @@ class TableLine:
     contrast: float
     sides_bgr: np.ndarray = field(repr=False)
     points_px: np.ndarray = field(repr=False)
+
+    @property
+    def measured(self) -> bool:
+        """False for a line seen only in the reduced top view (``unmeasured`` of :func:`find_table_lines`)."""
+        return bool(np.isfinite(self.support_mm))
 
     def normal(self) -> np.ndarray:
         """Unit normal (2,): ``direction`` turned clockwise (to its right, seen from above)."""
@@ -308,7 +315,7 @@ def refine_line(bgr, board2cam: Pose, K, dist, kind: str, p, u, intervals, centr
 
 
 def find_table_lines(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray, board_spec,
-                     heels_mm=None, gray: np.ndarray | None = None) -> list[TableLine]:
+                     heels_mm=None, gray: np.ndarray | None = None, unmeasured: list | None = None) -> list[TableLine]:
     """Long straight edges on the table plane around the board: candidates for the table's sides and end.
 
     Parameters
@@ -324,6 +331,11 @@ def find_table_lines(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.n
         The heels, table frame, mm: the search reaches around them too.
     gray : ndarray, uint8, shape (H, W), optional
         The photo in grey, when at hand.
+    unmeasured : list, optional
+        Gets the long straight lines seen in the reduced top view that could not be measured at full
+        resolution (too little unbroken support, too ragged), as TableLines with the coarse angle,
+        :data:`COARSE_SIGMA_DEG`, and no support figures: not precise enough to give the axis, but
+        evidence that the board may be turned against the table.
 
     Returns
     -------
@@ -335,6 +347,25 @@ def find_table_lines(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.n
     gray = cv2().cvtColor(bgr, cv2().COLOR_BGR2GRAY) if gray is None else gray
     top, valid = rectify(gray, board2cam, K, dist, box)
     centre = np.array([board_spec.width_mm / 2, -board_spec.height_mm / 2])
-    found = (refine_line(bgr, board2cam, K, dist, kind, p, u, iv, centre)
-             for kind, p, u, iv in coarse_lines(segments(top, valid, box, board_spec)))
-    return [ln for ln in found if ln is not None]
+    out = []
+    for kind, p, u, iv in coarse_lines(segments(top, valid, box, board_spec)):
+        line = refine_line(bgr, board2cam, K, dist, kind, p, u, iv, centre)
+        if line is not None:
+            out.append(line)
+        elif unmeasured is not None:
+            unmeasured.append(_coarse_line(kind, p, u, iv, centre))
+    return out
+
+
+def _coarse_line(kind: str, p, u, intervals, centre_mm) -> TableLine:
+    """A coarse line as a TableLine (direction oriented with the board's centre on its left)."""
+    u = np.asarray(u, float) / np.linalg.norm(u)
+    p = np.asarray(p, float)
+    if (np.asarray(centre_mm, float) - p) @ np.array([u[1], -u[0]]) > 0:
+        u = -u
+        intervals = [(-t1, -t0) for t0, t1 in intervals]
+    ts = [t for iv in intervals for t in iv]
+    return TableLine(kind=kind, angle_deg=axis_angle_deg(u, kind), sigma_deg=COARSE_SIGMA_DEG, point_mm=p, direction=u,
+                     span_mm=(float(min(ts)), float(max(ts))), support_mm=float("nan"), rms_mm=float("nan"),
+                     sagitta_mm=float("nan"), contrast=float("nan"), sides_bgr=np.full((2, 3), np.nan),
+                     points_px=np.empty((0, 2)))
