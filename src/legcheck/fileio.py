@@ -157,13 +157,8 @@ def atomic_writer(path, *, mode: int = PRIVATE, overwrite: bool = True):
         raise RecordConflictError(f"{path} already exists; give another file name")
     fd, tmp = temp_beside(path, mode)
     try:
-        try:
-            with os.fdopen(fd, "wb", closefd=False) as fh:
-                yield fh
-                fh.flush()
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with synced_file(fd) as fh:
+            yield fh
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -212,6 +207,19 @@ def atomic_write(path, data: bytes | str, *, mode: int = PRIVATE, overwrite: boo
     with atomic_writer(path, mode=mode, overwrite=overwrite) as fh:
         fh.write(payload)
     return Path(path)
+
+
+@contextlib.contextmanager
+def synced_file(fd: int):
+    """A binary file object over the open descriptor ``fd``: flushed and fsynced when the block
+    ends without an error, and ``fd`` closed either way (the one way a staged file is written)."""
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            yield fh
+            fh.flush()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def access_error(exc: OSError, path) -> FileAccessError:

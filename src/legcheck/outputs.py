@@ -48,7 +48,7 @@ from pathlib import Path
 
 from .dbfiles import records_reason
 from .errors import FileAccessError, OutputExistsError, UsageError
-from .fileio import PRIVATE, access_error, fsync_dir, make_private_dir, temp_beside
+from .fileio import PRIVATE, access_error, fsync_dir, make_private_dir, synced_file, temp_beside
 
 __all__ = ["OutputFiles", "check_output", "write_output"]
 
@@ -249,13 +249,8 @@ class OutputFiles:
         fd, tmp = temp_beside(p, mode)
         self._staged.append((p, tmp, ow))
         try:
-            try:
-                with os.fdopen(fd, "wb", closefd=False) as fh:
-                    yield fh
-                    fh.flush()
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            with synced_file(fd) as fh:
+                yield fh
         except BaseException as exc:
             self.discard()
             if isinstance(exc, OSError):
