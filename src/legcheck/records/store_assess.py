@@ -234,17 +234,8 @@ class StoreAssess:
                          (SELECT n.id FROM {table} n WHERE n.supersedes = r.id) AS superseded_by
                   FROM {source} r JOIN current_visits v ON v.entity_id = r.visit_id
                   JOIN current_patients p ON p.entity_id = v.patient_id"""
-        where, params = [], {}
         with self._read() as conn:
-            if chart is not None:
-                where.append("p.entity_id = :p")
-                params["p"] = self._patient(conn, chart)["id"]
-            if visit_id is not None:
-                where.append("r.visit_id = :v")
-                params["v"] = int(visit_id)
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            return self._rows(conn, sql + " ORDER BY v.started_at, r.visit_id, r.entity_id, r.id", **params)
+            return self._per_visit_rows(conn, sql, "r", chart, visit_id, "v.started_at, r.visit_id, r.entity_id, r.id")
 
 
 def _follow_up_after(follow_up: str | None, visit: dict) -> None:

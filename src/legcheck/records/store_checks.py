@@ -217,6 +217,20 @@ class StoreChecks:
                                       "a check never moves to another patient: void it and record it there")
         return b["id"]
 
+    def _per_visit_rows(self, conn, sql: str, alias: str, chart, visit_id, order: str) -> list[dict]:
+        """Rows of ``sql`` (a per-visit table as ``alias``, joined to visits ``v`` and patients ``p``),
+        for one patient (chart) and/or one visit when given, in ``order``."""
+        where, params = [], {}
+        if chart is not None:
+            where.append("p.entity_id = :p")
+            params["p"] = self._patient(conn, chart)["id"]
+        if visit_id is not None:
+            where.append(f"{alias}.visit_id = :v")
+            params["v"] = int(visit_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._rows(conn, f"{sql} ORDER BY {order}", **params)
+
     def checks(self, chart: str | None = None, visit_id: int | None = None, history: bool = False) -> list[dict]:
         """Checks with their visit and patient chart; see :meth:`legcheck.records.protocol.Store.checks`."""
         table = "checks" if history else "current_checks"
@@ -224,18 +238,8 @@ class StoreChecks:
                          (SELECT n.id FROM checks n WHERE n.supersedes = c.id) AS superseded_by
                   FROM {table} c JOIN current_visits v ON v.entity_id = c.visit_id
                   JOIN current_patients p ON p.entity_id = v.patient_id"""
-        where, params = [], {}
         with self._read() as conn:
-            if chart is not None:
-                where.append("p.entity_id = :p")
-                params["p"] = self._patient(conn, chart)["id"]
-            if visit_id is not None:
-                where.append("c.visit_id = :v")
-                params["v"] = int(visit_id)
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            sql += " ORDER BY v.started_at, c.visit_id, c.taken_at, c.id"
-            rows = self._rows(conn, sql, **params)
+            rows = self._per_visit_rows(conn, sql, "c", chart, visit_id, "v.started_at, c.visit_id, c.taken_at, c.id")
         for d in rows:
             d["amended"] = d["supersedes"] is not None
         return rows
