@@ -291,7 +291,8 @@ def _automatic(photo, gray, markers, board_corners, board2cam, cam, board, tabs,
     clock.done("contour")
     m = measure_from_points(board_corners, {s: h.px for s, h in pair.heels.items()},
                             {s: h.sigma_px for s, h in pair.heels.items()}, cam, heel_height_mm, "contour",
-                            warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence, **common)
+                            warnings=list(warnings) + list(pair.warnings), confidence=pair.confidence,
+                            bias_mm=pair.bias_mm, **common)
     m = replace(m, assisted=near is not None, details={**m.details, "contour": pair.details})
     return m, _sided(m, {s: h.outline_px for s, h in pair.heels.items()})
 

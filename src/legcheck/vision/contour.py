@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import HeelNotFoundError
 from ..geometry import Pose, cam_to_table
 from .feet import HEADWARD_MM, HEEL_WIDTH_MM, Foot, find_feet
-from .heeledge import refine
+from .heeledge import FAINT, refine
 from .segment import foreground, grow_feet
 from .tableend import reference_y
 from .tableview import look
@@ -36,7 +36,14 @@ from .tableview import look
 #: this, degrees. A relaxed foot hanging over the table's end is plantar flexed by about 5-30
 #: degrees: its sole faces the camera (and the heel's caudal point lies inside the foot's image)
 #: unless the camera looks past that tilt, from the head's side. See docs/conventions.md.
-MIN_HEAD_TILT_DEG = 20.0
+MIN_HEAD_TILT_DEG = 25.0
+#: Up to this tilt, degrees, a strongly flexed foot can still hide its heel's back behind the sole:
+#: on the renderer's drop-table scenes half the views tilted 20-30 degrees hid a heel, and a sole
+#: taken for a heel put it up to 34 mm too far caudally. Results in this band lose confidence and
+#: their bound is widened by up to :data:`HIDDEN_HEEL_MM` (all of it at :data:`MIN_HEAD_TILT_DEG`,
+#: none at this tilt), with a warning saying where to stand.
+MARGINAL_TILT_DEG = 32.0
+HIDDEN_HEEL_MM = 25.0
 #: Two feet are paired only this far apart across the table, mm (the plausibility checks of
 #: :mod:`legcheck.measure.plausibility` judge the result's spacing, with their own message).
 PAIR_SPACING_MM = (60.0, 700.0)
@@ -48,6 +55,10 @@ STAND_ADVICE = ("stand at the head end of the table, beside the patient's knees,
 MAX_CONTOUR_LLD_MM = 20.0
 #: Below this confidence there is no credible pair of heels (exit 5).
 MIN_CONFIDENCE = 0.3
+#: A heel whose colour differs from its background by less than :data:`~legcheck.vision.heeledge.FAINT`
+#: (relative, see :class:`~legcheck.vision.heeledge.HeelEdge`) is warned, doubted (half as much
+#: contrast: much more) and its point's 1-sigma raised to at least this, px.
+LOW_CONTRAST_SIGMA_PX = 4.0
 
 
 @dataclass(frozen=True)
@@ -64,12 +75,14 @@ class Heel:
 @dataclass(frozen=True)
 class HeelPair:
     """Both heels: ``heels`` {"left": Heel, "right": Heel}, a confidence in (0, 1], warnings for people,
-    and ``details`` (the quantities the confidence was judged from)."""
+    ``details`` (the quantities the confidence was judged from) and ``bias_mm``, how far (mm, on
+    lld_mm) a heel hidden behind its sole could put the result beyond its drawn bound."""
 
     heels: dict
     confidence: float
     warnings: tuple
     details: dict = field(default_factory=dict)
+    bias_mm: float = 0.0
 
 
 def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray, heel_height_mm: float,
@@ -121,16 +134,26 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
             raise HeelNotFoundError(exc.message + _view_hint(view, feet, board2cam, heel_height_mm)) from None
     caudal = view.end.side
     _check_view(view, pair, board2cam, heel_height_mm)
+    tilt = min(_tilt(view, board2cam, f, heel_height_mm) for f in pair)
+    bias_mm = HIDDEN_HEEL_MM * float(np.clip((MARGINAL_TILT_DEG - tilt) / (MARGINAL_TILT_DEG - MIN_HEAD_TILT_DEG), 0, 1))
+    if bias_mm > 0:
+        warnings.append(f"the heels are seen only {tilt:.0f} degrees from above their backs: a strongly flexed "
+                        f"foot may hide its heel behind the sole, so the bound was widened by {bias_mm:.0f} mm; "
+                        "for a closer figure, " + STAND_ADVICE)
+        conf *= 0.6
     heels, edges = {}, {}
     for side, foot in zip(("left", "right"), pair):
         full = (foot.outline + 0.5) / view.s - 0.5
         edge = refine(bgr, full, foot.tip, K, dist, board2cam, heel_height_mm, view.s, caudal)
-        heels[side] = Heel(side, edge.px, edge.sigma_px, full)
-        edges[side] = edge
-        if edge.contrast < 0.08:
+        sigma_px = edge.sigma_px
+        if edge.contrast < FAINT:
             warnings.append(f"the {side.upper()} heel barely stands out from what lies behind it; "
                             "use heel tabs or check the heel points on the annotated photo")
-            conf *= 0.5
+            # A faint edge is still traced across its profiles, but less surely: doubt, and a wider point.
+            conf *= 0.7 if edge.contrast >= 0.5 * FAINT else 0.4
+            sigma_px = max(sigma_px, LOW_CONTRAST_SIGMA_PX)
+        heels[side] = Heel(side, edge.px, sigma_px, full)
+        edges[side] = edge
         if edge.edge_points < 5:
             warnings.append(f"the {side.upper()} heel's edge could not be traced; check its point on the annotated photo")
             conf *= 0.5
@@ -149,8 +172,9 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
         raise HeelNotFoundError("no credible pair of heels: " + ("; ".join(warnings) or "too many doubts"))
     details = {"head_tilt_deg": {s: round(_tilt(view, board2cam, f, heel_height_mm), 1) for s, f in zip(("left", "right"), pair)},
                "heel_contrast": {s: round(e.contrast, 3) for s, e in edges.items()},
-               "table_end_mm": round(float(view.end.offset_mm), 1), "board_turned": view.end.side > 0}
-    return HeelPair(heels, float(conf), tuple(warnings), details)
+               "table_end_mm": round(float(view.end.offset_mm), 1), "board_turned": view.end.side > 0,
+               "hidden_heel_widening_mm": round(bias_mm, 1)}
+    return HeelPair(heels, float(conf), tuple(warnings), details, bias_mm)
 
 
 def _pair(view, feet: list[Foot]) -> tuple[list[Foot], list[str], float]:

@@ -28,6 +28,9 @@ MIN_PROFILE_CONTRAST = 0.5
 MIN_EDGE_POINTS = 5
 #: The heel's cap: the outline within this of its most caudal point (table mm, heel-height plane).
 CAP_DEPTH_MM = 12.0
+#: Below this heel/background contrast the first look is repeated with profiles :data:`WIDEN` times longer.
+FAINT = 0.08
+WIDEN = 3.0
 #: The edge is fitted within this of the cap's middle, mm (or a third of the cap's width, if more).
 FIT_HALF_MM = 8.0
 
@@ -94,7 +97,8 @@ def refine(bgr: np.ndarray, outline_px: np.ndarray, k: int, K: np.ndarray, dist:
     # The reduced outline is good to about 2 reduced pixels: the first pass must reach past that.
     L = max(10.0, 4.5 / s)
     base = outline_px[sel]
-    crop, origin = linear_crop(bgr, np.array([base.min(axis=0) - L - 4, base.max(axis=0) + L + 4]), pad_px=0)
+    crop, origin = linear_crop(bgr, np.array([base.min(axis=0) - WIDEN * L - 4, base.max(axis=0) + WIDEN * L + 4]),
+                               pad_px=0)
     normals = _outline_normals(outline_px, sel, step, nrm)
 
     def edges(centres, half, levels_q):
@@ -110,6 +114,12 @@ def refine(bgr: np.ndarray, outline_px: np.ndarray, k: int, K: np.ndarray, dist:
         return first_moment_edge(proj, offs, inside, outside), ok, contrast
 
     e1, ok1, contrast = edges(base, L, 2.0)
+    if contrast < FAINT:
+        # Both ends alike: the reduced outline may lie on an edge inside the foot (a shoe's upper
+        # against its sole, both dark), not on its outline. Look again, farther out.
+        wide = edges(base, WIDEN * L, 2.0)
+        if wide[2] > 2 * contrast:
+            e1, ok1, contrast = wide
     centres = base + np.where(ok1, e1, 0.0)[:, None] * normals
     e2, ok2, _ = edges(centres, 4.0, 1.0)
     ok = ok1 & ok2 & (np.abs(e2) < 3.0)

@@ -39,6 +39,14 @@ LOCAL_GAIN = 2.0
 GROW_SIDE_MM = 130.0
 #: ... and out to this beyond the table's end, on the heel-height plane, mm.
 GROW_REACH_MM = 320.0
+#: A leg found on the table may end this far before the table's end (a trouser hem above the
+#: ankle, the sock below it the floor's colour) and still be followed into its foot, mm.
+HEM_MM = 250.0
+#: A leg ending before the table's end is followed only when at least this wide, mm (a lower leg
+#: is some 60-180 mm across; the table's side face or a seam of shadow is not).
+MIN_LEG_WIDTH_MM = 50.0
+#: A foot grown wider than this across the table (beyond its end) is not a foot, mm.
+MAX_GROWN_WIDTH_MM = 200.0
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,11 @@ def grow_feet(view, fg: Foreground) -> Foreground:
 
     A sock or skin close to the floor's colour is missed by the colour distance alone, but its
     leg on the table is found and the foot continues along the leg. Around each leg crossing the
-    end, GrabCut (OpenCV) is seeded with the leg near the end as foot, a corridor along the leg's
-    line beyond the end as probably foot, pixels far to the side as background, the rest as
-    probably background; it learns both colour mixtures there and cuts along edges.
+    end (or ending up to :data:`HEM_MM` before it, a trouser hem, when at least
+    :data:`MIN_LEG_WIDTH_MM` wide), GrabCut (OpenCV) is seeded with the leg near its end as foot,
+    a corridor along the leg's line beyond as probably foot, pixels far to the side as background,
+    the rest as probably background; it learns both colour mixtures there and cuts along edges.
+    A grown foot wider than :data:`MAX_GROWN_WIDTH_MM` is dropped (GrabCut took the floor).
 
     Parameters
     ----------
@@ -107,18 +117,23 @@ def grow_feet(view, fg: Foreground) -> Foreground:
     legs = []
     for i in range(1, n):
         blob = lab == i
-        if not (beyond_h[blob] > 0).any():
-            continue  # it does not reach over the end: not a leg with a foot
-        line = _leg_line(view, blob & (beyond0 < -30) & (beyond0 > -350))
+        reach = float(beyond_h[blob].max())
+        if reach < -HEM_MM:
+            continue  # it ends well before the table's end: not a leg with a foot
+        line = _leg_line(view, blob & (beyond0 < -30) & (beyond0 > -350 + min(reach, 0.0)),
+                         min_width_mm=MIN_LEG_WIDTH_MM if reach < 0 else 0.0)
         if line is not None:
-            legs.append((blob, line))
+            legs.append((blob, line, min(reach, 0.0)))
     if not legs:
         return fg
     # Each pixel belongs to the nearest leg's line: neighbouring legs' regions do not overwrite each other.
-    lateral = np.stack([np.abs(view.txh - (x0 + slope * view.tyh)) for _, (x0, slope) in legs])
+    lateral = np.stack([np.abs(view.txh - (x0 + slope * view.tyh)) for _, (x0, slope), _ in legs])
     nearest = np.argmin(lateral, axis=0)
-    for j, (blob, _) in enumerate(legs):
-        roi = (nearest == j) & (lateral[j] < GROW_SIDE_MM) & (beyond_h > -120) & (beyond_h < GROW_REACH_MM)
+    for j, (blob, _, reach) in enumerate(legs):
+        # A trouser leg may end before the table's end (the sock or skin below its hem is the
+        # floor's colour): the corridor then starts at the hem, and the leg's end seeds the foot.
+        start = reach - 120.0
+        roi = (nearest == j) & (lateral[j] < GROW_SIDE_MM) & (beyond_h > start) & (beyond_h < GROW_REACH_MM)
         if roi.sum() < 100:
             continue
         ys, xs = np.nonzero(roi)
@@ -126,7 +141,7 @@ def grow_feet(view, fg: Foreground) -> Foreground:
         sub = (slice(r0, r1), slice(c0, c1))
         gc = np.full((r1 - r0, c1 - c0), cv.GC_PR_BGD, np.uint8)
         near_axis = lateral[j][sub] < 35.0
-        gc[near_axis & (beyond_h[sub] > -40) & (beyond_h[sub] < 180)] = cv.GC_PR_FGD
+        gc[near_axis & (beyond_h[sub] > reach - 40) & (beyond_h[sub] < 180)] = cv.GC_PR_FGD
         gc[(fg.distance[sub] > HIGH) & roi[sub]] = cv.GC_PR_FGD
         gc[blob[sub] & (beyond0[sub] < -30) & (lateral[j][sub] < 25.0)] = cv.GC_FGD
         gc[~roi[sub] | (view.paper[sub] > 0)] = cv.GC_BGD
@@ -135,25 +150,41 @@ def grow_feet(view, fg: Foreground) -> Foreground:
         bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
         cv.grabCut(np.ascontiguousarray(view.small[sub]), gc, None, bgd, fgd, 3, cv.GC_INIT_WITH_MASK)
         grown = (gc == cv.GC_FGD) | (gc == cv.GC_PR_FGD)
-        region, past = mask[sub], roi[sub] & (beyond0[sub] > -30)  # the leg on the table stays as found
+        if _too_wide(view.txh[sub][grown & (beyond_h[sub] > 0)]):
+            continue  # GrabCut took the floor (or a mistaken leg led it there): keep what the colours found
+        # The leg on the table stays as found, up to its end (below a hem: the foot's sock or skin).
+        region, past = mask[sub], roi[sub] & (beyond0[sub] > min(-30.0, reach))
         region[past] = grown[past]
-    mask = cv.morphologyEx(mask, cv.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # Opened with a disc about 5 mm across: a sliver of shadow or a seam along a leg left as a spur
+    # would otherwise become a foot's most caudal point (a heel's cap is some 20 mm round).
+    mask = cv.morphologyEx(mask, cv.MORPH_OPEN, cv.getStructuringElement(cv.MORPH_ELLIPSE, (5, 5)))
     return Foreground(fg.distance, mask)
 
 
-def _leg_line(view, leg: np.ndarray):
-    """(x0, slope) of a leg's centre line on the heel-height plane, from its part on the table; None if too short."""
+def _too_wide(across_mm: np.ndarray) -> bool:
+    """Whether a grown foot (its pixels' table x beyond the end, mm) is wider than any foot."""
+    if across_mm.size < 20:
+        return False
+    lo, hi = np.percentile(across_mm, [2, 98])
+    return bool(hi - lo > MAX_GROWN_WIDTH_MM)
+
+
+def _leg_line(view, leg: np.ndarray, min_width_mm: float = 0.0):
+    """(x0, slope) of a leg's centre line on the heel-height plane, from its part on the table; None if too
+    short, or (``min_width_mm``) narrower than a leg: the table's side face, a seam of shadow."""
     if leg.sum() < 50:
         return None
     y, x = view.tyh[leg], view.txh[leg]
     bins = np.round(y / 20.0)
-    ys, xs = [], []
+    ys, xs, widths = [], [], []
     for b in np.unique(bins):
         sel = bins == b
         if sel.sum() >= 5:
+            lo, hi = np.percentile(x[sel], [5, 95])
             ys.append(float(np.median(y[sel])))
-            xs.append(0.5 * (float(np.percentile(x[sel], 5)) + float(np.percentile(x[sel], 95))))
-    if len(ys) < 4 or np.ptp(ys) < 80:
+            xs.append(0.5 * (float(lo) + float(hi)))
+            widths.append(float(hi - lo))
+    if len(ys) < 4 or np.ptp(ys) < 80 or np.median(widths) < min_width_mm:
         return None
     slope, x0 = np.polyfit(ys, xs, 1)
     return (float(x0), float(slope)) if abs(slope) < 0.3 else None

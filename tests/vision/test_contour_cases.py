@@ -1,0 +1,80 @@
+"""Contour mode's hard cases at a drop table, each a 2 MP render of the drop-table family.
+
+- A black shoe over light tiles: the reduced photo's outline stops at the edge between the
+  shoe's upper and its sole (both dark), inside the shoe; the heel's edge is found farther out.
+- A view tilted only some 25-32 degrees past the heels' backs: a flexed foot may hide its heel
+  behind the sole, so the result is doubted and its bound widened, with where to stand.
+- The segmentation's own safeguards: a sliver is not a leg, and a "foot" grown wider than any
+  foot is not kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from legcheck.pipeline import measure_photo
+from legcheck.synth.drop_families import random_drop_scene
+from legcheck.vision import segment
+from legcheck.vision.contour import HIDDEN_HEEL_MM, MARGINAL_TILT_DEG, MIN_HEAD_TILT_DEG
+
+from conftest import profile_of
+from test_contour import SIZE, clicked, lld_3d
+
+
+def drop_scene(seed: int, **kw):
+    """A 2 MP drop-table scene of ``seed`` with the labels given."""
+    return random_drop_scene(np.random.default_rng(seed), **SIZE, **kw)
+
+
+@pytest.fixture(scope="module")
+def black_shoes(scenes):
+    scene = drop_scene(3, footwear="black shoe", floor="light tiles", view_side="head side", elevation_deg=62.0,
+                       board_side="left")
+    path, truth = scenes.get("drop_black_shoe_3", scene)
+    return scene, path, truth
+
+
+def test_black_shoe_heel_edge_is_the_sole_not_the_upper(black_shoes):
+    scene, path, truth = black_shoes
+    m = measure_photo(path, camera=profile_of(scene), method="contour").measurement
+    ref = clicked(path, scene, truth)
+    assert abs(m.lld_mm - ref.lld_mm) < 1.5
+    assert abs(m.lld_mm - lld_3d(truth)) <= m.uncertainty_mm
+    # The edge found is the shoe against the tiles: the colours on its two sides differ strongly.
+    assert min(m.details["contour"]["heel_contrast"].values()) > 0.8
+    assert m.details["contour"]["hidden_heel_widening_mm"] == 0.0
+
+
+def test_marginal_view_is_doubted_and_widened(scenes):
+    scene = drop_scene(2, footwear="white sock", floor="dark plain", view_side="head side", elevation_deg=72.0,
+                       board_side="left")
+    path, truth = scenes.get("drop_marginal_2", scene)
+    m = measure_photo(path, camera=profile_of(scene), method="contour").measurement
+    tilt = min(m.details["contour"]["head_tilt_deg"].values())
+    assert MIN_HEAD_TILT_DEG <= tilt < MARGINAL_TILT_DEG
+    widened = m.details["contour"]["hidden_heel_widening_mm"]
+    expected = HIDDEN_HEEL_MM * (MARGINAL_TILT_DEG - tilt) / (MARGINAL_TILT_DEG - MIN_HEAD_TILT_DEG)
+    assert widened == pytest.approx(expected, abs=0.6)  # the tilt is shown rounded to 0.1 degree
+    assert m.confidence <= 0.6
+    assert any("hide its heel behind the sole" in w for w in m.warnings)
+    assert abs(m.lld_mm - lld_3d(truth)) <= m.uncertainty_mm
+
+
+def test_sliver_is_not_a_leg():
+    class View:  # a table-plane grid, 1 mm per pixel, heel plane the same
+        tyh, txh = np.mgrid[-400:0, -200:200].astype(float)
+
+    sliver = (np.abs(View.txh - 50) < 4) & (View.tyh < -40)
+    leg = (np.abs(View.txh - 50) < 45) & (View.tyh < -40)
+    assert segment._leg_line(View, sliver, min_width_mm=segment.MIN_LEG_WIDTH_MM) is None
+    x0, slope = segment._leg_line(View, leg, min_width_mm=segment.MIN_LEG_WIDTH_MM)
+    assert x0 == pytest.approx(50.0, abs=1.0) and abs(slope) < 0.01
+    assert segment._leg_line(View, sliver) is not None  # a leg reaching over the end needs no width
+
+
+def test_foot_grown_wider_than_any_foot_is_dropped():
+    rng = np.random.default_rng(0)
+    assert not segment._too_wide(rng.uniform(-60, 60, 500))
+    assert segment._too_wide(rng.uniform(-150, 150, 500))
+    assert not segment._too_wide(np.array([0.0, 500.0]))  # too few pixels to judge
