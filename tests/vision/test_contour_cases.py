@@ -78,3 +78,13 @@ def test_foot_grown_wider_than_any_foot_is_dropped():
     assert not segment._too_wide(rng.uniform(-60, 60, 500))
     assert segment._too_wide(rng.uniform(-150, 150, 500))
     assert not segment._too_wide(np.array([0.0, 500.0]))  # too few pixels to judge
+
+
+def test_heel_width_leaves_out_toes_seen_beside_the_heel():
+    from legcheck.vision.feet import _heel_width
+
+    heel = np.linspace(-40.0, 40.0, 200)  # an 80 mm heel ...
+    toes = np.linspace(60.0, 95.0, 80)  # ... and toes 20 mm beyond it, across the table
+    assert _heel_width(np.r_[heel, toes], tip_x=0.0) == pytest.approx(80.0)
+    assert _heel_width(np.r_[heel, toes], tip_x=80.0) == pytest.approx(35.0)  # the tip on the toes: their width
+    assert _heel_width(np.r_[heel, np.linspace(42.0, 95.0, 80)], tip_x=0.0) == pytest.approx(135.0)  # touching

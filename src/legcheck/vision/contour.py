@@ -53,6 +53,9 @@ STAND_ADVICE = ("stand at the head end of the table, beside the patient's knees,
 #: Heels found this far apart along the table (mm, heel-height plane) are refused in contour mode: a
 #: leg check rarely shows more, and a toe or a sole taken for a heel shows about that much.
 MAX_CONTOUR_LLD_MM = 20.0
+#: ... or this, where the view is clear of the marginal band (:data:`MARGINAL_TILT_DEG`): there no
+#: sole shows, and the heels' own heights, differing by up to 25 mm, can put a 10 mm leg check at 25 mm.
+MAX_CLEAR_LLD_MM = 30.0
 #: Below this confidence there is no credible pair of heels (exit 5).
 MIN_CONFIDENCE = 0.3
 #: A heel whose colour differs from its background by less than :data:`~legcheck.vision.heeledge.FAINT`
@@ -158,10 +161,11 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
             warnings.append(f"the {side.upper()} heel's edge could not be traced; check its point on the annotated photo")
             conf *= 0.5
     along = _along_mm(heels, K, dist, board2cam, heel_height_mm)
-    if along > MAX_CONTOUR_LLD_MM:
+    limit = MAX_CONTOUR_LLD_MM if bias_mm > 0 else MAX_CLEAR_LLD_MM
+    if along > limit:
         raise HeelNotFoundError(
             f"no credible pair of heels: the heel outlines found are {along:.0f} mm apart along the table (more than "
-            f"{MAX_CONTOUR_LLD_MM:.0f} mm): one of them may be a sole or the toes rather than a heel; check the "
+            f"{limit:.0f} mm): one of them may be a sole or the toes rather than a heel; check the "
             "annotated photo, give the heel points (taps or exact points), or use heel tabs")
     conf *= float(np.clip(1.0 - (along - 10.0) / 20.0, 0.5, 1.0))  # large differences are less often right
     if view.end.side > 0:

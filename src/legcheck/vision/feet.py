@@ -6,7 +6,8 @@ plane (table millimetres, so the checks do not depend on the camera):
 - it reaches past the table's end (the feet hang over it) and its **tip** (the outline's most
   caudal point near the end: the heel's back, or the toes) is no more than
   :data:`TIP_REACH_MM` beyond it;
-- it is a foot's width across the table near the tip (:data:`HEEL_WIDTH_MM`);
+- it is a foot's width across the table near the tip (:data:`HEEL_WIDTH_MM`; the run holding the
+  tip, so toes seen beside the heel do not count);
 - it continues towards the head, as a foot and a leg do, at least :data:`HEADWARD_MM`;
 - its tip is a convex end: the outline falls away from it on both sides (:data:`CAP_DROP_MM`, within
   half its width plus :data:`CAP_ARC_MM`).
@@ -141,10 +142,31 @@ def _measure(view, blob, side, beyond_h) -> Foot | None:
     sel = blob > 0
     depth = side * (tip[1] - view.tyh[sel])  # mm headward of the tip, heel-height plane
     band = (depth > 10) & (depth < 40)
-    width = float(np.ptp(view.txh[sel][band])) if band.sum() > 2 else 0.0
+    width = _heel_width(view.txh[sel][band], tip[0], max(4.0, 2.5 * view.mm_per_px)) if band.sum() > 2 else 0.0
     headward = float(np.percentile(depth, 99)) if depth.size else 0.0
     return Foot(blob, line.astype(np.float64), k, tip, float(tip[0]), width, headward,
                 _cap_drop(line, k, caudal, view.mm_per_px, 0.5 * width + CAP_ARC_MM), bool(np.any(border & near)))
+
+
+def _heel_width(across_mm: np.ndarray, tip_x: float, bin_mm: float = 4.0) -> float:
+    """Width (mm) of the run of ``across_mm`` values holding ``tip_x`` with no gap over ``bin_mm``.
+
+    A bare foot turned out shows its toes beside the heel a little headward of it: they are not
+    the heel's width when background separates them from it.
+    """
+    lo = float(min(across_mm.min(), tip_x))
+    occupied = np.bincount(((across_mm - lo) / bin_mm).astype(int))
+    i = int((tip_x - lo) / bin_mm)
+    i = min(i, len(occupied) - 1)
+    if occupied[i] == 0:  # the tip's own column empty at this depth: take the nearest occupied one
+        i = int(np.flatnonzero(occupied)[np.argmin(np.abs(np.flatnonzero(occupied) - i))])
+    a = b = i
+    while a > 0 and occupied[a - 1] > 0:
+        a -= 1
+    while b < len(occupied) - 1 and occupied[b + 1] > 0:
+        b += 1
+    run = across_mm[(across_mm >= lo + a * bin_mm) & (across_mm < lo + (b + 1) * bin_mm)]
+    return float(np.ptp(run)) if run.size else 0.0
 
 
 def _cap_drop(line, k, caudal, mm_per_px, arc_mm) -> float:

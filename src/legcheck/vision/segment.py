@@ -155,6 +155,12 @@ def grow_feet(view, fg: Foreground) -> Foreground:
         # The leg on the table stays as found, up to its end (below a hem: the foot's sock or skin).
         region, past = mask[sub], roi[sub] & (beyond0[sub] > min(-30.0, reach))
         region[past] = grown[past]
+    if len(legs) > 1:
+        # Feet grown up to the line midway between two legs would join there (over the table's end
+        # face between them, or where they touch): a cut along that line keeps each foot its own blob.
+        two = np.sort(lateral, axis=0)[:2]
+        cut = (two[1] - two[0] < 1.5 * view.mm_per_px) & (beyond0 > -30)
+        mask[cut] = 0
     # Opened with a disc about 5 mm across: a sliver of shadow or a seam along a leg left as a spur
     # would otherwise become a foot's most caudal point (a heel's cap is some 20 mm round).
     mask = cv.morphologyEx(mask, cv.MORPH_OPEN, cv.getStructuringElement(cv.MORPH_ELLIPSE, (5, 5)))
