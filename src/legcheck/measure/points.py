@@ -19,7 +19,7 @@ from ..geometry import Pose, backproject_to_height, solve_board_pose, view_eleva
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners
 from ..records.vocabulary import EVEN_BELOW_MM
-from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
+from .plausibility import check_heels, check_placement, check_turn, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
@@ -170,7 +170,8 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     UsageError
         ``heel_height_mm`` or ``even_below_mm`` out of range, an unknown ``method``, or a side missing.
     BoardPlacementError
-        The board is turned across the table, or lies far from the heels (exit 13).
+        The board is turned across the table, turned further than a table edge could correct with
+        none measured, or lies far from the heels (exit 13).
     ImplausibleHeelsError
         The points cannot be a prone patient's two heels (exit 5); the message names the check.
 
@@ -194,6 +195,7 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     if swapped:  # the patient's LEFT heel is the one with the smaller table x, whatever it was called
         pts, heels, sig = pts[::-1].copy(), heels[::-1].copy(), sig[::-1].copy()
     axis = estimate_table_axis(table_lines, heels[0], heels[1], board_centre_mm(board.board_mm), board_squared)
+    check_turn(heels[0], heels[1], axis)
     lld = float(lld_along(heels[0], heels[1], axis.board_to_table_deg))
     heels = heels @ axis.rotation().T
     check_heels(heels[0], heels[1], lld, tabs=False)

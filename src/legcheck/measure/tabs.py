@@ -26,7 +26,7 @@ from ..targets.spec import TabSpec
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners, TabCorners
 from ..records.vocabulary import EVEN_BELOW_MM
-from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
+from .plausibility import check_heels, check_placement, check_turn, labels_swapped, swapped_warning
 from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
                           short_leg_of, view_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
@@ -236,7 +236,8 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     UsageError
         ``even_below_mm`` is negative, or ``tabs`` lacks a side.
     BoardPlacementError
-        The board is turned across the table, or lies far from the heels (exit 13).
+        The board is turned across the table, turned further than a table edge could correct with
+        none measured, or lies far from the heels (exit 13).
     ImplausibleHeelsError
         The tabs cannot be on a prone patient's two heels (exit 5); the message names the check.
 
@@ -257,6 +258,7 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
                               {"left": nominal.tab2cam["right"], "right": nominal.tab2cam["left"]})
         left, right = right, left
     axis = estimate_table_axis(table_lines, left, right, board_centre_mm(board.board_mm), board_squared)
+    check_turn(left, right, axis)
     lld = float(lld_along(left, right, axis.board_to_table_deg))
     left, right = axis.rotation() @ left, axis.rotation() @ right
     check_heels(left, right, lld, tabs=True)
