@@ -30,8 +30,8 @@ Exit codes (the contract scripts rely on):
        broken row
  12    a report's PDF could not be printed (Chromium missing or failed)
  13    board placed wrongly for the check (turned across the table: the
-       HEAD arrow must point to the patient's head; or over 1.5 m from
-       the heels)
+       HEAD arrow must point to the patient's head; turned over 15
+       degrees with no table edge measured; or over 1.5 m from the heels)
  14    a file or directory cannot be read or written (permissions, disk
        full, read-only file system); the message names the path
  15    refused by a clinical safeguard (an adjustment on a visit with an

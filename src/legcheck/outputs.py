@@ -27,6 +27,9 @@ checked by :func:`check_output` before any long work starts, and written through
 7. The folder (or, when it is missing, its nearest existing parent) must take a new file: a
    probe file is created there and removed, so a read-only or inaccessible place is named
    (exit 14, the output's path) before the work, not after it.
+8. **A name that says another type than the one written** (UsageError), when the caller says
+   what it writes (``kind``, a key of :data:`SUFFIXES`): JPEG data under ``x.txt``, a PDF under
+   ``r.html`` would open as the wrong thing, or not at all.
 
 Writing (:class:`OutputFiles`): each file is staged as a temporary file beside its target
 (:func:`legcheck.fileio.temp_beside`: ``O_EXCL | O_NOFOLLOW``, mode set on the descriptor,
@@ -50,7 +53,12 @@ from .dbfiles import records_reason
 from .errors import FileAccessError, OutputExistsError, UsageError
 from .fileio import PRIVATE, access_error, fsync_dir, make_private_dir, synced_file, temp_beside
 
-__all__ = ["OutputFiles", "check_output", "write_output"]
+__all__ = ["OutputFiles", "SUFFIXES", "check_output", "check_suffix", "write_output"]
+
+#: What each kind of output is written as: the file-name suffixes that say so, and its name for people.
+SUFFIXES = {"image": ((".jpg", ".jpeg", ".png"), "a JPEG or PNG image"), "html": ((".html", ".htm"), "an HTML page"),
+            "pdf": ((".pdf",), "a PDF"), "csv": ((".csv",), "CSV"), "json": ((".json",), "JSON"),
+            "markdown": ((".md",), "Markdown")}
 
 #: Errors of a hard link on a file system without them (FAT, some network shares): rename instead.
 NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
@@ -73,7 +81,33 @@ def _same_file(a, b) -> bool:
         return False
 
 
-def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), probe: bool = True) -> Path:
+def check_suffix(path, kind: str, name: str = "") -> Path:
+    """Refuse an output whose file name says another type than the one written (rule 8); return it as a Path.
+
+    Parameters
+    ----------
+    path : str or Path
+    kind : str
+        A key of :data:`SUFFIXES`: what is written there.
+    name : str
+        What the path was given as (a command-line option), put before it in the message.
+
+    Raises
+    ------
+    UsageError
+        The suffix (any case) is not one of the kind's.
+    """
+    suffixes, what = SUFFIXES[kind]
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        given = f"{name} {path}" if name else str(path)
+        endings = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+        raise UsageError(f"{given}: this file is written as {what}; give a file name ending in {endings}")
+    return path
+
+
+def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), probe: bool = True,
+                 kind: str | None = None) -> Path:
     """Refuse an output path the rule forbids (see the module docstring); return it as a Path.
 
     Parameters
@@ -88,6 +122,8 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
         The command's own input files (None entries are skipped).
     probe : bool
         Create and remove a file in the folder to prove it takes one.
+    kind : str, optional
+        What is written (a key of :data:`SUFFIXES`): the name must say so (:func:`check_suffix`).
 
     Returns
     -------
@@ -96,7 +132,8 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
     Raises
     ------
     UsageError
-        Empty; part of the records; an input; not a regular file (always, whatever ``overwrite``).
+        Empty; part of the records; an input; not a regular file (always, whatever ``overwrite``);
+        a suffix not of ``kind``.
     FileAccessError
         Its folder (or the nearest existing one above it) is not a folder or cannot take a new file.
     OutputExistsError
@@ -135,6 +172,8 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
         fd, tmp = temp_beside(folder / path.name)
         os.close(fd)
         os.unlink(tmp)
+    if kind is not None:
+        check_suffix(path, kind)
     return path
 
 
@@ -210,8 +249,8 @@ class OutputFiles:
         self._dirs: list[Path] = []
         self.written: list[Path] = []
 
-    def claim(self, path, *, overwrite: bool | None = None) -> Path:
-        """Check ``path`` now (:func:`check_output`) and keep it for this set; two outputs at one place are refused.
+    def claim(self, path, *, overwrite: bool | None = None, kind: str | None = None) -> Path:
+        """Check ``path`` now (:func:`check_output`, with ``kind``) and keep it for this set; two outputs at one place are refused.
 
         Raises
         ------
@@ -219,7 +258,7 @@ class OutputFiles:
             As :func:`check_output`; UsageError also when another output of the set is the same file.
         """
         ow = self.overwrite if overwrite is None else overwrite
-        p = check_output(path, overwrite=ow, protected=self.protected, inputs=self.inputs)
+        p = check_output(path, overwrite=ow, protected=self.protected, inputs=self.inputs, kind=kind)
         key = os.path.realpath(p)
         if key in self._claims and self._claims[key][0] != p:
             raise UsageError(f"two outputs would both be {p}; give each its own file name")

@@ -268,7 +268,7 @@ def test_a_chromium_that_cannot_start_says_why(clinic, tmp_path):
 @pytest.mark.parametrize("cmd", ["report", "export", "backup"])
 def test_a_missing_folder_is_made_owner_only_and_only_on_success(clinic, tmp_path, cmd):
     run, _, _, _, vid = clinic
-    out = tmp_path / "nonexist" / "dir" / "x.html"
+    out = tmp_path / "nonexist" / "dir" / ("x.csv" if cmd == "export" else "x.html")  # export writes CSV
     args = {"report": ("report", "visit", vid, "--out", out), "export": ("export", "--out", out),
             "backup": ("backup", out)}[cmd]
     (tmp_path / "taken.csv").write_text("someone else's")
@@ -380,3 +380,45 @@ def test_measure_of_a_folder_or_a_missing_photo_is_one_line(tmp_path, monkeypatc
     assert res.exit_code == 3 and "internal error" not in res.output, res.output
     assert len(res.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]  # no annotated copy anywhere
+
+
+# -- 10. a file's name says what it holds -------------------------------------------------------
+@pytest.mark.parametrize("name", ["x.txt", "x.html", "x"])
+def test_measure_refuses_an_annotated_name_that_is_no_image_before_measuring(tmp_path, name):
+    """--annotate x.txt wrote JPEG data under a .txt name."""
+    out = tmp_path / name
+    res = CliRunner().invoke(cli, ["measure", str(tmp_path / "missing.jpg"), "--annotate", str(out)])
+    assert res.exit_code == 2, res.output  # before the photo is even read (a missing photo is exit 3)
+    (line,) = res.output.strip().splitlines()
+    assert f"--annotate {out}:" in line and "give a file name ending in .jpg, .jpeg or .png" in line, line
+    assert not out.exists()
+
+
+def test_measure_annotates_under_an_image_name_in_any_case(measured):
+    photo, cam = measured
+    out = photo.parent / "a.PNG"
+    res = CliRunner().invoke(cli, ["measure", str(photo), "--camera", str(cam), "--annotate", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, bad", [(("--out", "r.txt"), "r.txt"), (("--out", "r.pdf"), "r.pdf"),
+                                       (("--out", "r.html", "--pdf", "p.html"), "p.html"),
+                                       (("--out", "r.html", "--csv", "n.txt"), "n.txt")])
+def test_report_files_are_named_as_what_they_hold(clinic, tmp_path, args, bad):
+    run, _, _, _, vid = clinic
+    res = run("report", "visit", vid, *[a if a.startswith("--") else tmp_path / a for a in args])
+    assert res.exit_code == 2, res.output
+    (line,) = res.output.strip().splitlines()
+    assert f"{tmp_path / bad}: this file is written as" in line and "give a file name ending in" in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written, Chromium never ran
+
+
+@pytest.mark.parametrize("args", [("calibrate", "a.jpg", "b.jpg", "--out", "{t}/p.txt"),
+                                  ("export", "--format", "json", "--out", "{t}/e.csv"),
+                                  ("bench", "--json", "{t}/b.txt")])
+def test_other_outputs_are_named_as_what_they_hold(clinic, tmp_path, args):
+    run = clinic[0]
+    res = run(*[a.format(t=tmp_path) for a in args])
+    assert res.exit_code == 2 and "this file is written as" in res.output, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]

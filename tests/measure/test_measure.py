@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from legcheck.measure.measurement import RECALIBRATE_ADVICE, WIDE_UNCERTAINTY_MM, wide_uncertainty_warnings
 from legcheck.pipeline import measure_photo
 from legcheck.synth.render import TabPlacement
 
@@ -90,3 +91,17 @@ def test_same_photo_same_answer(basic):
     a = measure_photo(path, camera=profile_of(scene)).measurement
     b = measure_photo(path, camera=profile_of(scene)).measurement
     assert a.lld_mm == b.lld_mm and a.uncertainty_mm == b.uncertainty_mm
+
+
+def test_wide_bound_names_the_part_that_makes_it_wide():
+    """The profile's, the photo's and the axis's parts add in quadrature; the advice follows the larger."""
+    why = "; retake the photo closer"
+    assert wide_uncertainty_warnings(WIDE_UNCERTAINTY_MM, 1.2, 0.0, why) == []
+    assert wide_uncertainty_warnings(5.0, 0.0, 4.0, why) == ["the uncertainty is large (± 5.0 mm); retake the photo closer"]
+    # 5 = hypot(4, 3): the profile's 4 mm outweighs the photo's 3 mm, and each alone is over the limit.
+    profile, photo = wide_uncertainty_warnings(5.0, 4.0, 0.0, why)
+    assert profile.endswith(RECALIBRATE_ADVICE) and "± 4.0 mm of it from the camera profile" in profile
+    assert photo == "the uncertainty is large (± 5.0 mm); retake the photo closer"
+    # The profile makes it wide, the photo alone would not: only the profile is named.
+    (only,) = wide_uncertainty_warnings(3.0, 2.6, 0.0, why)
+    assert only.endswith(RECALIBRATE_ADVICE)

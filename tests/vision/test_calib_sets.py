@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from legcheck._cv import cv2
 from legcheck.cli import cli
 from legcheck.errors import CalibrationError
+from legcheck.measure.measurement import RECALIBRATE_ADVICE
+from legcheck.pipeline import measure_photo
 from legcheck.synth.calibration_sets import (EXIF_CAMERA, EXPECTED_REFUSAL, EXPECTED_WARNING, KINDS, calibration_scenes,
                                              coverage_summary, measurement_coverage, set_report, true_camera,
                                              truth_in_frame_of, write_calibration_set)
@@ -154,3 +156,17 @@ def test_calibrate_command_prints_grade_and_writes_the_picture(calibrated, tmp_p
     d = json.loads(res.output.strip().splitlines()[-1])
     assert d["grade"] == "usable" and [w["code"] for w in d["warnings"]] == ["principal_point"]
     assert d["coverage_png"].endswith("phone-coverage.png") and set(d["std"]) >= {"fx", "k3"}
+
+
+def test_a_wide_bound_from_a_poor_profile_names_the_profile_not_the_view(calibrated, tmp_path):
+    """A profile graded POOR made most of a wide bound, and the advice said to retake the photo from higher."""
+    cs, res = calibrated["wide_print"]
+    assert res.grade == "poor"
+    measurement_coverage({"wide_print": res.profile}, true_camera(), tmp_path, n_scenes=2, seed=3)
+    m = measure_photo(tmp_path / "heels_3_01.jpg", camera=res.profile).measurement
+    assert m.uncertainty_mm > 2.0 and m.details["profile_share"] > 0.5
+    wide = [w for w in m.warnings if w.startswith("the uncertainty is large")]
+    part = m.details["uncertainty_from_profile_mm"]
+    assert wide == [f"the uncertainty is large (± {m.uncertainty_mm:.1f} mm), ± {part:.1f} mm of it from the camera "
+                    f"profile; {RECALIBRATE_ADVICE}"], m.warnings
+    assert not any("directly above" in w or "closer" in w for w in m.warnings)

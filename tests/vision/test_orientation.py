@@ -1,4 +1,5 @@
-"""EXIF orientation is applied to the pixels the same way for JPEG and PNG; HEIC keeps its EXIF."""
+"""EXIF orientation is applied to the pixels the same way for JPEG and PNG; HEIC keeps its EXIF; a mirroring
+tag on the camera's own pixels is undone (no board can be read mirrored)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from PIL import Image
 
 from legcheck._cv import cv2
-from legcheck.pipeline import measure_photo
+from legcheck.pipeline import annotate, measure_photo
 from legcheck.synth.render import TabPlacement, render
-from legcheck.vision.imageio import load_photo
+from legcheck.records.photos import clean_bytes
+from legcheck.vision.imageio import PhotoBytes, load_photo
 
 from conftest import profile_of, small_scene
 
@@ -120,3 +122,51 @@ def test_heic_exif_read_on_the_first_load(tmp_path, portrait):
     sensor = replace(sensor, make="Acme", model="Phone 9")
     m = measure_photo(path, camera=sensor).measurement
     assert abs(m.lld_mm - scene.truth()["lld_mm"]) <= m.uncertainty_mm
+
+
+@pytest.fixture(scope="module")
+def camera_png(basic, tmp_path_factory):
+    """The basic render's pixels, losslessly, as the camera took them (orientation 1)."""
+    scene, jpg, _ = basic
+    path = tmp_path_factory.mktemp("mirror") / "camera.png"
+    Image.open(jpg).save(path, format="PNG")
+    return scene, path, measure_photo(path, camera=profile_of(scene)).measurement
+
+
+@pytest.mark.parametrize("orientation", [2, 4, 5, 7])
+def test_mirroring_tag_on_the_cameras_pixels_is_measured_unmirrored(tmp_path, camera_png, orientation):
+    """A tag that mirrors the camera's pixels (exiftool -Orientation=2 on a photo) gave "board not found"."""
+    scene, path, upright_m = camera_png
+    tagged = tmp_path / f"o{orientation}.png"
+    with Image.open(path) as im:
+        im.save(tagged, format="PNG", exif=_exif(orientation).tobytes())  # the same pixels, only the tag added
+    m = measure_photo(tagged, camera=profile_of(scene)).measurement
+    assert m.lld_mm == pytest.approx(upright_m.lld_mm, abs=0.1)
+    assert m.image["orientation"] == orientation  # the file's tag is what is recorded (and stored)
+    assert any(w.startswith(f"the photo's EXIF orientation ({orientation}) shows it mirrored") for w in m.warnings)
+    # Stored photos keep pixels and orientation only: measured again from them, the same figure.
+    stored = clean_bytes(tagged.read_bytes(), orientation)
+    again = measure_photo(PhotoBytes(stored, "stored.png"), camera=profile_of(scene)).measurement
+    assert again.lld_mm == pytest.approx(m.lld_mm, abs=1e-6)
+
+
+def test_points_on_an_unmirrored_photo_are_read_on_it(tmp_path, camera_png):
+    """Heel points on a photo measured unmirrored are read on the unmirrored photo, as its annotated copy shows it."""
+    scene, path, _ = camera_png
+    outlines = measure_photo(path, camera=profile_of(scene)).outlines
+    centres = {s: outlines[s].mean(axis=0) for s in ("left", "right")}
+    tagged = tmp_path / "o2.png"
+    with Image.open(path) as im:
+        im.save(tagged, format="PNG", exif=_exif(2).tobytes())
+    points = dict(left_heel_px=tuple(centres["left"]), right_heel_px=tuple(centres["right"]), snap=False)
+    upright_m = measure_photo(path, camera=profile_of(scene), **points).measurement
+    result = measure_photo(tagged, camera=profile_of(scene), **points)
+    assert result.measurement.lld_mm == pytest.approx(upright_m.lld_mm, abs=0.1)
+    out = tmp_path / "annotated.png"
+    annotate(result, out)
+    drawn = cv2().imread(str(out))
+    assert drawn.shape == cv2().imread(str(path)).shape and result.photo.mirrored_from == 2
+    # The copy is the unmirrored photo (the camera's pixels), not the mirrored display: it matches the
+    # camera's photo away from the drawing far better than its mirror image.
+    cam = cv2().imread(str(path)).astype(int)
+    assert np.median(np.abs(drawn.astype(int) - cam)) < np.median(np.abs(drawn.astype(int) - cam[:, ::-1]))

@@ -287,7 +287,7 @@ def open_db(db_path, create: bool = False):
         raise DatabaseError(f"{exc.message} (with 'legcheck init --db {shown_path}' or --create)") from None
 
 
-def output_path(path, store, force: bool = False, inputs=()):
+def output_path(path, store, force: bool = False, inputs=(), kind: str | None = None):
     """An output file's path once the one rule allows it (:func:`legcheck.outputs.check_output`).
 
     Parameters
@@ -299,11 +299,13 @@ def output_path(path, store, force: bool = False, inputs=()):
         ``--force``: an existing file may be replaced.
     inputs : iterable of str or Path
         The command's own input files.
+    kind : str, optional
+        What is written (a key of :data:`legcheck.outputs.SUFFIXES`): the name must end so.
 
     Raises
     ------
     UsageError
-        Part of the records, an input, not a regular file, or empty (always refused).
+        Part of the records, an input, not a regular file, or empty (always refused); a suffix not of ``kind``.
     OutputExistsError
         ``path`` exists and ``force`` is False.
     FileAccessError
@@ -312,7 +314,7 @@ def output_path(path, store, force: bool = False, inputs=()):
     from ..outputs import check_output
 
     return check_output(path, overwrite=force, protected=store.protected_paths() if store is not None else [],
-                        inputs=inputs)
+                        inputs=inputs, kind=kind)
 
 
 def force_option(fn):

@@ -211,7 +211,7 @@ def export(fmt, out_path, force, with_names, kind, units, db_path, create_db):
 
     with open_db(db_path, create_db) as st:
         if out_path:
-            output_path(out_path, st, force)
+            output_path(out_path, st, force, kind=fmt)
         rows, columns = export_rows(st, with_names, kind)
         units = units_from(units, st)
         protected = st.protected_paths()

@@ -112,6 +112,7 @@ def _chessboard_from(chessboard, square_mm):
 @handles_errors
 def measure(photo, as_json, annotate_path, no_annotate, force, units, **kw):
     """Measure the apparent leg-length difference in one PHOTO."""
+    from ..outputs import check_suffix
     from ..pipeline import annotate, is_own_annotated_copy, measure_with
 
     units = units_from(units)
@@ -122,6 +123,7 @@ def measure(photo, as_json, annotate_path, no_annotate, force, units, **kw):
             Path(photo).with_name(Path(photo).stem + ".annotated.jpg")
         overwrite = force or (annotate_path is None and is_own_annotated_copy(out, photo))
         output_path(out, None, overwrite, inputs)
+        check_suffix(out, "image", "--annotate")  # the file is a JPEG or PNG image, whatever its name says
     result = measure_with(photo, options)
     m = result.measurement
     if options.annotate:
@@ -152,9 +154,9 @@ def bench(quick, json_path, results_path, workers, force):
     from ..outputs import OutputFiles
 
     files = OutputFiles(overwrite=force)
-    for p in (json_path, results_path):
+    for p, kind in ((json_path, "json"), (results_path, "markdown")):
         if p:
-            files.claim(p)  # before the long run
+            files.claim(p, kind=kind)  # before the long run
     b = _benchmarks()
     n = b.n_jobs(quick)
     with click.progressbar(length=n, label="Rendering and measuring", file=sys.stderr) as bar:

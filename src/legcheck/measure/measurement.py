@@ -172,6 +172,49 @@ def view_warnings(elevation_deg: float) -> list[str]:
     return []
 
 
+#: What to do about a camera profile that makes most of a wide bound.
+RECALIBRATE_ADVICE = ("re-calibrate the camera: make a new profile from more varied board photos, the board tilted "
+                      "30-45 degrees in different directions and reaching the edges and corners of the frame")
+
+
+def wide_uncertainty_warnings(unc_mm: float, profile_mm: float, axis_mm: float, photo_why: str) -> list[str]:
+    """What to do when the bound is wide, naming the part that makes it wide: the camera profile or the photo.
+
+    The bound's parts add in quadrature: the camera profile's (``profile_mm``), the table axis's
+    (``axis_mm``, which has its own warning) and the rest, the photo's. Over
+    :data:`WIDE_UNCERTAINTY_MM` without the axis's part, the larger of the other two is named with
+    its remedy, and the smaller too when it alone is over the limit: a wide bound from a poorly
+    known camera is not made narrower by retaking the photo.
+
+    Parameters
+    ----------
+    unc_mm : float
+        The 95 % bound, mm.
+    profile_mm : float
+        The camera profile's part of it (``uncertainty_from_profile_mm``), mm, 95 %.
+    axis_mm : float
+        The table axis's part (:func:`legcheck.measure.table_axis.axis_part_mm`), mm, 95 %.
+    photo_why : str
+        The photo's warning after "the uncertainty is large (± N mm)": why and what to retake,
+        with its leading punctuation.
+
+    Returns
+    -------
+    list of str
+        Empty when the bound is not wide.
+    """
+    photo_mm = float(np.sqrt(max(unc_mm ** 2 - profile_mm ** 2 - axis_mm ** 2, 0.0)))
+    if np.hypot(photo_mm, profile_mm) <= WIDE_UNCERTAINTY_MM:
+        return []
+    out = []
+    if profile_mm >= photo_mm or profile_mm > WIDE_UNCERTAINTY_MM:
+        out.append(f"the uncertainty is large (± {unc_mm:.1f} mm), ± {profile_mm:.1f} mm of it from the camera "
+                   f"profile; {RECALIBRATE_ADVICE}")
+    if photo_mm > profile_mm or photo_mm > WIDE_UNCERTAINTY_MM:
+        out.append(f"the uncertainty is large (± {unc_mm:.1f} mm){photo_why}")
+    return out
+
+
 def board_fit_warnings(board_rms_px: float) -> list[str]:
     """A warning when the board's pose fit leaves more than :data:`POOR_BOARD_FIT_PX` px RMS."""
     if board_rms_px > POOR_BOARD_FIT_PX:

@@ -13,6 +13,9 @@ patient measured against a board lying beside the legs:
 - the heels lie along the board's y axis rather than across it: the board is turned about 90
   degrees (:class:`~legcheck.errors.BoardPlacementError`, exit 13);
 - a heel is more than :data:`MAX_BOARD_DISTANCE_MM` from the board (exit 13);
+- no table line was measured and the heels' line is turned more than :data:`MAX_UNMEASURED_TURN_DEG`
+  from square to the board's HEAD arrow: the board is turned further than a table edge could
+  correct (exit 13; :func:`check_turn`);
 - the heels are not :data:`HEEL_SPACING_MM` apart across the table (exit 5);
 - |lld_mm| is over :data:`MAX_ABS_LLD_MM` (exit 5);
 - a tab centre is not :data:`TAB_HEIGHT_MM` above the table (tab mode; exit 5).
@@ -34,6 +37,13 @@ MAX_ABS_LLD_MM = 40.0
 TAB_HEIGHT_MM = (20.0, 250.0)
 #: Both heels lie within this of the board (it is laid beside the lower legs), mm.
 MAX_BOARD_DISTANCE_MM = 1500.0
+#: With no table line measured, the heels' line may be turned at most this far from square to the
+#: board's HEAD arrow (from its x axis, the nearer of 0 and 180 degrees), degrees. Table lines are
+#: only looked for within this of the board's axes (``legcheck.vision.table_plane.ANGLE_WINDOW_DEG``),
+#: so a board turned further can never be corrected by the table's axis; and a real leg check this
+#: steep needs an lld of over 0.27 x the heels' spacing (over 21 mm for feet together, 54 mm for
+#: heels 200 mm apart), which a turned board explains far more often.
+MAX_UNMEASURED_TURN_DEG = 15.0
 
 def labels_swapped(left_table_mm, right_table_mm) -> bool:
     """Whether the heel labelled LEFT lies on the patient's right of the one labelled RIGHT.
@@ -103,6 +113,40 @@ def check_placement(left_table_mm, right_table_mm, board_mm: np.ndarray) -> None
                 f"implausible result: the {side} heel would lie {d / 1000:.2f} m from the board (at most "
                 f"{MAX_BOARD_DISTANCE_MM / 1000:.1f} m): the board's size may not be the one printed, or it lies "
                 "far from the heels; check the board's size and lay it on the table beside the lower legs")
+
+
+def check_turn(left_table_mm, right_table_mm, axis) -> None:
+    """Refuse a board turned in the table plane further than the table's axis could correct.
+
+    With no table line measured (``axis.source`` "board") lld_mm is taken along the board's y, so a
+    board turned by theta moves it by (heel spacing) x sin(theta): the heels' line, square to the
+    table's axis, shows up turned by about theta from the board's x axis. Beyond
+    :data:`MAX_UNMEASURED_TURN_DEG` that is refused as the board's placement (exit 13), before the
+    heels' own checks would blame the heels. A measured table axis corrects the turn, and a board
+    the user squared with a jig or fence is taken at their word: neither is checked here.
+
+    Parameters
+    ----------
+    left_table_mm, right_table_mm : array_like, shape (3,)
+        The heels, table frame (the board's axes), mm (either order).
+    axis : legcheck.measure.table_axis.TableAxis
+        The table's axis estimated for this photo.
+
+    Raises
+    ------
+    BoardPlacementError
+        The heels' line is turned more than :data:`MAX_UNMEASURED_TURN_DEG` from the board's x axis
+        and no table line was measured.
+    """
+    if axis.source != "board" or axis.notes.get("board_squared"):
+        return
+    a, b = np.asarray(left_table_mm, float), np.asarray(right_table_mm, float)
+    turn_deg = float(np.degrees(np.arctan2(abs(a[1] - b[1]), abs(a[0] - b[0]))))
+    if turn_deg > MAX_UNMEASURED_TURN_DEG:
+        raise BoardPlacementError(
+            f"the heels lie {turn_deg:.0f}° off square to the board's HEAD arrow and no table edge could be measured: "
+            f"the board is turned about {turn_deg:.0f}° from the table's axis; square it with the table's edge, HEAD "
+            "arrow along the legs, and retake the photo")
 
 
 def check_heels(left_table_mm, right_table_mm, lld_mm: float, tabs: bool) -> None:

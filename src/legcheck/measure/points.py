@@ -19,12 +19,11 @@ from ..geometry import Pose, backproject_to_height, solve_board_pose, view_eleva
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners
 from ..records.vocabulary import EVEN_BELOW_MM
-from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
-from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
-                          short_leg_of, view_warnings)
+from .plausibility import check_heels, check_placement, check_turn, labels_swapped, swapped_warning
+from .measurement import (Measurement, board_fit_warnings, check_even_below_mm, pose_details, short_leg_of,
+                          view_warnings, wide_uncertainty_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
-from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
-                         without_axis_mm)
+from .table_axis import axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along
 from .uncertainty import FLOOR_SIGMA_MM, MC_DRAWS, Z95, board_noise_px, bound_95, draw_cameras, solve_or_nan
 
 #: Heel height: the ±50 mm (95 %) a typical value can be off by, and how much the two heels of one
@@ -172,7 +171,8 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     UsageError
         ``heel_height_mm`` or ``even_below_mm`` out of range, an unknown ``method``, or a side missing.
     BoardPlacementError
-        The board is turned across the table, or lies far from the heels (exit 13).
+        The board is turned across the table, turned further than a table edge could correct with
+        none measured, or lies far from the heels (exit 13).
     ImplausibleHeelsError
         The points cannot be a prone patient's two heels (exit 5); the message names the check.
 
@@ -196,6 +196,7 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     if swapped:  # the patient's LEFT heel is the one with the smaller table x, whatever it was called
         pts, heels, sig = pts[::-1].copy(), heels[::-1].copy(), sig[::-1].copy()
     axis = estimate_table_axis(table_lines, heels[0], heels[1], board_centre_mm(board.board_mm), board_squared)
+    check_turn(heels[0], heels[1], axis)
     lld = float(lld_along(heels[0], heels[1], axis.board_to_table_deg))
     heels = heels @ axis.rotation().T
     check_heels(heels[0], heels[1], lld, tabs=False)
@@ -210,10 +211,11 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + view_warnings(elevation)
             + list(axis.warnings) + board_fit_warnings(rms))
     axis_mm = axis_part_mm(axis, heels[0], heels[1])
-    if without_axis_mm(unc, axis_mm) > WIDE_UNCERTAINTY_MM:  # the axis's part has its own warning
-        warn.append(f"the uncertainty is large (± {unc:.1f} mm): the heels' heights above the table are assumed "
-                    f"({heel_height_mm:.0f} mm) and, seen at this angle, a difference between them moves the result; "
-                    "photograph from more directly above the heels, or use heel tabs")
+    breakdown = uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)
+    warn += wide_uncertainty_warnings(
+        unc, breakdown["uncertainty_from_profile_mm"], axis_mm,
+        f": the heels' heights above the table are assumed ({heel_height_mm:.0f} mm) and, seen at this angle, a "
+        "difference between them moves the result; photograph from more directly above the heels, or use heel tabs")
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
         left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),
@@ -225,5 +227,5 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
                  "heel_sigma_px": {"left": round(float(sig[0]), 3), "right": round(float(sig[1]), 3)},
                  "labels_swapped": bool(swapped), "point_off_edge_mm": round(bias_mm, 3),
                  # The profile's part of the drawn bound; a point off the edge adds to it linearly.
-                 **uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)},
+                 **breakdown},
     )

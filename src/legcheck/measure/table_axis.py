@@ -326,7 +326,3 @@ def axis_part_mm(axis: TableAxis, left_axis_mm, right_axis_mm) -> float:
     dx = float(np.asarray(left_axis_mm, float)[0] - np.asarray(right_axis_mm, float)[0])
     return _Z95 * abs(dx) * np.radians(axis.sigma_deg)
 
-
-def without_axis_mm(bound_mm: float, axis_mm: float) -> float:
-    """A 95 % bound with the axis's part (:func:`axis_part_mm`) taken out in quadrature, mm."""
-    return float(np.sqrt(max(bound_mm ** 2 - axis_mm ** 2, 0.0)))

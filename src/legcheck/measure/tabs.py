@@ -26,12 +26,11 @@ from ..targets.spec import TabSpec
 from ..vision.camera import CameraProfile
 from ..vision.detect import BoardCorners, TabCorners
 from ..records.vocabulary import EVEN_BELOW_MM
-from .plausibility import check_heels, check_placement, labels_swapped, swapped_warning
-from .measurement import (WIDE_UNCERTAINTY_MM, Measurement, board_fit_warnings, check_even_below_mm, pose_details,
-                          short_leg_of, view_warnings)
+from .plausibility import check_heels, check_placement, check_turn, labels_swapped, swapped_warning
+from .measurement import (Measurement, board_fit_warnings, check_even_below_mm, pose_details, short_leg_of,
+                          view_warnings, wide_uncertainty_warnings)
 from ..vision.intrinsics import uncertainty_breakdown
-from .table_axis import (axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along,
-                         without_axis_mm)
+from .table_axis import axis_details, axis_part_mm, board_centre_mm, draw_axis, estimate_table_axis, lld_along
 from .uncertainty import (FLOOR_SIGMA_MM, MC_DRAWS, MC_THREADS, Z95, board_noise_px, bound_95, draw_cameras,
                           solve_or_nan)
 
@@ -236,7 +235,8 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
     UsageError
         ``even_below_mm`` is negative, or ``tabs`` lacks a side.
     BoardPlacementError
-        The board is turned across the table, or lies far from the heels (exit 13).
+        The board is turned across the table, turned further than a table edge could correct with
+        none measured, or lies far from the heels (exit 13).
     ImplausibleHeelsError
         The tabs cannot be on a prone patient's two heels (exit 5); the message names the check.
 
@@ -257,6 +257,7 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
                               {"left": nominal.tab2cam["right"], "right": nominal.tab2cam["left"]})
         left, right = right, left
     axis = estimate_table_axis(table_lines, left, right, board_centre_mm(board.board_mm), board_squared)
+    check_turn(left, right, axis)
     lld = float(lld_along(left, right, axis.board_to_table_deg))
     left, right = axis.rotation() @ left, axis.rotation() @ right
     check_heels(left, right, lld, tabs=True)
@@ -270,8 +271,9 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
             + tab_warnings(tabs, nominal) + list(axis.warnings)
             + board_fit_warnings(nominal.board_rms_px))
     axis_mm = axis_part_mm(axis, left, right)
-    if without_axis_mm(unc, axis_mm) > WIDE_UNCERTAINTY_MM:  # the axis's part has its own warning
-        warn.append(f"the uncertainty is large (± {unc:.1f} mm); retake the photo closer and from more directly above")
+    breakdown = uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)
+    warn += wide_uncertainty_warnings(unc, breakdown["uncertainty_from_profile_mm"], axis_mm,
+                                      "; retake the photo closer and from more directly above")
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method="tabs",
         left_heel_mm=tuple(float(v) for v in left), right_heel_mm=tuple(float(v) for v in right),
@@ -282,5 +284,5 @@ def measure_from_tabs(board: BoardCorners, tabs: dict[str, TabCorners], tab_spec
                  "table_axis_mm": round(axis_mm, 3),
                  "tab_edge_rms_px": {s: round(t.edges.edge_rms_px, 4) for s, t in tabs.items()},
                  "tab_ids": {s: int(t.marker_id) for s, t in tabs.items()}, "labels_swapped": swapped,
-                 **uncertainty_breakdown(unc / Z95, unc_fixed / Z95, Z95)},
+                 **breakdown},
     )

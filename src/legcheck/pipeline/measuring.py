@@ -17,6 +17,7 @@ from ..measure.measurement import Measurement
 from ..records.vocabulary import EVEN_BELOW_MM
 from ..targets.spec import DEFAULT_BOARD, DEFAULT_TABS, BoardSpec, TabSpec
 from ..vision.camera import CameraProfile, adapt_profile
+from ._board import find_board_upright, mirror_warning
 from ._arguments import METHODS, check_method as _check_method, check_near as _check_near, \
     check_point as _check_point  # noqa: F401 - METHODS is public here
 
@@ -98,8 +99,8 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
         |lld_mm| under this is reported as "even", mm, >= 0.
     method : {"auto", "tabs", "contour", "manual"}
     left_heel_px, right_heel_px : (float, float), optional
-        Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation);
-        both or neither.
+        Manual heel points, (x, y) pixels of the photo as displayed (after EXIF orientation; of
+        the unmirrored photo when a mirroring tag was undone: ``pipeline._board``); both or neither.
     heel_height_mm : float
         Height of the heel landmark above the table, mm, in (0, 400); contour and manual modes.
     snap : bool
@@ -130,8 +131,7 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     from ..geometry import solve_board_pose
     from ..measure.measurement import check_even_below_mm
     from ..measure.points import check_heel_height_mm
-    from ..vision.detect import find_board, find_markers, reduced
-    from ..vision.imageio import load_photo, to_gray
+    from ..vision.imageio import load_photo
     from ..vision.table_edges import find_table_lines
 
     even_below_mm = check_even_below_mm(even_below_mm)
@@ -144,14 +144,9 @@ def measure_photo(path, camera: CameraProfile | str | Path | None = None, board:
     clock = _StageClock(on_stage)
     photo = load_photo(path)
     clock.done("decode")
-    gray = to_gray(photo.pixels)
-    clock.done("grey")
-    small = reduced(gray)
-    markers, scale = find_markers(gray, board.dictionary, small=small)
-    clock.done("markers")
-    board_corners = find_board(gray, board, markers, scale, small=small)
-    clock.done("board")
+    photo, gray, markers, board_corners = find_board_upright(photo, board, clock)
     cam, warnings = _choose_camera(photo, board_corners, profile)
+    warnings = mirror_warning(photo) + warnings
     board2cam, _ = solve_board_pose(board_corners.board_mm, board_corners.corners_px, cam.K, cam.dist)
     clock.done("camera")
     hints = []  # lines seen but not measurable: they can only widen the bound (measure.table_axis)

@@ -125,7 +125,7 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
     ------
     UsageError
         Unknown kind or paper size; two outputs at one path; an output among the records, a
-        device or a folder.
+        device or a folder; a file name whose suffix is not its type's (.html/.htm, .pdf, .csv).
     OutputExistsError
         A file exists and ``overwrite`` is False.
     PdfError
@@ -137,9 +137,9 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
 
     out, pdf_path, csv_path = report_paths(out_path, pdf, as_csv)
     files = OutputFiles(overwrite=overwrite, protected=protected)
-    for p in (out, pdf_path, csv_path):
+    for p, holds in ((out, "html"), (pdf_path, "pdf"), (csv_path, "csv")):
         if p is not None:
-            files.claim(p)
+            files.claim(p, kind=holds)
     html_text, csv_body = render_report(kind, bundle, paper, warnings=warnings)
     pdf_data = None
     if pdf_path:

@@ -232,7 +232,8 @@ def save(img: np.ndarray, path, photo_sha256: str | None = None, *, overwrite: b
     img : ndarray, uint8, shape (H, W, 3)
         BGR.
     path : str or Path
-        Any path, non-ASCII included; a missing folder is made owner-only.
+        Any path, non-ASCII included, ending in .jpg, .jpeg or .png (any case); a missing folder
+        is made owner-only.
     photo_sha256 : str, optional
         Marks a JPEG as legcheck's annotated copy of that photo (:func:`encode`).
     overwrite : bool
@@ -243,10 +244,11 @@ def save(img: np.ndarray, path, photo_sha256: str | None = None, *, overwrite: b
     Raises
     ------
     UsageError, OutputExistsError, FileAccessError
-        As :func:`legcheck.outputs.check_output`, or the file cannot be written.
+        As :func:`legcheck.outputs.check_output` (a suffix not of an image included), or the file
+        cannot be written.
     """
-    from ..outputs import write_output
+    from ..outputs import check_suffix, write_output
 
-    path = Path(path)
+    path = check_suffix(path, "image")
     write_output(path, encode(img, path.suffix, photo_sha256), mode=PRIVATE, overwrite=overwrite,
                  inputs=inputs)  # an annotated photo is patient data

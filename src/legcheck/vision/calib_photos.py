@@ -22,6 +22,7 @@ from ..targets.spec import BoardSpec
 from .camera import _ORIENT
 from .camera_checks import LENS_FOCAL_TOLERANCE, describe_lens, lens_mismatch
 from .imageio import load_photo, to_gray
+from .orientation import MIRRORED, upright
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,6 @@ class ViewPoints:
     def name(self) -> str:
         return Path(self.path).name
 
-
-#: EXIF orientations that mirror the stored image for display (each is its own inverse).
-MIRRORED = (2, 4, 5, 7)
 
 
 def displayed_to_sensor(px: np.ndarray, orientation: int, sensor_size) -> np.ndarray:
@@ -147,8 +145,6 @@ def _find_pattern(photo, board, chessboard, square_mm):
     recorded; a mirrored board's markers read as no markers at all, so the sensor's own image is
     searched first, then the displayed one (pixels an editor stored mirrored).
     """
-    from .imageio import _upright
-
     o = photo.exif.orientation
     gray = to_gray(photo.pixels)
     sensor = (photo.height, photo.width) if o in (5, 6, 7, 8) else (photo.width, photo.height)
@@ -157,7 +153,7 @@ def _find_pattern(photo, board, chessboard, square_mm):
         return chessboard_points(g, chessboard, square_mm) if chessboard else charuco_points(g, board)
 
     if o in MIRRORED:
-        pts = find(np.ascontiguousarray(_upright(gray, o)))  # each mirror is its own inverse
+        pts = find(np.ascontiguousarray(upright(gray, o)))  # each mirror is its own inverse
         if pts is not None:
             return pts[0], pts[1]
     pts = find(gray)

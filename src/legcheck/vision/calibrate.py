@@ -118,12 +118,12 @@ def calibration_outputs(profile_path, overwrite: bool = False, inputs=()):
     Raises
     ------
     UsageError, OutputExistsError, FileAccessError
-        As :func:`legcheck.outputs.check_output`, for either file.
+        As :func:`legcheck.outputs.check_output`, for either file (the profile's name ends in .json).
     """
     from ..outputs import OutputFiles
 
     files = OutputFiles(overwrite=overwrite, inputs=inputs)
-    files.claim(profile_path)  # first: an empty or forbidden path is named as given
+    files.claim(profile_path, kind="json")  # first: an empty or forbidden path is named as given
     files.claim(coverage_png_path(profile_path))
     return files
 

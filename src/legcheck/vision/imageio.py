@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from .._cv import MAX_IMAGE_PIXELS, cv2
 from ..errors import FileAccessError, ImageReadError
 from ..imagefiles import jpeg_end, png_end
+from .orientation import upright
 
 _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -78,12 +79,16 @@ class Photo:
     sha256 : str
         Hash of the file's bytes as read.
     exif : ExifInfo
+    mirrored_from : int or None
+        The file's EXIF orientation when it mirrored the photo and the mirror was undone
+        (:func:`unmirrored`); ``exif.orientation`` is then the rotation kept.
     """
 
     pixels: np.ndarray
     path: str
     sha256: str
     exif: ExifInfo = field(default_factory=ExifInfo)
+    mirrored_from: int | None = None
 
     @property
     def width(self) -> int:
@@ -98,7 +103,7 @@ class Photo:
     def info(self) -> dict:
         """What a measurement records about its photo: path, width, height (px), sha256, EXIF orientation."""
         return {"path": self.path, "width": self.width, "height": self.height, "sha256": self.sha256,
-                "orientation": self.exif.orientation}
+                "orientation": self.mirrored_from or self.exif.orientation}
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,6 @@ def _decode_heic(data: bytes, path: Path) -> tuple[np.ndarray, ExifInfo]:
             "(or set the phone to save JPEG)") from None
     import io
     import warnings
-    from dataclasses import replace
 
     from PIL import Image, ImageOps
 
@@ -271,25 +275,6 @@ def _decode_heic(data: bytes, path: Path) -> tuple[np.ndarray, ExifInfo]:
     stored = int(stored) if str(stored).isdigit() and 1 <= int(stored) <= 8 else 1
     exif = replace(exif, orientation=stored, raw_size=(h, w) if stored >= 5 else (w, h))
     return np.ascontiguousarray(rgb[:, :, ::-1]), exif
-
-
-def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    """Stored pixels turned as EXIF ``orientation`` says they are displayed (1 = as stored).
-
-    The same for JPEG and PNG: OpenCV applies the tag to JPEG only, so legcheck decodes both
-    without it and applies it here (the transforms of :data:`legcheck.vision.camera._ORIENT`).
-    """
-    turn = {
-        1: lambda a: a,
-        2: lambda a: a[:, ::-1],                      # mirrored left-right
-        3: lambda a: a[::-1, ::-1],                   # 180 degrees
-        4: lambda a: a[::-1],                         # mirrored top-bottom
-        5: lambda a: a.swapaxes(0, 1),                # transposed
-        6: lambda a: np.rot90(a, -1),                 # 90 degrees clockwise
-        7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],    # transversed
-        8: lambda a: np.rot90(a, 1),                  # 90 degrees counter-clockwise
-    }[orientation]
-    return np.ascontiguousarray(turn(pixels))
 
 
 def load_photo(source) -> Photo:
@@ -342,7 +327,7 @@ def load_photo(source) -> Photo:
         raise ImageReadError(f"{path}: the {kind.upper()} data cannot be decoded; copy the photo again")
     if kind == "jpeg" and _cut_short(pixels):
         raise ImageReadError(f"{path}: the JPEG is truncated (its last rows are missing); copy the photo again")
-    return Photo(_upright(pixels, exif.orientation), str(path), sha, exif)
+    return Photo(upright(pixels, exif.orientation), str(path), sha, exif)
 
 
 def _cut_short(stored: np.ndarray) -> bool:
