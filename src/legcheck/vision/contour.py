@@ -49,7 +49,7 @@ HIDDEN_HEEL_MM = 25.0
 PAIR_SPACING_MM = (60.0, 700.0)
 #: Where to stand for a photo in which both heels' outlines show (said in every refusal of the view).
 STAND_ADVICE = ("stand at the head end of the table, beside the patient's knees, and photograph both heels and the "
-                "board looking towards the feet, about 45-65 degrees above the table")
+                "board looking towards the feet, about 45-55 degrees above the table")
 #: Heels found this far apart along the table (mm, heel-height plane) are refused in contour mode: a
 #: leg check rarely shows more, and a toe or a sole taken for a heel shows about that much.
 MAX_CONTOUR_LLD_MM = 20.0

@@ -4,7 +4,7 @@ A tap on a phone lands anywhere within about :data:`TAP_REACH_MM` of the heel on
 tap is taken to the heel-height plane; the heel is the tip of the foot outline nearest to it: the
 most caudal outline point within :data:`TAP_REACH_MM` + :data:`HEEL_RADIUS_MM` of the tap. Where the
 whole-photo segmentation missed that foot, the foreground is looked at again around the tap alone,
-with lower thresholds (the tap says a heel is there). The tips are then refined, checked for the
+with lower thresholds (the tap says a heel is there), and failing that cut by GrabCut around it. The tips are then refined, checked for the
 view and measured exactly as in contour mode (:mod:`legcheck.vision.contour`).
 """
 
@@ -18,6 +18,7 @@ from .._cv import cv2
 from ..errors import HeelNotFoundError
 from ..geometry import backproject_to_height
 from .feet import Foot, _measure
+from .segment import components
 
 #: How far from the heel a tap may land, on the table, mm.
 TAP_REACH_MM = 30.0
@@ -25,6 +26,9 @@ TAP_REACH_MM = 30.0
 HEEL_RADIUS_MM = 45.0
 #: Hysteresis thresholds (distance from the background, spreads) of the second look around a tap.
 NEAR_LOW, NEAR_HIGH = 1.8, 3.0
+#: Half-width (mm, across the table) of the band headward of a tap seeded as probably foot (the
+#: third look, :func:`_grabcut_look`): a heel is some 60-90 mm wide, a tap up to 30 mm off.
+GRAB_HALF_MM = 25.0
 
 
 def feet_near(view, fg, feet: list[Foot], near_px: dict, shape) -> tuple[list[Foot], list[str], float]:
@@ -59,7 +63,7 @@ def feet_near(view, fg, feet: list[Foot], near_px: dict, shape) -> tuple[list[Fo
     pair, warnings = [], []
     for side in ("left", "right"):
         tap = _tap_mm(view, near_px[side])
-        foot = _nearest(view, feet, tap) or _second_look(view, fg, tap)
+        foot = _nearest(view, feet, tap) or _second_look(view, fg, tap) or _grabcut_look(view, tap)
         if foot is None:
             raise HeelNotFoundError(f"no heel edge found within {TAP_REACH_MM:.0f} mm of the {side.upper()} tap: tap "
                                     "the back of the heel, where it meets the floor behind it")
@@ -120,4 +124,49 @@ def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
             dist = float(np.hypot(*(moved.tip_mm - tap)))
             if best is None or dist < best[0]:
                 best = (dist, moved)
+    return None if best is None else best[1]
+
+
+def _grabcut_look(view, tap: np.ndarray) -> Foot | None:
+    """GrabCut (OpenCV) around the tap, when the colours alone found no foot there.
+
+    A sock the floor's colour, or black on a dark table, differs from its background mostly in
+    shading and edges. The tap says a heel is there: the foot lies headward of the heel's caudal
+    edge, so a band from just headward of the tap is seeded as probably foot, what lies well caudal
+    of it or far to the side as background. The blob GrabCut keeps must pass every check a foot
+    passes in contour mode (:meth:`~legcheck.vision.feet.Foot.problems`).
+    """
+    cv = cv2()
+    reach = TAP_REACH_MM + HEEL_RADIUS_MM
+    dx = view.txh - tap[0]
+    dy = (view.tyh - tap[1]) * view.end.side  # > 0: caudal of the tap
+    win = (np.abs(dx) <= 2.5 * reach) & (dy <= 2.0 * reach) & (dy >= -4.0 * reach)
+    if win.sum() < 400:
+        return None
+    ys, xs = np.nonzero(win)
+    sub = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    gc = np.full(view.txh[sub].shape, cv.GC_PR_BGD, np.uint8)
+    gc[(np.abs(dx[sub]) < GRAB_HALF_MM) & (dy[sub] < -10.0) & (dy[sub] > -reach - 30.0)] = cv.GC_PR_FGD
+    gc[(np.abs(dx[sub]) > 2.0 * reach) | (dy[sub] > reach + 15.0) | ~win[sub] | (view.paper[sub] > 0)] = cv.GC_BGD
+    if not (gc == cv.GC_PR_FGD).any() or not (gc == cv.GC_BGD).any():
+        return None
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    try:
+        cv.grabCut(np.ascontiguousarray(view.small[sub]), gc, None, bgd, fgd, 4, cv.GC_INIT_WITH_MASK)
+    except cv.error:  # a degenerate window (one colour throughout): nothing to cut
+        return None
+    mask = np.zeros(view.txh.shape, np.uint8)
+    mask[sub] = ((gc == cv.GC_FGD) | (gc == cv.GC_PR_FGD)).astype(np.uint8)
+    mask = cv.morphologyEx(mask, cv.MORPH_OPEN, cv.getStructuringElement(cv.MORPH_ELLIPSE, (5, 5)))
+    labels, keep = components(mask, min_area=50)
+    best = None
+    for i in keep:
+        foot = _measure(view, (labels == i).astype(np.uint8), view.end.side, view.beyond_mm(at_heel=True))
+        if foot is None or foot.problems():
+            continue
+        moved = _tip_near(view, foot, tap)
+        if moved is not None:
+            d = float(np.hypot(*(moved.tip_mm - tap)))
+            if best is None or d < best[0]:
+                best = (d, moved)
     return None if best is None else best[1]
