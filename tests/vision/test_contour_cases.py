@@ -88,3 +88,39 @@ def test_heel_width_leaves_out_toes_seen_beside_the_heel():
     assert _heel_width(np.r_[heel, toes], tip_x=0.0) == pytest.approx(80.0)
     assert _heel_width(np.r_[heel, toes], tip_x=80.0) == pytest.approx(35.0)  # the tip on the toes: their width
     assert _heel_width(np.r_[heel, np.linspace(42.0, 95.0, 80)], tip_x=0.0) == pytest.approx(135.0)  # touching
+
+
+def test_taps_pass_over_slivers_to_the_heel(scenes):
+    """Grey socks on a light floor: the colours find only slivers of the feet, which a tap must not take."""
+    from legcheck.geometry import project_table
+
+    scene = drop_scene(3, footwear="grey sock", floor="light plain", view_side="head side", elevation_deg=58.0,
+                       board_side="right")
+    path, truth = scenes.get("drop_grey_sock_3", scene)
+    taps = {}
+    for side in ("left", "right"):  # 20 mm headward and 10 mm across from each heel, on the table
+        p = np.asarray(truth["landmarks"][side]["outline"]["table_mm"], float) + [10.0, -20.0, 0.0]
+        taps[f"near_{side}_px"] = tuple(project_table(p[None], scene.board2cam(), scene.K, np.asarray(scene.dist))[0])
+    m = measure_photo(path, camera=profile_of(scene), **taps).measurement
+    ref = clicked(path, scene, truth)
+    assert m.assisted and abs(m.lld_mm - ref.lld_mm) < 1.5
+    assert abs(m.lld_mm - lld_3d(truth)) <= m.uncertainty_mm
+
+
+def test_taps_on_a_table_without_patient_find_no_heel(scenes):
+    """Where the heels would hang, on the empty table's floor: every look around the taps, GrabCut's too, finds none."""
+    from legcheck.errors import HeelNotFoundError
+    from legcheck.geometry import project_table
+    from legcheck.synth.variants import without_patient
+    from test_contour import drop_scene as family_scene
+
+    with_patient = family_scene(1077)
+    path, truth = scenes.get("drop_1077_empty", without_patient(with_patient))
+    marks = scenes.get("drop_1077", with_patient)[1]["landmarks"]
+    scene = without_patient(with_patient)
+    taps = {f"near_{s}_px": tuple(project_table(np.asarray(marks[s]["outline"]["table_mm"], float)[None],
+                                                scene.board2cam(), scene.K, np.asarray(scene.dist))[0])
+            for s in ("left", "right")}
+    with pytest.raises(HeelNotFoundError) as exc:
+        measure_photo(path, camera=profile_of(scene), **taps)
+    assert exc.value.exit_code == 5

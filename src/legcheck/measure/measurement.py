@@ -24,6 +24,10 @@ OBLIQUE_SOFT_DEG = 60.0
 POOR_BOARD_FIT_PX = 1.0
 #: An uncertainty wider than this (mm, 95 %) is flagged with what to do about it.
 WIDE_UNCERTAINTY_MM = 2.0
+#: At or above this ``confidence`` (contour mode's, calibrated on the renders: at least 95 % of
+#: such results lie within their bound) the heels are taken as found; below it the one-line result
+#: says the side is not certain.
+CONFIDENT = 0.8
 #: Names of the methods, for people.
 METHOD_NAMES = {"tabs": "heel tabs", "contour": "heel contours", "manual": "manual points"}
 
@@ -126,7 +130,9 @@ class Measurement:
         str
             For example ``Right leg short by 4.2 mm (± 0.4 mm, heel tabs)``, or in inches
             ``Right leg short by 3/16" (± 1/16", heel tabs)``; when the bound reaches past zero,
-            ``Left leg short by 2.1 mm (± 4.0 mm, heel contours; the side is not certain)``.
+            ``Left leg short by 2.1 mm (± 4.0 mm, heel contours; the side is not certain)``; when
+            the heels were found with doubts (``confidence`` under :data:`CONFIDENT`),
+            ``... (± 17.8 mm, heel contours; low confidence 0.37, the side is not certain)``.
 
         Raises
         ------
@@ -139,6 +145,10 @@ class Measurement:
             return f"Legs even: {figure(abs(self.lld_mm), units)} difference ({pm})"
         # A bound reaching past zero cannot name the side: said so, never left to be read as certain.
         unsure = "; the side is not certain" if abs(self.lld_mm) <= self.uncertainty_mm else ""
+        if self.confidence < CONFIDENT:
+            # Heels found with doubts (see the warnings) may be the wrong points: the bound assumes
+            # they are right, so a doubted result never reads as certain either.
+            unsure = f"; low confidence {self.confidence:.2f}, the side is not certain"
         return f"{self.short_leg.capitalize()} leg short by {figure(abs(self.lld_mm), units)} ({pm}{unsure})"
 
     def axis_text(self) -> str | None:

@@ -1,14 +1,14 @@
 """Checks of :func:`legcheck.pipeline.measure_photo`'s heel arguments, before any work is done.
 
-Each raises :class:`~legcheck.errors.UsageError` (exit 2) naming the parameter, or
-:class:`~legcheck.errors.HeelNotFoundError` (exit 5) for a point outside the photo.
+Each raises :class:`~legcheck.errors.UsageError` (exit 2) naming the parameter, or the point
+outside the photo (a bad argument too: it names pixels the photo does not have).
 """
 
 from __future__ import annotations
 
 import math
 
-from ..errors import HeelNotFoundError, UsageError
+from ..errors import UsageError
 
 METHODS = ("auto", "tabs", "contour", "manual")
 
@@ -52,6 +52,6 @@ def check_point(p, photo, side, what="heel point"):
         raise UsageError(f"{name} must be two finite numbers (x, y), got {p!r}")
     if not (0 <= x < photo.width and 0 <= y < photo.height):
         label = side.removeprefix("near_").upper()
-        raise HeelNotFoundError(f"the {label} {what} ({x:g}, {y:g}) is outside the "
+        raise UsageError(f"the {label} {what} ({x:g}, {y:g}) is outside the "
                                 f"{photo.width}x{photo.height} photo; give pixels of the photo as displayed")
     return (x, y)

@@ -13,7 +13,7 @@ The chain (each step its own module):
 5. :func:`legcheck.vision.heeledge.refine` puts each landmark on the heel's edge to sub-pixel.
 
 Refusals are :class:`~legcheck.errors.HeelNotFoundError` (exit 5) with one of these messages:
-"no feet found" (nothing hangs over the table's end), "no credible pair of heels: <reason>",
+"no feet found" (nothing beyond the table's end stands out), "no credible pair of heels: <reason>",
 "the LEFT/RIGHT heel is cut off by the edge of the photo" (its outline runs into the border
 near the heel), and the view check's "... stand at the head end ...".
 """
@@ -139,6 +139,7 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
     _check_view(view, pair, board2cam, heel_height_mm)
     tilt = min(_tilt(view, board2cam, f, heel_height_mm) for f in pair)
     bias_mm = HIDDEN_HEEL_MM * float(np.clip((MARGINAL_TILT_DEG - tilt) / (MARGINAL_TILT_DEG - MIN_HEAD_TILT_DEG), 0, 1))
+    bias_mm = bias_mm if bias_mm >= 0.5 else 0.0  # at the band's edge: nothing worth saying
     if bias_mm > 0:
         warnings.append(f"the heels are seen only {tilt:.0f} degrees from above their backs: a strongly flexed "
                         f"foot may hide its heel behind the sole, so the bound was widened by {bias_mm:.0f} mm; "
@@ -184,7 +185,8 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
 def _pair(view, feet: list[Foot]) -> tuple[list[Foot], list[str], float]:
     """The two feet of the patient, left (smaller table x) first, with warnings and a confidence factor."""
     if view.end is None or not feet:
-        where = "the table's end was not found" if view.end is None else "nothing hangs over the table's end"
+        where = ("the table's end was not found" if view.end is None
+                 else "nothing beyond the table's end stands out from the floor")
         raise HeelNotFoundError(f"no feet found ({where}): photograph both feet hanging over the table's end, "
                                 "with the board on the table beside the lower legs")
     good = [f for f in feet if not f.problems()]

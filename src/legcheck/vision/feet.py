@@ -78,9 +78,9 @@ class Foot:
         if not lo <= self.width_mm <= hi:
             out.append(f"{self.width_mm:.0f} mm wide at the heel (a foot is {lo:.0f}-{hi:.0f})")
         if self.headward_mm < HEADWARD_MM:
-            out.append(f"it does not continue towards the head as a leg ({self.headward_mm:.0f} mm)")
+            out.append(f"that does not continue towards the head as a leg ({self.headward_mm:.0f} mm)")
         if self.cap_drop_mm < CAP_DROP_MM:
-            out.append("its end is not a rounded heel")
+            out.append("whose end is not a rounded heel")
         return out
 
 

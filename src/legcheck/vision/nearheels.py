@@ -17,7 +17,7 @@ import numpy as np
 from .._cv import cv2
 from ..errors import HeelNotFoundError
 from ..geometry import backproject_to_height
-from .feet import Foot, _measure
+from .feet import HEEL_WIDTH_MM, Foot, _measure
 from .segment import components
 
 #: How far from the heel a tap may land, on the table, mm.
@@ -83,12 +83,20 @@ def _nearest(view, feet: list[Foot], tap: np.ndarray) -> Foot | None:
     """The foot with an outline point near the tap, its tip moved to the heel there."""
     best = None
     for foot in feet:
+        if not _heel_wide(foot):
+            continue  # a sliver along a leg or a shadow: not the heel however near the tap
         moved = _tip_near(view, foot, tap)
         if moved is not None:
             d = float(np.hypot(*(moved.tip_mm - tap)))
             if best is None or d < best[0]:
                 best = (d, moved)
     return None if best is None else best[1]
+
+
+def _heel_wide(foot: Foot) -> bool:
+    """Whether a blob is a heel's width across the table (:data:`~legcheck.vision.feet.HEEL_WIDTH_MM`)."""
+    lo, hi = HEEL_WIDTH_MM
+    return lo <= foot.width_mm <= hi
 
 
 def _tip_near(view, foot: Foot, tap: np.ndarray) -> Foot | None:
@@ -119,7 +127,7 @@ def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
     best = None
     for i in ids[ids > 0]:
         foot = _measure(view, (lab == i).astype(np.uint8), view.end.side, view.beyond_mm(at_heel=True))
-        moved = None if foot is None else _tip_near(view, foot, tap)
+        moved = None if foot is None or not _heel_wide(foot) else _tip_near(view, foot, tap)
         if moved is not None:
             dist = float(np.hypot(*(moved.tip_mm - tap)))
             if best is None or dist < best[0]:
