@@ -208,14 +208,19 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     fixed = monte_carlo_points(board, pts, sig, camera.fixed(), board2cam, rms, heel_height_mm, draws, seed, axis)
     unc_fixed = bound_95(fixed, lld, LANDMARK_FLOOR_MM, FLOOR_SIGMA_MM)
     elevation = view_elevation_deg(board2cam)
-    warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + view_warnings(elevation)
+    # Contour mode needs an oblique view (the heels' backs show only from the head's side, see
+    # legcheck.vision.contour): "from more directly above" would be the wrong advice there.
+    views = view_warnings(elevation) if method != "contour" else []
+    warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + views
             + list(axis.warnings) + board_fit_warnings(rms))
     axis_mm = axis_part_mm(axis, heels[0], heels[1])
     breakdown = uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)
     warn += wide_uncertainty_warnings(
         unc, breakdown["uncertainty_from_profile_mm"], axis_mm,
         f": the heels' heights above the table are assumed ({heel_height_mm:.0f} mm) and, seen at this angle, a "
-        "difference between them moves the result; photograph from more directly above the heels, or use heel tabs")
+        "difference between them moves the result; " + ("for a figure to compare before and after, use heel tabs"
+                                                         if method == "contour" else
+                                                         "photograph from more directly above the heels, or use heel tabs"))
     return Measurement(
         lld_mm=lld, short_leg=short_leg_of(lld, even_below_mm), uncertainty_mm=unc, method=method,
         left_heel_mm=tuple(float(v) for v in heels[0]), right_heel_mm=tuple(float(v) for v in heels[1]),
