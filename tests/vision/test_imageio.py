@@ -53,3 +53,15 @@ def test_just_under_our_limit_is_read_by_header(tmp_path):
     _png_header_only(small, 64, 48)
     assert load_photo(small).pixels.shape == (48, 64, 3)
     assert np.all(load_photo(small).pixels == 0)
+
+
+def test_a_thumbnail_without_a_board_is_named_as_too_small(tmp_path):
+    from legcheck._cv import cv2
+    from legcheck.errors import BoardNotFoundError
+    from legcheck.pipeline import measure_photo
+
+    small = tmp_path / "thumb.jpg"
+    cv2().imwrite(str(small), np.full((30, 40, 3), 200, np.uint8))
+    with pytest.raises(BoardNotFoundError, match=r"only 40x30 pixels: give the phone's full-size photo") as exc:
+        measure_photo(small)
+    assert exc.value.exit_code == 4

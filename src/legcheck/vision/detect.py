@@ -24,6 +24,9 @@ from .profiles import linear_crop
 SEARCH_SIDE_PX = 1600
 #: Fewest ChArUco corners for a pose we trust (of 24 on the default board).
 MIN_BOARD_CORNERS = 8
+#: A photo narrower than this on a side (px) is named as too small when no board is found in it:
+#: a board's markers need some 30 px each to be read.
+SMALL_PHOTO_PX = 400
 #: This many of the board's markers found with too few corners between them means the board's
 #: layout or size is not the one given, not a board out of view.
 LAYOUT_MISMATCH_MARKERS = 4
@@ -193,11 +196,13 @@ def find_board(gray: np.ndarray, spec: BoardSpec, markers: Markers, scale: float
     """
     cv = cv2()
     on_board = markers.ids < spec.n_markers
-    if on_board.sum() < 2:
-        raise BoardNotFoundError(
-            f"calibration board not found ({int(on_board.sum())} of its {spec.n_markers} markers seen); "
-            "photograph the whole board, flat, well lit and in focus")
     h, w = gray.shape
+    if on_board.sum() < 2:
+        # A thumbnail cannot show the markers at all: say so rather than blame the board.
+        fix = (f"this photo is only {w}x{h} pixels: give the phone's full-size photo, not a thumbnail"
+               if min(h, w) < SMALL_PHOTO_PX else "photograph the whole board, flat, well lit and in focus")
+        raise BoardNotFoundError(
+            f"calibration board not found ({int(on_board.sum())} of its {spec.n_markers} markers seen); {fix}")
     if small is None:
         small = reduced(gray, round(scale * max(h, w))) if scale < 1.0 else gray
     sx, sy = w / small.shape[1], h / small.shape[0]
