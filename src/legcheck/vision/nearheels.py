@@ -79,11 +79,12 @@ def _tap_mm(view, px) -> np.ndarray:
     return p[0, :2]
 
 
-def _nearest(view, feet: list[Foot], tap: np.ndarray) -> Foot | None:
-    """The foot with an outline point near the tap, its tip moved to the heel there."""
+def _nearest(view, feet, tap: np.ndarray) -> Foot | None:
+    """Of the candidate feet (None for a blob that is no foot), the one whose heel lies nearest the
+    tap, its tip moved to that heel; slivers narrower than a heel are passed over."""
     best = None
     for foot in feet:
-        if not _heel_wide(foot):
+        if foot is None or not _heel_wide(foot):
             continue  # a sliver along a leg or a shadow: not the heel however near the tap
         moved = _tip_near(view, foot, tap)
         if moved is not None:
@@ -124,15 +125,9 @@ def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
     n, lab = cv.connectedComponents(weak)
     close = np.hypot(view.txh - tap[0], view.tyh - tap[1]) <= reach
     ids = np.unique(lab[(d > NEAR_HIGH) & (weak > 0) & close])
-    best = None
-    for i in ids[ids > 0]:
-        foot = _measure(view, (lab == i).astype(np.uint8), view.end.side, view.beyond_mm(at_heel=True))
-        moved = None if foot is None or not _heel_wide(foot) else _tip_near(view, foot, tap)
-        if moved is not None:
-            dist = float(np.hypot(*(moved.tip_mm - tap)))
-            if best is None or dist < best[0]:
-                best = (dist, moved)
-    return None if best is None else best[1]
+    beyond_h = view.beyond_mm(at_heel=True)
+    return _nearest(view, (_measure(view, (lab == i).astype(np.uint8), view.end.side, beyond_h)
+                           for i in ids[ids > 0]), tap)
 
 
 def _grabcut_look(view, tap: np.ndarray) -> Foot | None:
@@ -167,14 +162,6 @@ def _grabcut_look(view, tap: np.ndarray) -> Foot | None:
     mask[sub] = ((gc == cv.GC_FGD) | (gc == cv.GC_PR_FGD)).astype(np.uint8)
     mask = cv.morphologyEx(mask, cv.MORPH_OPEN, cv.getStructuringElement(cv.MORPH_ELLIPSE, (5, 5)))
     labels, keep = components(mask, min_area=50)
-    best = None
-    for i in keep:
-        foot = _measure(view, (labels == i).astype(np.uint8), view.end.side, view.beyond_mm(at_heel=True))
-        if foot is None or foot.problems():
-            continue
-        moved = _tip_near(view, foot, tap)
-        if moved is not None:
-            d = float(np.hypot(*(moved.tip_mm - tap)))
-            if best is None or d < best[0]:
-                best = (d, moved)
-    return None if best is None else best[1]
+    beyond_h = view.beyond_mm(at_heel=True)
+    feet = (_measure(view, (labels == i).astype(np.uint8), view.end.side, beyond_h) for i in keep)
+    return _nearest(view, (f for f in feet if f is not None and not f.problems()), tap)
