@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from legcheck.cli import cli
+
+DROP_SAMPLE = str(Path(__file__).resolve().parents[2] / "sample_images" / "drop_socks_left_short_5mm.jpg")
 
 CASES = [
     (("calibrate", "a.jpg", "--out", "p.json", "--chessboard", "2x2", "--square-mm", "5"), "--chessboard"),
@@ -19,6 +22,11 @@ CASES = [
     (("calibrate", "a.jpg"), "--out"),
     (("measure", "photo.jpg", "--bogus"), "--bogus"),
     (("nosuch",), "nosuch"),
+    # The library's parameter names are spelled as the flags the user typed.
+    (("measure", DROP_SAMPLE, "--near-left", "nan,nan", "--near-right", "1,1"),
+     "--near-left must be two finite numbers"),
+    (("measure", DROP_SAMPLE, "--near-left", "10,10", "--near-right", "5,5",
+      "--method", "tabs"), "--near-left and --near-right help contour mode"),
 ]
 
 

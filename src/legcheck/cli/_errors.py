@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 
 import click
@@ -21,6 +22,9 @@ from ..textsafe import shown
 #: Where the fix of a library error is spelled out for the command line (the library names no flags).
 FLAG_HINTS = {"duplicate_photo": " (--allow-duplicate-photo)", "safeguard": ' (--override-red-flag "reason")',
               "output_exists": " (or --force to replace it)"}
+#: The library's parameter names in a usage error, as the command line spells them.
+PARAM_FLAGS = {"near_left_px": "--near-left", "near_right_px": "--near-right", "left_heel_px": "--left-heel",
+               "right_heel_px": "--right-heel", "heel_height_mm": "--heel-height-mm"}
 #: Exit status when the reader of standard output went away (128 + SIGPIPE, as the shell shows a killed tool).
 EXIT_BROKEN_PIPE = 141
 
@@ -46,6 +50,8 @@ def fail(exc: LegcheckError, as_json: bool = False):
         exc.message += (" (--chessboard: inner corners across x down; --square-mm)" if exc.chessboard else
                         " (--board-squares, --dictionary, --legacy-board; --chessboard for a classic chessboard)")
     exc.message += FLAG_HINTS.get(exc.code, "")
+    if exc.code == "usage":
+        exc.message = re.sub(r"\b(" + "|".join(PARAM_FLAGS) + r")\b", lambda m: PARAM_FLAGS[m.group(1)], exc.message)
     if as_json:
         click.echo(json.dumps(exc.to_json()))
     click.echo(f"legcheck: error: {shown(exc.message)}", err=True)
