@@ -124,3 +124,29 @@ def test_taps_on_a_table_without_patient_find_no_heel(scenes):
     with pytest.raises(HeelNotFoundError) as exc:
         measure_photo(path, camera=profile_of(scene), **taps)
     assert exc.value.exit_code == 5
+
+
+def test_a_spur_at_the_tip_is_no_heel(scenes):
+    """Black shoes over dark tiles (a hostile tester's scene): one foot's outline ends in a thin spur.
+
+    It was measured as 7.8 +- 16.6 mm at confidence 1.0 against a truth of -10.0 (the heel taken
+    40 mm from where it is); a spur is no heel, so the pair is refused.
+    """
+    from legcheck.errors import HeelNotFoundError
+
+    scene = drop_scene(207, footwear="black shoe", floor="dark tiles", view_side="head side", elevation_deg=72.3)
+    path, truth = scenes.get("drop_spur_207", scene)
+    with pytest.raises(HeelNotFoundError, match="narrow spur") as exc:
+        measure_photo(path, camera=profile_of(scene), method="contour")
+    assert exc.value.exit_code == 5
+
+
+def test_neck_check_passes_a_heel_and_names_a_spur():
+    from legcheck.vision.feet import MIN_NECK_MM, Foot
+
+    base = dict(mask=None, outline=np.zeros((3, 2)), tip=0, tip_mm=np.zeros(2), across_mm=0.0, width_mm=80.0,
+                headward_mm=200.0, cap_drop_mm=20.0, on_border=False)
+    assert Foot(**base, neck_mm=30.0).problems() == []
+    assert Foot(**base).problems() == []  # no pixels in the band to judge by: not held against it
+    assert Foot(**base, neck_mm=MIN_NECK_MM - 3).problems() == [
+        f"whose end is a narrow spur ({MIN_NECK_MM - 3:.0f} mm across just behind it), not a heel"]

@@ -10,7 +10,8 @@ plane (table millimetres, so the checks do not depend on the camera):
   tip, so toes seen beside the heel do not count);
 - it continues towards the head, as a foot and a leg do, at least :data:`HEADWARD_MM`;
 - its tip is a convex end: the outline falls away from it on both sides (:data:`CAP_DROP_MM`, within
-  half its width plus :data:`CAP_ARC_MM`).
+  half its width plus :data:`CAP_ARC_MM`), but not a spur: just behind the tip it is already
+  :data:`MIN_NECK_MM` across.
 
 "Caudal" is along the board's y axis, away from the head: towards the table's end (the board
 may be turned round; the end says which way).
@@ -36,6 +37,10 @@ TIP_REACH_MM = 380.0
 #: The outline must have fallen away by CAP_DROP_MM at an arc length of half the heel's width plus
 #: CAP_ARC_MM either side of the tip (a flat-topped shoe heel rounds off only at its corners), mm.
 CAP_ARC_MM, CAP_DROP_MM = 40.0, 5.0
+#: Just headward of the tip (this band, mm) a heel's rounded cap is already some 30 mm across; a
+#: spur of the outline (a seam of shadow, a sliver along a shoe) left at the tip is under this, mm.
+NECK_DEPTH_MM = (2.0, 10.0)
+MIN_NECK_MM = 12.0
 #: Smallest blob that can be a foot (its side), mm.
 MIN_SIDE_MM = 30.0
 
@@ -70,6 +75,7 @@ class Foot:
     headward_mm: float
     cap_drop_mm: float
     on_border: bool
+    neck_mm: float = np.inf
 
     def problems(self) -> list[str]:
         """Why this blob is not a credible foot (empty when it is)."""
@@ -81,6 +87,8 @@ class Foot:
             out.append(f"that does not continue towards the head as a leg ({self.headward_mm:.0f} mm)")
         if self.cap_drop_mm < CAP_DROP_MM:
             out.append("whose end is not a rounded heel")
+        if self.neck_mm < MIN_NECK_MM:
+            out.append(f"whose end is a narrow spur ({self.neck_mm:.0f} mm across just behind it), not a heel")
         return out
 
 
@@ -142,10 +150,14 @@ def _measure(view, blob, side, beyond_h) -> Foot | None:
     sel = blob > 0
     depth = side * (tip[1] - view.tyh[sel])  # mm headward of the tip, heel-height plane
     band = (depth > 10) & (depth < 40)
-    width = _heel_width(view.txh[sel][band], tip[0], max(4.0, 2.5 * view.mm_per_px)) if band.sum() > 2 else 0.0
+    gap = max(4.0, 2.5 * view.mm_per_px)
+    width = _heel_width(view.txh[sel][band], tip[0], gap) if band.sum() > 2 else 0.0
+    neck_band = (depth > NECK_DEPTH_MM[0]) & (depth < NECK_DEPTH_MM[1])
+    neck = _heel_width(view.txh[sel][neck_band], tip[0], gap) if neck_band.sum() > 2 else np.inf
     headward = float(np.percentile(depth, 99)) if depth.size else 0.0
     return Foot(blob, line.astype(np.float64), k, tip, float(tip[0]), width, headward,
-                _cap_drop(line, k, caudal, view.mm_per_px, 0.5 * width + CAP_ARC_MM), bool(np.any(border & near)))
+                _cap_drop(line, k, caudal, view.mm_per_px, 0.5 * width + CAP_ARC_MM), bool(np.any(border & near)),
+                neck)
 
 
 def _heel_width(across_mm: np.ndarray, tip_x: float, bin_mm: float = 4.0) -> float:
