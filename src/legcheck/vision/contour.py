@@ -137,7 +137,8 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
             raise HeelNotFoundError(exc.message + _view_hint(view, feet, board2cam, heel_height_mm)) from None
     caudal = view.end.side
     _check_view(view, pair, board2cam, heel_height_mm)
-    tilt = min(_tilt(view, board2cam, f, heel_height_mm) for f in pair)
+    tilts = {s: _tilt(view, board2cam, f, heel_height_mm) for s, f in zip(("left", "right"), pair)}
+    tilt = min(tilts.values())
     bias_mm = HIDDEN_HEEL_MM * float(np.clip((MARGINAL_TILT_DEG - tilt) / (MARGINAL_TILT_DEG - MIN_HEAD_TILT_DEG), 0, 1))
     bias_mm = bias_mm if bias_mm >= 0.5 else 0.0  # at the band's edge: nothing worth saying
     if bias_mm > 0:
@@ -175,7 +176,7 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
                         "for the next photo")
     if conf < MIN_CONFIDENCE:
         raise HeelNotFoundError("no credible pair of heels: " + ("; ".join(warnings) or "too many doubts"))
-    details = {"head_tilt_deg": {s: round(_tilt(view, board2cam, f, heel_height_mm), 1) for s, f in zip(("left", "right"), pair)},
+    details = {"head_tilt_deg": {s: round(t, 1) for s, t in tilts.items()},
                "heel_contrast": {s: round(e.contrast, 3) for s, e in edges.items()},
                "table_end_mm": round(float(view.end.offset_mm), 1), "board_turned": view.end.side > 0,
                "hidden_heel_widening_mm": round(bias_mm, 1)}
