@@ -150,3 +150,24 @@ def test_neck_check_passes_a_heel_and_names_a_spur():
     assert Foot(**base).problems() == []  # no pixels in the band to judge by: not held against it
     assert Foot(**base, neck_mm=MIN_NECK_MM - 3).problems() == [
         f"whose end is a narrow spur ({MIN_NECK_MM - 3:.0f} mm across just behind it), not a heel"]
+
+
+def test_split_touching_keeps_a_foot_at_the_end_of_a_long_leg():
+    """Two legs joined where they lie on the table, one foot at the far end of one leg only.
+
+    The split floods from each part's core outwards, so the foot (60 px round, 600 px from the
+    join) stays with its leg; flooding on the distance itself let the background eat it (a black
+    sock on black vinyl lost its second foot this way).
+    """
+    mask = np.zeros((800, 400), np.uint8)
+    mask[100:800, 80:160] = 1  # left leg, 80 px wide
+    mask[200:800, 240:320] = 1  # right leg
+    mask[700:800, 80:320] = 1  # joined where they lie together
+    yy, xx = np.mgrid[:800, :400]
+    mask[(yy - 100) ** 2 + (xx - 120) ** 2 < 60 ** 2] = 1  # the left foot, wider than its leg
+    across = xx.astype(np.float64)
+    low, high = segment.split_touching(mask, across)
+    assert int(low.sum() + high.sum()) == int(mask.sum())  # every pixel in one part, none lost
+    assert not (low & high).any()
+    assert low[45:160, 65:175].sum() == mask[45:160, 65:175].sum()  # the whole foot with its leg
+    assert high[200:650, 240:320].all() and not high[:650, :170].any()

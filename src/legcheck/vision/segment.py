@@ -292,6 +292,15 @@ def split_touching(mask: np.ndarray, across: np.ndarray) -> tuple[np.ndarray, np
         markers[(mask > 0) & (across < mid)] = 1
         markers[(mask > 0) & (across >= mid)] = 2
     markers[mask == 0] = 3
-    img = np.dstack([(dist / max(dist.max(), 1e-6) * 255).astype(np.uint8)] * 3)
+    # Flooded from the cores outwards (low = deep inside): the two parts meet at the blob's neck, and the
+    # background's marker reaches the blob's pixels only after the parts have; on the distance itself
+    # the background would flood in first and eat a foot at the end of a long leg.
+    img = np.dstack([255 - (dist / max(dist.max(), 1e-6) * 255).astype(np.uint8)] * 3)
     cv.watershed(img, markers)
-    return (markers == 1).astype(np.uint8), (markers == 2).astype(np.uint8)
+    low, high = (markers == 1) & (mask > 0), (markers == 2) & (mask > 0)
+    rest = (mask > 0) & ~low & ~high  # watershed lines (and any pixel left unflooded): to the nearer part
+    if rest.any():
+        d_low = cv.distanceTransform((~low).astype(np.uint8), cv.DIST_L2, 3)
+        d_high = cv.distanceTransform((~high).astype(np.uint8), cv.DIST_L2, 3)
+        low |= rest & (d_low < d_high)
+    return low.astype(np.uint8), ((mask > 0) & ~low).astype(np.uint8)
