@@ -48,3 +48,15 @@ def test_camera_draws_move_focal_lengths_together():
     assert np.std(K[:, 0, 0]) == pytest.approx(10.0, rel=0.1)
     assert np.std(K[:, 0, 2]) == pytest.approx(3.0, rel=0.1)
     assert np.all(dist == 0.0)
+
+
+def test_normal_quantiles_are_a_stratified_standard_normal():
+    from legcheck.measure.uncertainty import normal_quantiles
+
+    q = normal_quantiles(200)
+    assert q.shape == (200,) and np.all(np.diff(q) > 0)
+    assert q[0] == pytest.approx(-2.807, abs=1e-3) and q[-1] == pytest.approx(2.807, abs=1e-3)  # at 0.0025, 0.9975
+    assert q.mean() == pytest.approx(0.0, abs=1e-12) and q.std() == pytest.approx(0.99, abs=0.01)
+    assert normal_quantiles(1).tolist() == [0.0]
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        normal_quantiles(0)

@@ -39,6 +39,24 @@ def board_noise_px(rms_px: float, n_corners: int) -> float:
     return max(rms_px / np.sqrt(2.0) * np.sqrt(2 * n / max(2 * n - 6, 1)), MIN_BOARD_NOISE_PX)
 
 
+def normal_quantiles(n: int) -> np.ndarray:
+    """The standard normal's quantiles at (i + 0.5) / n, i = 0 .. n-1: a stratified sample of it, shape (n,).
+
+    Shuffled, they replace ``n`` independent normal draws of one input (Latin hypercube sampling):
+    that input's variance is then represented almost exactly, whatever the seed.
+
+    References
+    ----------
+    McKay, Beckman and Conover (1979), Technometrics 21(2):239-245.
+    """
+    from statistics import NormalDist
+
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    inv = NormalDist().inv_cdf
+    return np.array([inv((i + 0.5) / n) for i in range(n)])
+
+
 def draw_cameras(camera: CameraProfile, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
     """``draws`` perturbed copies of the intrinsics.
 
