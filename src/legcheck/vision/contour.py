@@ -30,6 +30,7 @@ from .feet import HEADWARD_MM, HEEL_WIDTH_MM, Foot, find_feet
 from .heeledge import FAINT, refine
 from .segment import foreground, grow_feet
 from .tableend import reference_y
+from .twinfoot import TWIN_CONFIDENCE, find_twin
 from .tableview import look
 
 #: The line of sight to each heel must tilt from vertical towards the patient's head by at least
@@ -128,6 +129,9 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
     else:
         # A view that cannot show heel outlines is said first, when something there looks like feet: it
         # is what the user must change. Any other refusal in such a view says it too.
+        twin = find_twin(view, fg.mask, feet)
+        if twin is not None:
+            feet = sorted(feet + [twin], key=lambda f: f.across_mm)
         footlike = [f for f in feet if not f.problems() or _loosely_foot(f)]
         if footlike:
             _check_view(view, footlike, board2cam, heel_height_mm)
@@ -135,6 +139,11 @@ def find_heels(bgr: np.ndarray, board2cam: Pose, K: np.ndarray, dist: np.ndarray
             pair, warnings, conf = _pair(view, feet)
         except HeelNotFoundError as exc:
             raise HeelNotFoundError(exc.message + _view_hint(view, feet, board2cam, heel_height_mm)) from None
+        if any(f is twin for f in pair):
+            side = "LEFT" if pair[0] is twin else "RIGHT"
+            warnings.append(f"the {side} foot barely stands out from the floor and was found by its likeness to the "
+                            "other; check both heel points on the annotated photo")
+            conf *= TWIN_CONFIDENCE
     caudal = view.end.side
     _check_view(view, pair, board2cam, heel_height_mm)
     tilts = {s: _tilt(view, board2cam, f, heel_height_mm) for s, f in zip(("left", "right"), pair)}

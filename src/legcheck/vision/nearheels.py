@@ -4,8 +4,11 @@ A tap on a phone lands anywhere within about :data:`TAP_REACH_MM` of the heel on
 tap is taken to the heel-height plane; the heel is the tip of the foot outline nearest to it: the
 most caudal outline point within :data:`TAP_REACH_MM` + :data:`HEEL_RADIUS_MM` of the tap. Where the
 whole-photo segmentation missed that foot, the foreground is looked at again around the tap alone,
-with lower thresholds (the tap says a heel is there), and failing that cut by GrabCut around it. The tips are then refined, checked for the
-view and measured exactly as in contour mode (:mod:`legcheck.vision.contour`).
+with lower thresholds (the tap says a heel is there), and failing that cut by GrabCut around it.
+Two taps never share one blob: when both reach the same one, the tap nearer its tip keeps it and
+the other looks again. When one tap's foot is found and the other's is not, the other is looked for
+by its likeness to the first (:mod:`legcheck.vision.twinfoot`). The tips are then refined, checked
+for the view and measured exactly as in contour mode (:mod:`legcheck.vision.contour`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..errors import HeelNotFoundError
 from ..geometry import backproject_to_height
 from .feet import HEEL_WIDTH_MM, Foot, _measure
 from .segment import components
+from .twinfoot import TWIN_CONFIDENCE, find_twin
 
 #: How far from the heel a tap may land, on the table, mm.
 TAP_REACH_MM = 30.0
@@ -60,17 +64,55 @@ def feet_near(view, fg, feet: list[Foot], near_px: dict, shape) -> tuple[list[Fo
     if view.end is None:
         raise HeelNotFoundError("no feet found (the table's end was not found): photograph both feet hanging over "
                                 "the table's end, with the board on the table beside the lower legs")
-    pair, warnings = [], []
-    for side in ("left", "right"):
-        tap = _tap_mm(view, near_px[side])
-        foot = _nearest(view, feet, tap) or _second_look(view, fg, tap) or _grabcut_look(view, tap)
-        if foot is None:
+    taps = {side: _tap_mm(view, near_px[side]) for side in ("left", "right")}
+    found = {side: _nearest(view, feet, taps[side]) for side in taps}
+    if found["left"] is not None and found["right"] is not None and _same_blob(found["left"], found["right"]):
+        # Both taps reached one blob (the other foot missed, or half found): the tap nearer its tip keeps
+        # it, the other looks again for a foot that is not this one.
+        far = max(taps, key=lambda s: np.hypot(*(found[s].tip_mm - taps[s])))
+        found[far] = _nearest(view, feet, taps[far], other=found[_opposite(far)])
+    warnings, conf = [], 1.0
+    for side in [s for s in taps if found[s] is None]:
+        found[side], twin = _look_again(view, fg, feet, taps[side], found[_opposite(side)])
+        if twin:
+            warnings.append(f"the {side.upper()} foot barely stands out from the floor and was found by its "
+                            "likeness to the other; check both heel points on the annotated photo")
+            conf *= TWIN_CONFIDENCE
+        if found[side] is None:
             raise HeelNotFoundError(f"no heel edge found within {TAP_REACH_MM:.0f} mm of the {side.upper()} tap: tap "
                                     "the back of the heel, where it meets the floor behind it")
-        pair.append(foot)
-    if np.hypot(*(pair[0].tip_mm - pair[1].tip_mm)) < 40.0:
+    pair = [found["left"], found["right"]]
+    if np.hypot(*(pair[0].tip_mm - pair[1].tip_mm)) < 40.0 or _same_blob(pair[0], pair[1]):
         raise HeelNotFoundError("both taps lead to the same heel: tap each heel once, the LEFT heel for LEFT")
-    return pair, warnings, 1.0
+    return pair, warnings, conf
+
+
+def _opposite(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+def _look_again(view, fg, feet, tap: np.ndarray, other: Foot | None) -> tuple[Foot | None, bool]:
+    """Where the feet found have none at the tap: the foot nearest it of three further looks, and whether it is the twin.
+
+    The looks: the foreground again around the tap with lower thresholds, GrabCut around the tap,
+    and (when the other tap's foot is known) the foot that looks like that one
+    (:func:`legcheck.vision.twinfoot.find_twin`). Each may find a part of the foot whose own end is
+    not the heel; the one whose heel lies nearest the tap is taken, never ``other``'s blob.
+    """
+    refused = [f for f in feet if f.problems()]  # where they lie, no twin is looked for (see twinfoot)
+    twin = find_twin(view, fg.mask, [other] + refused) if other is not None and not other.problems() else None
+    looks = [(_second_look(view, fg, tap, other), False), (_grabcut_look(view, tap, other), False),
+             (_nearest(view, [twin], tap, other), True)]
+    looks = [(f, is_twin) for f, is_twin in looks if f is not None]
+    if not looks:
+        return None, False
+    return min(looks, key=lambda fl: float(np.hypot(*(fl[0].tip_mm - tap))))
+
+
+def _same_blob(a: Foot, b: Foot) -> bool:
+    """Whether two feet are mostly one blob (more than half the smaller one's pixels shared)."""
+    shared = int(np.count_nonzero((a.mask > 0) & (b.mask > 0)))
+    return shared > 0.5 * min(int(np.count_nonzero(a.mask)), int(np.count_nonzero(b.mask)))
 
 
 def _tap_mm(view, px) -> np.ndarray:
@@ -79,12 +121,12 @@ def _tap_mm(view, px) -> np.ndarray:
     return p[0, :2]
 
 
-def _nearest(view, feet, tap: np.ndarray) -> Foot | None:
+def _nearest(view, feet, tap: np.ndarray, other: Foot | None = None) -> Foot | None:
     """Of the candidate feet (None for a blob that is no foot), the one whose heel lies nearest the
-    tap, its tip moved to that heel; slivers narrower than a heel are passed over."""
+    tap, its tip moved to that heel; slivers narrower than a heel, and ``other``'s blob, are passed over."""
     best = None
     for foot in feet:
-        if foot is None or not _heel_wide(foot):
+        if foot is None or not _heel_wide(foot) or (other is not None and _same_blob(foot, other)):
             continue  # a sliver along a leg or a shadow: not the heel however near the tap
         moved = _tip_near(view, foot, tap)
         if moved is not None:
@@ -115,7 +157,7 @@ def _tip_near(view, foot: Foot, tap: np.ndarray) -> Foot | None:
     return replace(foot, tip=k, tip_mm=tip, across_mm=float(tip[0]))
 
 
-def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
+def _second_look(view, fg, tap: np.ndarray, other: Foot | None = None) -> Foot | None:
     """Segment again around the tap with lower thresholds; the blob there with a tip near the tap."""
     cv = cv2()
     reach = TAP_REACH_MM + HEEL_RADIUS_MM
@@ -127,10 +169,10 @@ def _second_look(view, fg, tap: np.ndarray) -> Foot | None:
     ids = np.unique(lab[(d > NEAR_HIGH) & (weak > 0) & close])
     beyond_h = view.beyond_mm(at_heel=True)
     return _nearest(view, (_measure(view, (lab == i).astype(np.uint8), view.end.side, beyond_h)
-                           for i in ids[ids > 0]), tap)
+                           for i in ids[ids > 0]), tap, other)
 
 
-def _grabcut_look(view, tap: np.ndarray) -> Foot | None:
+def _grabcut_look(view, tap: np.ndarray, other: Foot | None = None) -> Foot | None:
     """GrabCut (OpenCV) around the tap, when the colours alone found no foot there.
 
     A sock the floor's colour, or black on a dark table, differs from its background mostly in
@@ -164,4 +206,4 @@ def _grabcut_look(view, tap: np.ndarray) -> Foot | None:
     labels, keep = components(mask, min_area=50)
     beyond_h = view.beyond_mm(at_heel=True)
     feet = (_measure(view, (labels == i).astype(np.uint8), view.end.side, beyond_h) for i in keep)
-    return _nearest(view, (f for f in feet if f is not None and not f.problems()), tap)
+    return _nearest(view, (f for f in feet if f is not None and not f.problems()), tap, other)
