@@ -16,6 +16,7 @@ row.
 from __future__ import annotations
 
 from .canonical import chain_problems, record_sha256
+from .lookalike import lookalike_groups, lookalike_warning
 from .migrations import LATEST, expected_triggers, expected_views, history_tables
 
 __all__ = ["check_records", "check_store", "row_problems", "trigger_problems", "view_problems"]
@@ -88,7 +89,9 @@ def check_store(store) -> dict:
     dict
         ``ok`` (bool), ``problems`` (one line each: storage and schema first, then broken rows
         in audit order, then triggers, current records and photos), ``first_broken`` (the
-        first broken row's line, or the first problem, or None), ``photos_checked``,
+        first broken row's line, or the first problem, or None), ``warnings`` (one line each,
+        not failing the check: current patients whose chart numbers look alike,
+        :func:`legcheck.records.lookalike.lookalike_groups`), ``photos_checked``,
         ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
         table), ``schema_version`` and ``audit_head`` (``id`` and ``sha256`` of the last
         audit row, or None).
@@ -100,7 +103,7 @@ def check_store(store) -> dict:
             return check_records(store.backend, conn, store.photos)
     except DatabaseDamagedError as exc:
         problem = f"storage: {exc.message}"
-        return {"ok": False, "problems": [problem], "first_broken": problem, "photos_checked": 0,
+        return {"ok": False, "problems": [problem], "first_broken": problem, "warnings": [], "photos_checked": 0,
                 "orphan_photos": [], "counts": {}, "schema_version": None, "audit_head": None}
 
 
@@ -142,6 +145,8 @@ def check_records(backend, conn, photos) -> dict:
     dupe_users = rows("""SELECT name_key, count(*) AS n FROM current_users
                          GROUP BY name_key HAVING count(*) > 1""") if "users" in tables else []
     photo_problems, orphans = photos.problems(conn, tables["photos"])
+    charts = {r["chart_key"]: r["chart"] for r in rows("SELECT chart, chart_key FROM current_patients "
+                                                         "ORDER BY entity_id")}  # one per key: same-key charts are dupes
     broken = [p for _, p in row_problems(tables, audit)]
     problems += broken
     problems += trigger_problems(triggers, expected_triggers(backend.name, min(version, LATEST)))
@@ -150,6 +155,7 @@ def check_records(backend, conn, photos) -> dict:
     problems += [f"users: {d['n']} current users share the name key {d['name_key']!r}" for d in dupe_users]
     problems += photo_problems
     return {"ok": not problems, "problems": problems, "first_broken": (broken or problems or [None])[0],
+            "warnings": [lookalike_warning(g) for g in lookalike_groups(charts.values())],
             "photos_checked": len(tables["photos"]), "orphan_photos": orphans, "schema_version": version,
             "counts": {t: len(r) for t, r in tables.items()} | {"audit": len(audit)},
             "audit_head": {"id": audit[-1]["id"], "sha256": audit[-1]["sha256"]} if audit else None}
