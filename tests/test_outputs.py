@@ -61,30 +61,37 @@ def test_an_existing_file_needs_overwrite_and_a_file_is_no_folder(tmp_path):
     dangling.symlink_to(tmp_path / "nowhere")
     with pytest.raises(OutputExistsError):
         check_output(dangling)
-    assert check_output(tmp_path / "nope" / "deeper" / "r.html") == tmp_path / "nope" / "deeper" / "r.html"
+    with pytest.raises(FileAccessError, match=r"nope/deeper does not exist; create the folder first"):
+        check_output(tmp_path / "nope" / "deeper" / "r.html")
     assert not (tmp_path / "nope").exists()  # checking makes nothing
     with pytest.raises(FileAccessError, match=r"r.html is not a folder"):
         check_output(f / "deeper" / "x.html", overwrite=True)
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
-        with pytest.raises(FileAccessError, match="permission denied"):
-            check_output(locked / "new" / "x.html")
+        with pytest.raises(FileAccessError, match=r"locked is not writable \(permission denied\)"):
+            check_output(locked / "x.html")
 
 
-def test_missing_folders_are_made_owner_only_and_taken_back_on_failure(tmp_path):
+def test_only_the_folder_a_command_fills_is_made_owner_only_and_taken_back_on_failure(tmp_path):
+    with pytest.raises(FileAccessError, match=r"the folder .*/a does not exist"), OutputFiles() as files:
+        files.write(tmp_path / "a" / "r.html", "report")  # an output's folder is never made on the way
+    with pytest.raises(FileAccessError, match=r"the folder .*/a does not exist"), OutputFiles() as files:
+        files.claim(tmp_path / "a" / "b" / "r.html", new_folder=True)  # nor the folder above the one to fill
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
     old = os.umask(0)
     try:
         with OutputFiles() as files:
-            files.write(tmp_path / "a" / "b" / "r.html", "report")
+            files.claim(tmp_path / "a" / "r.html", new_folder=True)
+            files.write(tmp_path / "a" / "r.html", "report")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
-    assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o700
     (tmp_path / "taken.csv").write_text("someone else's")
     with pytest.raises(OutputExistsError), OutputFiles() as files:
-        files.write(tmp_path / "x" / "y" / "r.html", "report")
-        files.write(tmp_path / "taken.csv", "mine")  # refused: it exists; the report and its folders go
+        files.claim(tmp_path / "x" / "r.html", new_folder=True)
+        files.write(tmp_path / "x" / "r.html", "report")
+        files.write(tmp_path / "taken.csv", "mine")  # refused: it exists; the report and its folder go
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "taken.csv"]
     assert (tmp_path / "taken.csv").read_text() == "someone else's"
 

@@ -222,12 +222,39 @@ def synced_file(fd: int):
         os.close(fd)
 
 
-def access_error(exc: OSError, path) -> FileAccessError:
-    """The :class:`FileAccessError` (exit 14) of an ``OSError`` met writing ``path``: the path and the cause in words."""
-    what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-            errno.EROFS: "the file system is read-only", errno.ENOENT: "its directory does not exist",
-            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-            errno.ENOTDIR: "a part of the path is not a directory", errno.EISDIR: "it is a directory",
+def access_error(exc: OSError, path, *, stream: bool = False) -> FileAccessError:
+    """The :class:`FileAccessError` (exit 14) of an ``OSError`` met writing ``path``: the path, the cause in words, the fix.
+
+    Parameters
+    ----------
+    exc : OSError
+    path : str or Path
+        The file being written (or, with ``stream``, the name of a standard stream).
+    stream : bool
+        ``path`` names a standard stream, not a file in a folder.
+
+    Notes
+    -----
+    Every file is written by creating a new one in its folder, so a refusal to create it is the
+    folder's: the message names the folder. A folder that exists but takes no new file says so
+    (``/proc`` answers "no such file", which once read "its directory does not exist" of a folder
+    that plainly does).
+    """
+    full = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.EFBIG: "the file size limit is reached"}
-    reason = what.get(exc.errno, exc.strerror or exc.__class__.__name__)
-    return FileAccessError(f"cannot write {path}: {reason}; choose another location or free space")
+    refused = {errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied", errno.ENOENT: "it takes no new files"}
+    folder = Path(path).parent if str(Path(path).parent) else Path(".")
+    if stream:
+        reason, fix = full.get(exc.errno, exc.strerror or exc.__class__.__name__), "free space or redirect it"
+    elif exc.errno in full:
+        reason, fix = full[exc.errno], "free space or choose another location"
+    elif exc.errno in refused and os.path.isdir(folder):
+        reason, fix = f"the folder {folder} is not writable ({refused[exc.errno]})", "choose another location"
+    elif exc.errno == errno.ENOENT:
+        reason, fix = f"the folder {folder} does not exist", "create the folder first or choose another location"
+    else:
+        reason = {errno.ENOTDIR: "a part of the path is not a folder", errno.EISDIR: "it is a folder"}.get(
+            exc.errno, exc.strerror or exc.__class__.__name__)
+        fix = "choose another location"
+    return FileAccessError(f"cannot write {path}: {reason}; {fix}")

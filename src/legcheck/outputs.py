@@ -18,15 +18,16 @@ checked by :func:`check_output` before any long work starts, and written through
 4. **Anything but a regular file, always** (UsageError): a folder, a device (``/dev/null``), a
    FIFO, a socket, or a symlink to one. Renaming a file over one of them (root can replace
    ``/dev/null``) is never what was meant.
-5. **A missing folder is made owner-only (0700, whatever the umask), and only when the file is
-   written** (:class:`OutputFiles`); if the command then fails, every folder it made is removed
-   again. Checking the path only proves the nearest existing folder is a folder and takes new
-   entries (FileAccessError, exit 14, otherwise). Folders that exist keep their mode.
+5. **A missing folder is refused, never made** (FileAccessError, exit 14, naming the folder and
+   "create the folder first"): a mistyped folder name would otherwise put a patient's file where
+   nobody looks. Only a folder the command is told to fill (``targets --out DIR``, ``new_folder``)
+   is made: owner-only (0700, whatever the umask), when the files are written, and removed again
+   if the command fails. Folders that exist keep their mode.
 6. **An existing file** (or a symlink, even a dangling one) **only with** ``overwrite``
    (:class:`~legcheck.errors.OutputExistsError`, exit 9; the command line adds ``--force``).
-7. The folder (or, when it is missing, its nearest existing parent) must take a new file: a
-   probe file is created there and removed, so a read-only or inaccessible place is named
-   (exit 14, the output's path) before the work, not after it.
+7. The folder must take a new file: a probe file is created there and removed, so a read-only
+   or inaccessible place is named as not writable (exit 14, the output's path and its folder)
+   before the work, not after it.
 8. **A name that says another type than the one written** (UsageError), when the caller says
    what it writes (``kind``, a key of :data:`SUFFIXES`): JPEG data under ``x.txt``, a PDF under
    ``r.html`` would open as the wrong thing, or not at all.
@@ -65,13 +66,9 @@ NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXD
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a file"
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+             (stat.S_ISFIFO, "a pipe"), (stat.S_ISSOCK, "a socket"))
+    return next((name for is_kind, name in kinds if is_kind(mode)), "not a file")
 
 
 def _same_file(a, b) -> bool:
@@ -107,7 +104,7 @@ def check_suffix(path, kind: str, name: str = "") -> Path:
 
 
 def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), probe: bool = True,
-                 kind: str | None = None) -> Path:
+                 kind: str | None = None, new_folder: bool = False) -> Path:
     """Refuse an output path the rule forbids (see the module docstring); return it as a Path.
 
     Parameters
@@ -124,6 +121,9 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
         Create and remove a file in the folder to prove it takes one.
     kind : str, optional
         What is written (a key of :data:`SUFFIXES`): the name must say so (:func:`check_suffix`).
+    new_folder : bool
+        The path's own folder is one the command is told to fill (``targets --out DIR``) and may
+        be missing (:class:`OutputFiles` makes it); the folder above it must exist.
 
     Returns
     -------
@@ -135,7 +135,7 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
         Empty; part of the records; an input; not a regular file (always, whatever ``overwrite``);
         a suffix not of ``kind``.
     FileAccessError
-        Its folder (or the nearest existing one above it) is not a folder or cannot take a new file.
+        Its folder does not exist (or a part of the path is not a folder), or cannot take a new file.
     OutputExistsError
         It exists and ``overwrite`` is False.
     """
@@ -162,14 +162,20 @@ def check_output(path, *, overwrite: bool = False, protected=(), inputs=(), prob
     if mode is not None and not stat.S_ISREG(mode):
         raise UsageError(f"{path} is not a regular file ({_kind(mode)}); give the name of a file to write")
     folder = path.parent if str(path.parent) else Path(".")
-    while not os.path.lexists(folder) and folder != folder.parent:  # made when the file is written
-        folder = folder.parent
-    if not os.path.isdir(folder):
-        raise FileAccessError(f"cannot write {path}: {folder} is not a folder; choose another location")
+    if new_folder and not os.path.lexists(folder):  # the folder the command fills: made when written
+        folder = folder.parent if str(folder.parent) else Path(".")
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:  # to name a file in the way
+        existing = existing.parent
+    if not os.path.isdir(existing):
+        raise FileAccessError(f"cannot write {path}: {existing} is not a folder; choose another location")
+    if existing != folder:  # never made on the way: a mistyped folder would hide the patient's file
+        raise FileAccessError(f"cannot write {path}: the folder {folder} does not exist; create the folder "
+                              "first or choose another location")
     if not overwrite and os.path.lexists(path):
         raise OutputExistsError(f"{path} already exists; give another file name")
     if probe:
-        fd, tmp = temp_beside(folder / path.name)
+        fd, tmp = temp_beside(folder / path.name)  # names the folder when it takes no new file
         os.close(fd)
         os.unlink(tmp)
     if kind is not None:
@@ -244,13 +250,13 @@ class OutputFiles:
     def __init__(self, *, overwrite: bool = False, protected=(), inputs=()):
         self.overwrite, self.protected = overwrite, [Path(p) for p in protected]
         self.inputs = [i for i in inputs if i is not None]
-        self._claims: dict[str, tuple[Path, bool]] = {}
+        self._claims: dict[str, tuple[Path, bool, bool]] = {}
         self._staged: list[tuple[Path, Path, bool]] = []
         self._dirs: list[Path] = []
         self.written: list[Path] = []
 
-    def claim(self, path, *, overwrite: bool | None = None, kind: str | None = None) -> Path:
-        """Check ``path`` now (:func:`check_output`, with ``kind``) and keep it for this set; two outputs at one place are refused.
+    def claim(self, path, *, overwrite: bool | None = None, kind: str | None = None, new_folder: bool = False) -> Path:
+        """Check ``path`` now (:func:`check_output`, with ``kind`` and ``new_folder``) and keep it for this set; two outputs at one place are refused.
 
         Raises
         ------
@@ -258,33 +264,25 @@ class OutputFiles:
             As :func:`check_output`; UsageError also when another output of the set is the same file.
         """
         ow = self.overwrite if overwrite is None else overwrite
-        p = check_output(path, overwrite=ow, protected=self.protected, inputs=self.inputs, kind=kind)
+        p = check_output(path, overwrite=ow, protected=self.protected, inputs=self.inputs, kind=kind,
+                         new_folder=new_folder)
         key = os.path.realpath(p)
         if key in self._claims and self._claims[key][0] != p:
             raise UsageError(f"two outputs would both be {p}; give each its own file name")
-        self._claims[key] = (p, ow)
+        self._claims[key] = (p, ow, new_folder)
         return p
-
-    def make_dir(self, directory) -> Path:
-        """Make a folder (and missing parents) owner-only, 0700; every folder made is removed again on failure.
-
-        Raises
-        ------
-        FileAccessError
-            A part of the path is not a folder, or a folder cannot be made.
-        """
-        return make_private_dir(directory, made=self._dirs)
 
     @contextlib.contextmanager
     def writer(self, path, mode: int = PRIVATE):
         """Stage one file through a binary file object (for data too big to hold); see :meth:`write`."""
         p = Path(path)
         key = os.path.realpath(p)
-        ow = self._claims[key][1] if key in self._claims else self.overwrite
+        _, ow, new_folder = self._claims.get(key, (p, self.overwrite, False))
         if any(os.path.realpath(t) == key for t, _, _ in self._staged):
             raise UsageError(f"two outputs would both be {p}; give each its own file name")
-        p = self.claim(p, overwrite=ow)
-        self.make_dir(p.parent)
+        p = self.claim(p, overwrite=ow, new_folder=new_folder)
+        if new_folder:  # owner-only; removed again by discard()
+            make_private_dir(p.parent, made=self._dirs)
         fd, tmp = temp_beside(p, mode)
         self._staged.append((p, tmp, ow))
         try:

@@ -1,7 +1,7 @@
 """Every file a command writes follows one rule (legcheck.outputs): the records, the command's own
 inputs and anything that is not a regular file are always refused (exit 2); an existing file only
-with --force (exit 9 naming it and --force); a missing folder is made owner-only, and only when the
-command succeeds; and nothing is left half-written. One test per finding of the fresh testers, against real files."""
+with --force (exit 9 naming it and --force); a missing folder is refused (exit 14; only targets --out
+DIR makes that one folder, and only when the command succeeds); and nothing is left half-written. One test per finding of the fresh testers, against real files."""
 
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ def test_calibrate_refuses_an_existing_profile_or_picture_before_calibrating(tmp
     res = CliRunner().invoke(cli, ["calibrate", *map(str, photos), "--out", str(prof)])
     assert res.exit_code == 9 and "phone-coverage.png" in res.output and not prof.exists()
     res = CliRunner().invoke(cli, ["calibrate", *map(str, photos), "--out", str(tmp_path / "nodir" / "p.json")])
-    assert res.exit_code == 7 and not (tmp_path / "nodir").exists()  # a failed calibration makes no folder
+    assert res.exit_code == 14 and "Reading photos" not in res.output and not (tmp_path / "nodir").exists()
 
 
 CHESS = sorted((REALDATA / "opencv_calib").glob("left*.jpg"))
@@ -227,11 +227,11 @@ def test_targets_refuse_to_replace_printed_files_unless_forced(tmp_path):
     res = CliRunner().invoke(cli, ["targets", "--out", str(out), "--force"])
     assert res.exit_code == 0, res.output
     assert (out / "board.pdf").read_bytes()[:5] == b"%PDF-"
-    res = CliRunner().invoke(cli, ["targets", "--out", str(tmp_path / "a" / "b"), "--paper", "letter",
+    res = CliRunner().invoke(cli, ["targets", "--out", str(tmp_path / "a"), "--paper", "letter",
                                    "--board-squares", "30x30"])  # too big for the sheet: refused, no folder made
     assert res.exit_code == 2 and not (tmp_path / "a").exists(), res.output
-    res = CliRunner().invoke(cli, ["targets", "--out", str(tmp_path / "a" / "b")])
-    assert res.exit_code == 0 and sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
+    res = CliRunner().invoke(cli, ["targets", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0 and sorted(p.name for p in (tmp_path / "a").iterdir()) == [
         "board.pdf", "board.png", "tabs.pdf", "tabs.png", "targets.json"]
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
 
@@ -266,15 +266,15 @@ def test_a_chromium_that_cannot_start_says_why(clinic, tmp_path):
 
 
 @pytest.mark.parametrize("cmd", ["report", "export", "backup"])
-def test_a_missing_folder_is_made_owner_only_and_only_on_success(clinic, tmp_path, cmd):
+def test_an_output_is_owner_only_and_its_folder_keeps_its_mode(clinic, tmp_path, cmd):
+    """Missing folders are refused (tests/cli/test_cli_output_folders.py); one that exists is left as it is."""
     run, _, _, _, vid = clinic
-    out = tmp_path / "nonexist" / "dir" / ("x.csv" if cmd == "export" else "x.html")  # export writes CSV
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    out = shared / ("x.csv" if cmd == "export" else "x.html")  # export writes CSV
     args = {"report": ("report", "visit", vid, "--out", out), "export": ("export", "--out", out),
             "backup": ("backup", out)}[cmd]
-    (tmp_path / "taken.csv").write_text("someone else's")
-    if cmd == "report":  # refused after the check of every path: no folder is left behind
-        res = run(*args, "--csv", tmp_path / "taken.csv")
-        assert res.exit_code == 9 and not (tmp_path / "nonexist").exists(), res.output
     old = os.umask(0)
     try:
         res = run(*args)
@@ -282,7 +282,7 @@ def test_a_missing_folder_is_made_owner_only_and_only_on_success(clinic, tmp_pat
         os.umask(old)
     assert res.exit_code == 0, res.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert stat.S_IMODE(out.parent.stat().st_mode) == stat.S_IMODE(out.parent.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
 
 
 # -- 8. standard output -------------------------------------------------------------------------

@@ -76,6 +76,10 @@ def test_pdf_and_csv_take_their_own_paths(env, tmp_path):
     res = run("report", "visit", vid, "--out", tmp_path / "r.csv", "--csv")
     assert res.exit_code == 2 and not (tmp_path / "r.csv").exists()
     res = run("report", "visit", vid, "--out", tmp_path / "r.html", "--csv", tmp_path / "numbers" / "v.csv")
+    assert res.exit_code == 14 and "numbers does not exist" in res.output, res.output  # never made on the way
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    (tmp_path / "numbers").mkdir()
+    res = run("report", "visit", vid, "--out", tmp_path / "r.html", "--csv", tmp_path / "numbers" / "v.csv")
     assert res.exit_code == 0, res.output
     assert res.stdout.split() == [str(tmp_path / "r.html"), str(tmp_path / "numbers" / "v.csv")]
     assert (tmp_path / "numbers" / "v.csv").read_text().startswith("check_id,")
@@ -131,6 +135,7 @@ def run(*a):
     r = CliRunner().invoke(cli, [*map(str, a), *(['--db', db] if a[0] not in ('measure', 'restore') else [])])
     assert r.exit_code == 0, (a, r.output)
     return r
+os.mkdir({str(work / 'out')!r}, 0o700)  # outputs go into a folder that exists
 run('init')
 run('patient', 'add', 'C7', '--name', 'Carla Cruz')
 run('check', {str(photo)!r}, '--patient', 'C7', '--phase', 'pre', '--position', 'extended', '--camera', {str(cam)!r})

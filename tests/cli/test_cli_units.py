@@ -78,6 +78,8 @@ def test_log_in_inches(env):
 
 def test_reports_follow_the_units_and_are_byte_identical(env):
     run, tmp = env["run"], env["tmp"]
+    (tmp / "a").mkdir()
+    (tmp / "b").mkdir()
     first = run("report", "visit", env["vid"], "--out", tmp / "a" / "v.html", "--csv", "--units", "in",
                 "--clinic", "Back Bay Chiropractic")
     run("report", "visit", env["vid"], "--out", tmp / "b" / "v.html", "--csv", "--units", "in",

@@ -53,6 +53,7 @@ def reports(db, out: Path) -> dict[str, bytes]:
         bundles = {f"visit{v['id']}": ("visit", visit_bundle(st, v["id"])) for v in st.visits("DEMO-001")}
         bundles["patient"] = ("patient", patient_bundle(st, "DEMO-001"))
     files = {}
+    out.mkdir(parents=True, exist_ok=True)  # an output's folder must exist (legcheck.outputs)
     for name, (kind, bundle) in bundles.items():
         for p in write_report(kind, bundle, out / f"{name}.html", as_csv=True, overwrite=False):
             files[p.name] = p.read_bytes()

@@ -70,6 +70,7 @@ def test_backup_under_a_writer_every_50ms_is_whole_and_restores(db, tmp_path):
         assert first.startswith("bk 0 "), writer.stderr.read()
         time.sleep(0.5)
         archive = tmp_path / "out" / "backup.tar"
+        archive.parent.mkdir()
         t0 = time.perf_counter()
         with open_store(db) as st:
             manifest = st.backup(archive)

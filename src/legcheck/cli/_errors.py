@@ -93,8 +93,7 @@ def _stream_failed(exc: OSError, where: str, as_json: bool):
     _silence_stdout()
     if isinstance(exc, BrokenPipeError) or where == "standard error":
         sys.exit(EXIT_BROKEN_PIPE if isinstance(exc, BrokenPipeError) else FileAccessError.exit_code)
-    error = access_error(exc, where)
-    error.message = error.message.replace("; choose another location or free space", "; free space or redirect it")
+    error = access_error(exc, where, stream=True)
     fail(error, as_json=False)  # --json's error object cannot reach the stream that failed
 
 

@@ -149,6 +149,8 @@ def db_check(as_json, db_path, create_db):
                    f"{c.get('audit', 0)} audit rows, {report['photos_checked']} photos checked")
         for p in report["problems"]:
             click.echo(f"  problem: {p}")
+        for w in report["warnings"]:  # intact records that invite a mistake: the check still passes
+            click.echo(f"  warning: {w}")
         if report["orphan_photos"]:
             click.echo(f"  note: {len(report['orphan_photos'])} photo file(s) with no record (an interrupted check)")
         click.echo("OK" if report["ok"] else "FAILED")

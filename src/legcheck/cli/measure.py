@@ -18,7 +18,7 @@ from ._common import board_from, board_options, force_option, handles_errors, me
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="targets", show_default=True,
               help="Directory for board/tabs PNG (600 dpi) and PDF (exact size) and targets.json (made owner-only if "
-                   "missing).")
+                   "missing; the folder above it must exist).")
 @click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True,
               help="Sheet of the PDFs (board landscape, tabs portrait).")
 @force_option

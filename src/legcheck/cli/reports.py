@@ -17,7 +17,7 @@ def report_options(fn):
     """Where the report goes and what comes with it."""
     return stack_options(fn, [
         click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
-                     help="HTML file to write (a new file unless --force; a missing folder is made, owner-only)."),
+                     help="HTML file to write (a new file unless --force; its folder must exist)."),
         click.option("--pdf", is_flag=False, flag_value="", default=None, metavar="[PATH]",
                      help="Also write the same report as PDF: to PATH, or OUT with .pdf."),
         click.option("--csv", "as_csv", is_flag=False, flag_value="", default=None, metavar="[PATH]",

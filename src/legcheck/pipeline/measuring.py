@@ -330,7 +330,7 @@ def annotate(result: MeasureResult, out_path, board: BoardSpec = DEFAULT_BOARD, 
     result : MeasureResult
     out_path : str or Path
         Where to write; written atomically, owner-only (it shows the patient), under the one
-        output rule (:func:`legcheck.outputs.check_output`): a missing folder is made owner-only.
+        output rule (:func:`legcheck.outputs.check_output`): its folder must exist.
     board : BoardSpec
         The board the photo was measured with (its outline is drawn).
     overwrite : bool

@@ -16,9 +16,10 @@ row.
 from __future__ import annotations
 
 from .canonical import chain_problems, record_sha256
+from .lookalike import lookalike_groups, lookalike_warning
 from .migrations import LATEST, expected_triggers, expected_views, history_tables
 
-__all__ = ["check_store", "row_problems", "trigger_problems", "view_problems"]
+__all__ = ["check_records", "check_store", "row_problems", "trigger_problems", "view_problems"]
 
 
 def row_problems(tables: dict[str, list[dict]], audit: list[dict]) -> list[tuple[int, str]]:
@@ -77,7 +78,7 @@ def view_problems(actual: dict[str, str], expected: dict[str, str]) -> list[str]
 
 
 def check_store(store) -> dict:
-    """Check a store's records, protection and photos.
+    """Check a store's records, protection and photos (in one read transaction).
 
     Parameters
     ----------
@@ -88,48 +89,73 @@ def check_store(store) -> dict:
     dict
         ``ok`` (bool), ``problems`` (one line each: storage and schema first, then broken rows
         in audit order, then triggers, current records and photos), ``first_broken`` (the
-        first broken row's line, or the first problem, or None), ``photos_checked``,
+        first broken row's line, or the first problem, or None), ``warnings`` (one line each,
+        not failing the check: current patients whose chart numbers look alike,
+        :func:`legcheck.records.lookalike.lookalike_groups`), ``photos_checked``,
         ``orphan_photos`` (stored files no record names), ``counts`` (rows per history
         table), ``schema_version`` and ``audit_head`` (``id`` and ``sha256`` of the last
         audit row, or None).
     """
     from ..errors import DatabaseDamagedError
 
-    report = {"ok": False, "problems": [], "first_broken": None, "photos_checked": 0, "orphan_photos": [],
-              "counts": {}, "schema_version": None, "audit_head": None}
     try:
         with store._read() as conn:
-            problems = store.backend.storage_problems(conn)
-            version = store.backend.schema_version(conn)
-            report["schema_version"] = version
-            recorded = conn.exec_driver_sql("SELECT max(id) FROM schema_migrations").scalar()
-            if recorded != version or version > LATEST:
-                problems.append(f"schema: version {version} but migrations recorded up to {recorded}")
-            tables = {t: store._rows(conn, f"SELECT * FROM {t} ORDER BY id")
-                      for t in history_tables(min(version, LATEST)) if t != "audit"}
-            audit = store._rows(conn, "SELECT * FROM audit ORDER BY id")
-            triggers = store.backend.triggers(conn)
-            views = store.backend.views(conn)
-            want_views = {n: store.backend.view_form(conn, sql)
-                          for n, sql in expected_views(store.backend.name, min(version, LATEST)).items()}
-            dupes = store._rows(conn, """SELECT chart_key, count(*) AS n FROM current_patients
-                                         GROUP BY chart_key HAVING count(*) > 1""")
-            dupe_users = store._rows(conn, """SELECT name_key, count(*) AS n FROM current_users
-                                              GROUP BY name_key HAVING count(*) > 1""") if "users" in tables else []
-            photo_problems, orphans = store.photos.problems(conn, tables["photos"])
+            return check_records(store.backend, conn, store.photos)
     except DatabaseDamagedError as exc:
-        report["problems"] = [f"storage: {exc.message}"]
-        report["first_broken"] = report["problems"][0]
-        return report
+        problem = f"storage: {exc.message}"
+        return {"ok": False, "problems": [problem], "first_broken": problem, "warnings": [], "photos_checked": 0,
+                "orphan_photos": [], "counts": {}, "schema_version": None, "audit_head": None}
+
+
+def check_records(backend, conn, photos) -> dict:
+    """The database check (:func:`check_store`) on an open connection, inside the caller's transaction.
+
+    A copy or a restore runs it in its own write transaction before committing, so a copy that
+    fails the check is rolled back, never left in the target.
+
+    Parameters
+    ----------
+    backend : SqliteBackend or PostgresBackend
+    conn : sqlalchemy.engine.Connection
+        In a transaction (read or write): the check sees what that transaction sees.
+    photos : photo store
+        ``backend.photo_store(conn)``.
+
+    Returns
+    -------
+    dict
+        As :func:`check_store`.
+    """
+    import sqlalchemy as sa
+
+    def rows(sql: str) -> list[dict]:
+        return [dict(r) for r in conn.execute(sa.text(sql)).mappings()]
+
+    problems = backend.storage_problems(conn)
+    version = backend.schema_version(conn)
+    recorded = conn.exec_driver_sql("SELECT max(id) FROM schema_migrations").scalar()
+    if recorded != version or version > LATEST:
+        problems.append(f"schema: version {version} but migrations recorded up to {recorded}")
+    tables = {t: rows(f"SELECT * FROM {t} ORDER BY id") for t in history_tables(min(version, LATEST)) if t != "audit"}
+    audit = rows("SELECT * FROM audit ORDER BY id")
+    triggers = backend.triggers(conn)
+    views = backend.views(conn)
+    want_views = {n: backend.view_form(conn, sql) for n, sql in expected_views(backend.name, min(version, LATEST)).items()}
+    dupes = rows("SELECT chart_key, count(*) AS n FROM current_patients GROUP BY chart_key HAVING count(*) > 1")
+    dupe_users = rows("""SELECT name_key, count(*) AS n FROM current_users
+                         GROUP BY name_key HAVING count(*) > 1""") if "users" in tables else []
+    photo_problems, orphans = photos.problems(conn, tables["photos"])
+    charts = {r["chart_key"]: r["chart"] for r in rows("SELECT chart, chart_key FROM current_patients "
+                                                         "ORDER BY entity_id")}  # one per key: same-key charts are dupes
     broken = [p for _, p in row_problems(tables, audit)]
     problems += broken
-    problems += trigger_problems(triggers, expected_triggers(store.backend.name, min(version, LATEST)))
+    problems += trigger_problems(triggers, expected_triggers(backend.name, min(version, LATEST)))
     problems += view_problems(views, want_views)
     problems += [f"patients: {d['n']} current patients share the chart number key {d['chart_key']!r}" for d in dupes]
     problems += [f"users: {d['n']} current users share the name key {d['name_key']!r}" for d in dupe_users]
     problems += photo_problems
-    report.update(ok=not problems, problems=problems, photos_checked=len(tables["photos"]), orphan_photos=orphans,
-                  counts={t: len(rows) for t, rows in tables.items()} | {"audit": len(audit)},
-                  first_broken=(broken or problems or [None])[0],
-                  audit_head={"id": audit[-1]["id"], "sha256": audit[-1]["sha256"]} if audit else None)
-    return report
+    return {"ok": not problems, "problems": problems, "first_broken": (broken or problems or [None])[0],
+            "warnings": [lookalike_warning(g) for g in lookalike_groups(charts.values())],
+            "photos_checked": len(tables["photos"]), "orphan_photos": orphans, "schema_version": version,
+            "counts": {t: len(r) for t, r in tables.items()} | {"audit": len(audit)},
+            "audit_head": {"id": audit[-1]["id"], "sha256": audit[-1]["sha256"]} if audit else None}

@@ -4,7 +4,9 @@ NFKC and case folding (:func:`legcheck.records.inputs.normalize_chart`) already 
 "c1042" and "C1042" one chart. What they leave apart are *confusables*: the Cyrillic "С" or the
 Greek "Ο" beside the Latin "C" and "O", the digit "0" beside the letter "O", "1" beside "l" and "I",
 and letters with an added mark. Two current patients whose charts look alike would be mixed up
-at the front desk and in every report header, so the store refuses the second one.
+at the front desk and in every report header, so the store refuses the second one, and the
+database check names pairs already stored (a warning: written before this check, or before a
+look-alike was added to the table).
 
 :func:`skeleton` maps a chart number to a form in which look-alikes coincide: NFKC, case
 folded, decomposed with its combining marks dropped, each confusable letter replaced by the
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["skeleton", "looks_alike", "refuse_lookalike"]
+__all__ = ["skeleton", "looks_alike", "lookalike_groups", "lookalike_warning", "refuse_lookalike"]
 
 #: Case-folded confusable -> the case-folded Latin letter (or digit) it imitates.
 _CONFUSABLE = str.maketrans({
@@ -51,6 +53,39 @@ def looks_alike(chart: str, others) -> str | None:
     return next((o for o in others if skeleton(o) == key), None)
 
 
+def lookalike_groups(charts) -> list[list[str]]:
+    """The groups of two or more of ``charts`` that look alike, each and all in the order given.
+
+    Parameters
+    ----------
+    charts : iterable of str
+        Chart numbers, one per current patient (charts that are the same chart, by their key,
+        are another matter: the database check names those as a problem).
+
+    Returns
+    -------
+    list of list of str
+    """
+    groups: dict[str, list[str]] = {}
+    for chart in charts:
+        groups.setdefault(skeleton(chart), []).append(chart)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _odd(charts) -> str:
+    """The characters of ``charts`` that are not plain ASCII, named, or the ASCII look-alikes, in brackets."""
+    odd = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys("".join(charts))
+                    if ord(c) > 127)
+    return f" ({odd})" if odd else " (0/O, 1/l/I)"
+
+
+def lookalike_warning(group: list[str]) -> str:
+    """One line naming a group of look-alike chart numbers already stored (:func:`lookalike_groups`)."""
+    names = ", ".join(group[:-1]) + " and " + group[-1]
+    return (f"patients: chart numbers {names} look alike{_odd(group)}; they can be mixed up: change all but one "
+            "to a chart number that reads differently")
+
+
 def refuse_lookalike(chart: str, others) -> None:
     """Refuse ``chart`` when it looks like one of ``others`` (the current patients' chart numbers).
 
@@ -65,8 +100,5 @@ def refuse_lookalike(chart: str, others) -> None:
     other = looks_alike(chart, others)
     if other is None:
         return
-    odd = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(chart + other)
-                    if ord(c) > 127)
     raise RecordConflictError(f"chart number {chart} looks like the existing patient's chart number {other}"
-                              + (f" ({odd})" if odd else " (0/O, 1/l/I)")
-                              + "; use a chart number that reads differently")
+                              f"{_odd([chart, other])}; use a chart number that reads differently")

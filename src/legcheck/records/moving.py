@@ -62,7 +62,7 @@ def copy_database(source, target, photos=None, actor: str | None = None) -> dict
         with src._read() as conn:
             version = src.backend.schema_version(conn)
             tables = read_records(conn, version)
-        result = write_copy(target, version, tables, lambda sha, rel: src.photo_bytes(sha), photos)
+        result = write_copy(target, version, tables, lambda sha, rel: src.photo_bytes(sha), photos, check=True)
     with open_store(target, actor=actor) as dst:
         check = dst.check_integrity()
         where = dst.location
@@ -99,8 +99,8 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
     RecordConflictError
         ``target`` or its photo store is not empty.
     IntegrityCheckError
-        The archive fails :func:`verify_backup` (nothing is restored), or the restored copy
-        fails the database check.
+        The archive fails :func:`verify_backup`, or the restored copy fails the database check
+        (run before the restore is committed, or moved into place: nothing is restored).
     """
     if not is_postgres_url(target):
         target = Path(target)
@@ -109,7 +109,7 @@ def restore_backup(archive, target, actor: str | None = None, photos=None) -> di
         check = _restore_file(archive, target, report["manifest"]["members"], actor)
         return {"manifest": report["manifest"], "check": check, "location": SqliteBackend(target).location}
     report = _verified(archive)  # an occupied PostgreSQL target is refused by the copy, before writing
-    _restore_rows(archive, target, report["manifest"]["members"], photos)  # one transaction: all or nothing
+    _restore_rows(archive, target, report["manifest"]["members"], photos)  # one transaction, checked before commit
     with open_store(target, actor=actor) as st:
         check = st.check_integrity()
         where = st.location
@@ -136,7 +136,8 @@ def _member(tar: tarfile.TarFile, members: dict, listed: dict, name: str) -> byt
 
 
 def _restore_rows(archive, target: str, listed: dict, photos) -> None:
-    """Copy the snapshot's rows and the archive's photos into an empty PostgreSQL database."""
+    """Copy the snapshot's rows and the archive's photos into an empty PostgreSQL database, and run the
+    database check before committing: a restore failing it leaves the target empty."""
     with tarfile.open(archive, mode="r:") as tar:
         members, _ = _members(tar)
         con = sqlite3.connect(":memory:")
@@ -146,7 +147,8 @@ def _restore_rows(archive, target: str, listed: dict, photos) -> None:
         finally:
             con.close()
         version, tables = snap["schema_version"], snap["tables"]
-        write_copy(target, version, tables, lambda sha, rel: _member(tar, members, listed, f"photos/{rel}"), photos)
+        write_copy(target, version, tables, lambda sha, rel: _member(tar, members, listed, f"photos/{rel}"), photos,
+                   check=True, done="restored")
 
 
 def _refuse_occupied(target: Path) -> None:

@@ -82,7 +82,8 @@ def _target(location, photos=None):
     return backend, backend.engine()
 
 
-def write_copy(location, version: int, tables: dict[str, list[dict]], photo_bytes=None, photos=None) -> dict:
+def write_copy(location, version: int, tables: dict[str, list[dict]], photo_bytes=None, photos=None,
+               check: bool = False, done: str = "copied") -> dict:
     """Write rows read from another database, and their photos, into the empty database at ``location``.
 
     Parameters
@@ -99,20 +100,28 @@ def write_copy(location, version: int, tables: dict[str, list[dict]], photo_byte
         hash); None: rows only (a snapshot, whose photos the archive carries).
     photos : str or Path, optional
         PostgreSQL: where the new database keeps photos ("database" or a shared directory).
+    check : bool
+        Run the database check (:func:`legcheck.records.integrity.check_records`) inside the
+        write transaction, before it commits: a copy failing it is rolled back, not left behind.
+    done : str
+        What the caller does, for the messages ("nothing was copied", "... restored").
 
     Returns
     -------
     dict
-        :func:`compare_records` of the source rows against the copy as read back.
+        :func:`compare_records` of the source rows against the copy as read back; with
+        ``check``, also ``check``: the database check of the copy, as committed.
 
     Raises
     ------
     RecordConflictError
         The target is not empty.
     IntegrityCheckError
-        A photo does not match its hash, or the copy differs from the source (nothing is kept
-        of a copy that failed inside its transaction).
+        A photo does not match its hash, the copy differs from the source, or (with ``check``)
+        it fails the database check: nothing is kept of a copy that failed inside its transaction.
     """
+    from .integrity import check_records
+
     backend, engine = _target(location, photos)
     saved, store = [], None
     try:
@@ -137,7 +146,12 @@ def write_copy(location, version: int, tables: dict[str, list[dict]], photo_byte
                 result = compare_records(tables, copied)
                 if not result["ok"]:
                     raise IntegrityCheckError(f"the copy differs from the source ({result['problems'][0]}); "
-                                              "nothing was copied")
+                                              f"nothing was {done}")
+                if check:  # before the commit: a failure rolls the whole copy back
+                    result["check"] = check_records(backend, conn, store)
+                    if not result["check"]["ok"]:
+                        raise IntegrityCheckError(f"the {done} database fails the check "
+                                                  f"({result['check']['first_broken']}); nothing was {done}")
     except BaseException:
         for photo in saved:
             store.discard(photo)

@@ -102,7 +102,7 @@ def write_report(kind: str, bundle: dict, out_path, paper: str = "a4", pdf=False
         :func:`legcheck.records.bundles.visit_bundle` or
         :func:`legcheck.records.bundles.patient_bundle`, as ``kind`` says.
     out_path : str or Path
-        The HTML file; a missing folder is made owner-only.
+        The HTML file, in a folder that exists.
     paper : {"a4", "letter"}
     pdf, as_csv : bool, str or Path
         Also write the PDF (printed by headless Chromium) and the CSV (a visit's checks, or a

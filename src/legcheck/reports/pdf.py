@@ -91,7 +91,7 @@ def write_pdf(html_text: str, pdf_path, timeout_s: float = 120.0, overwrite: boo
     ----------
     html_text : str
     pdf_path : str or Path
-        The PDF to write; a missing folder is made owner-only.
+        The PDF to write, in a folder that exists.
     timeout_s : float
     overwrite : bool
         When False an existing ``pdf_path`` is refused (OutputExistsError).

@@ -122,8 +122,8 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
     Parameters
     ----------
     out_dir : str or Path
-        Created (owner-only, with missing parents) when missing, and removed again if writing
-        fails (the one output rule, :mod:`legcheck.outputs`).
+        Created owner-only when missing (the folder above it must exist), and removed again if
+        writing fails (the one output rule, :mod:`legcheck.outputs`).
     board : BoardSpec
     tabs : TabSpec
     paper : {"a4", "letter"}
@@ -152,7 +152,7 @@ def write_targets(out_dir, board: BoardSpec = DEFAULT_BOARD, tabs: TabSpec = DEF
     files = OutputFiles(overwrite=overwrite)
     out = Path(out_dir)
     for name in TARGET_FILES:  # every place checked before anything is drawn
-        files.claim(out / name)
+        files.claim(out / name, new_folder=True)  # the folder it is told to fill is made; none above it
     pdfs = {"board.pdf": board_pdf(board, paper), "tabs.pdf": tabs_pdf(tabs, paper)}  # refuses a print too big
     page_w, page_h, ox, oy = board_layout(board)
     spec = {

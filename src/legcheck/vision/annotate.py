@@ -232,8 +232,8 @@ def save(img: np.ndarray, path, photo_sha256: str | None = None, *, overwrite: b
     img : ndarray, uint8, shape (H, W, 3)
         BGR.
     path : str or Path
-        Any path, non-ASCII included, ending in .jpg, .jpeg or .png (any case); a missing folder
-        is made owner-only.
+        Any path, non-ASCII included, ending in .jpg, .jpeg or .png (any case), in a folder
+        that exists.
     photo_sha256 : str, optional
         Marks a JPEG as legcheck's annotated copy of that photo (:func:`encode`).
     overwrite : bool
