@@ -10,27 +10,18 @@ code), and writes nothing. One check (legcheck.outputs.check_output) serves ever
 from __future__ import annotations
 
 import datetime as dt
-import io
 import shutil
 
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 from legcheck.cli import cli
 from legcheck.records import open_store
 
 from conftest import REPO
+from test_cli_outputs import RESULT, _jpeg
 
 PHOTO = REPO / "sample_images" / "overhead_right_short_6mm.jpg"
-RESULT = {"lld_mm": -2.0, "short_leg": "right", "uncertainty_mm": 0.4, "method": "tabs", "image": {},
-          "even_below_mm": 1.0}
-
-
-def _jpeg() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 200, 30)).save(buf, "JPEG")
-    return buf.getvalue()
 
 
 @pytest.fixture
