@@ -23,3 +23,13 @@ def test_side_is_certain_only_with_a_clear_bound_and_confident_heels(lld, unc, c
     line = _m(lld, unc, conf).summary()
     assert line.endswith(tail)
     assert line.startswith(("Right" if lld < 0 else "Left") + f" leg short by {abs(lld):.1f} mm")
+
+
+def test_an_unlikely_heel_height_is_warned_of():
+    from legcheck.measure.points import TYPICAL_HEEL_HEIGHT_MM, heel_height_warnings
+
+    lo, hi = TYPICAL_HEEL_HEIGHT_MM
+    assert heel_height_warnings(100.0) == [] and heel_height_warnings(lo) == [] and heel_height_warnings(hi) == []
+    (w,) = heel_height_warnings(1.0)
+    assert w.startswith("the heel height given (1 mm) is unlike a prone adult's heel (40-180 mm")
+    assert heel_height_warnings(250.0)[0].startswith("the heel height given (250 mm)")

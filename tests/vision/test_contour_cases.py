@@ -218,3 +218,19 @@ def test_taps_find_the_second_foot_too(grey_socks):
     m = measure_photo(path, camera=profile_of(scene), near_left_px=tuple(px["left"] + [25.0, -10.0]),
                       near_right_px=tuple(px["right"] + [-20.0, 15.0])).measurement
     assert m.assisted and abs(m.lld_mm - clicked(path, scene, truth).lld_mm) < 1.0
+
+
+def test_along_the_table_limit_is_taken_along_the_table_not_the_board(scenes):
+    """A true 18 mm seen at 45-60 degrees reads some 40 mm once the heels' own heights are in: past the
+    30 mm limit along the table's axis (square to its end). Taken along the board's y (the board lies
+    turned on the table) the heels were within it, and 37 +- 37 mm was reported (a hostile tester's scene)."""
+    from legcheck.errors import HeelNotFoundError
+    from legcheck.vision.contour import MAX_CLEAR_LLD_MM
+
+    scene = random_drop_scene(np.random.default_rng(5105), **SIZE, view_side="head side",
+                              elevation_deg=(45.0, 60.0), lld_mm=18.0)
+    path, truth = scenes.get("drop_along_5105", scene)
+    assert abs(truth["board_to_table_deg"]) > 1.0  # the board lies turned on the table: the case at hand
+    with pytest.raises(HeelNotFoundError, match=f"more than {MAX_CLEAR_LLD_MM:.0f} mm") as exc:
+        measure_photo(path, camera=profile_of(scene), method="contour")
+    assert exc.value.exit_code == 5

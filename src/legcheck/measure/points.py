@@ -46,6 +46,9 @@ HEEL_DIFF_SIGMA_MM = 14.0
 LANDMARK_FLOOR_MM = 0.15
 #: Heel landmark heights accepted, mm (exclusive): above the table, below a raised foot.
 HEEL_HEIGHT_RANGE_MM = (0.0, 400.0)
+#: Heights a prone adult's heel landmark is found at, mm (see the sigmas above: 60-165 mm, with room);
+#: a height given outside them is measured with, but warned of: the bound assumes it is within ±50 mm.
+TYPICAL_HEEL_HEIGHT_MM = (40.0, 180.0)
 
 
 def check_heel_height_mm(heel_height_mm: float) -> float:
@@ -218,7 +221,7 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
     # legcheck.vision.contour): "from more directly above" would be the wrong advice there.
     views = view_warnings(elevation) if method != "contour" else []
     warn = (list(warnings) + ([swapped_warning(method)] if swapped else []) + views
-            + list(axis.warnings) + board_fit_warnings(rms))
+            + list(axis.warnings) + board_fit_warnings(rms) + heel_height_warnings(heel_height_mm))
     axis_mm = axis_part_mm(axis, heels[0], heels[1])
     breakdown = uncertainty_breakdown(unc_drawn / Z95, unc_fixed / Z95, Z95)
     warn += wide_uncertainty_warnings(
@@ -240,3 +243,13 @@ def measure_from_points(board: BoardCorners, points_px: dict, sigma_px: dict, ca
                  # The profile's part of the drawn bound; a point off the edge adds to it linearly.
                  **breakdown},
     )
+
+
+def heel_height_warnings(heel_height_mm: float) -> list[str]:
+    """A warning when the heel height given lies outside :data:`TYPICAL_HEEL_HEIGHT_MM` (else none)."""
+    lo, hi = TYPICAL_HEEL_HEIGHT_MM
+    if lo <= heel_height_mm <= hi:
+        return []
+    return [f"the heel height given ({heel_height_mm:.0f} mm) is unlike a prone adult's heel ({lo:.0f}-{hi:.0f} mm "
+            "above the table); the bound assumes it within 50 mm of the truth: measure the heels' height, or leave "
+            "the default (100 mm)"]

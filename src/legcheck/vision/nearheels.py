@@ -20,7 +20,7 @@ import numpy as np
 from .._cv import cv2
 from ..errors import HeelNotFoundError
 from ..geometry import backproject_to_height
-from .feet import HEEL_WIDTH_MM, Foot, _measure
+from .feet import CAP_ARC_MM, CAP_DROP_MM, HEEL_WIDTH_MM, Foot, _cap_drop, _measure
 from .segment import components
 from .twinfoot import TWIN_CONFIDENCE, find_twin
 
@@ -153,6 +153,11 @@ def _tip_near(view, foot: Foot, tap: np.ndarray) -> Foot | None:
     k = int(np.argmax(np.where(near, caudal, -np.inf)))
     tip = np.array([xh[k], yh[k]])
     if np.hypot(*(tip - tap)) > TAP_REACH_MM + HEEL_RADIUS_MM:
+        return None
+    # A heel's end is a cap: the outline falls away from it on both sides. A tap far up the leg finds
+    # only the leg's side, whose most caudal point within reach lies where the reach ends and the
+    # outline runs on towards the feet: that is no heel (it was measured as one, at confidence 1.0).
+    if _cap_drop(line, k, caudal, view.mm_per_px, 0.5 * foot.width_mm + CAP_ARC_MM) < CAP_DROP_MM:
         return None
     return replace(foot, tip=k, tip_mm=tip, across_mm=float(tip[0]))
 
