@@ -234,3 +234,22 @@ def test_along_the_table_limit_is_taken_along_the_table_not_the_board(scenes):
     with pytest.raises(HeelNotFoundError, match=f"more than {MAX_CLEAR_LLD_MM:.0f} mm") as exc:
         measure_photo(path, camera=profile_of(scene), method="contour")
     assert exc.value.exit_code == 5
+
+
+def test_taps_far_up_the_legs_find_no_heel(scenes):
+    """Taps on the trousers some 250 px (about 200 mm) headward of the heels: the most caudal outline
+    point within a tap's reach is then a point on the leg's side, not a heel's cap. It was measured as
+    a heel at confidence 1.0 (a hostile tester's scene); now the photo is refused (exit 5)."""
+    from legcheck.errors import HeelNotFoundError
+
+    scene = random_drop_scene(np.random.default_rng(1001), **SIZE, view_side="head side", elevation_deg=50.0)
+    path, truth = scenes.get("drop_far_taps_1001", scene)
+    px = {s: np.array(truth["landmarks"][s]["outline"]["px"]) for s in ("left", "right")}
+    assert px["left"][1] < 300 and px["right"][1] < 300  # the heels near the top, the legs below them
+    with pytest.raises(HeelNotFoundError) as exc:
+        measure_photo(path, camera=profile_of(scene), near_left_px=(760.0, 600.0), near_right_px=(560.0, 600.0))
+    assert exc.value.exit_code == 5
+    m = measure_photo(path, camera=profile_of(scene), near_left_px=tuple(px["left"] + [15.0, 20.0]),
+                      near_right_px=tuple(px["right"] + [-15.0, 20.0])).measurement
+    ref = measure_photo(path, camera=profile_of(scene), method="contour").measurement
+    assert m.lld_mm == pytest.approx(ref.lld_mm, abs=0.01)  # taps near the heels still find them
