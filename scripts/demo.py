@@ -41,7 +41,9 @@ def legcheck(*args, db=None, expect=0) -> subprocess.CompletedProcess:
 
 
 def measure_samples():
-    photos = sorted((REPO / "sample_images").glob("*.jpg"))
+    # The samples are the photos with a truth sidecar: an annotated copy a user's own `legcheck measure`
+    # left beside them (it writes one by default) is not a sample.
+    photos = sorted(p for p in (REPO / "sample_images").glob("*.jpg") if p.with_suffix(".json").is_file())
     print(f"1. Measuring {len(photos)} sample photos (camera profile {CAMERA.relative_to(REPO)})\n")
     worst = 0.0
     for photo in photos:
